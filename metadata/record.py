@@ -1,0 +1,180 @@
+"""The record: one archival document as Opis keeps it.
+
+A record is plain data. Readers build it from their inputs, the store keeps it as JSON
+(``to_json``/``from_json`` round-trip exactly), and the crosswalks render it into each
+metadata format. Nothing here knows about files, HTTP or databases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+TEXT_KINDS = ("transcription", "translation")
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A string with the language it is written in, when that is known (BCP 47 tag)."""
+
+    value: str
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    """A person or body with the part they played (``translator``, ``obtained by`` ...)."""
+
+    name: str
+    role: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TextBody:
+    """The document's own words: the original transcription or a translation."""
+
+    content: str
+    language: str | None = None
+    kind: str = "translation"
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page image of the document, in reading order.
+
+    ``image`` names the input file until ingest stores it; from then on it is the
+    content-addressed image id, and ``width``/``height`` are the stored pixel size.
+    """
+
+    image: str
+    label: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where the description came from: the source system's record id and page URL."""
+
+    id: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A parsed archival reference: archive, ordered levels, and the sheets inside the unit."""
+
+    archive: str | None
+    levels: tuple[tuple[str, str], ...] = ()
+    pages: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "archive": self.archive,
+            "levels": [list(level) for level in self.levels],
+            "pages": self.pages,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Reference:
+        return cls(
+            archive=data.get("archive"),
+            levels=tuple((str(n), str(v)) for n, v in data.get("levels") or ()),
+            pages=data.get("pages"),
+        )
+
+
+@dataclass(frozen=True)
+class Record:
+    """An archival document: Dublin Core and what the sources carry beyond it.
+
+    Repeatable fields are tuples. ``citation`` is the source's reference text as
+    written; ``reference`` and ``alternates`` are its parse (the first reference is the
+    primary one). ``key`` is assigned by ingest and never changes afterwards.
+    """
+
+    title: str
+    citation: str | None = None
+    reference: Reference | None = None
+    alternates: tuple[Reference, ...] = ()
+    key: str | None = None
+    title_language: str | None = "en"
+    date: str | None = None
+    description: tuple[Text, ...] = ()
+    creators: tuple[str, ...] = ()
+    contributors: tuple[Agent, ...] = ()
+    language: tuple[str, ...] = ()
+    subjects: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    collections: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    publisher: str | None = None
+    rights: str | None = None
+    funders: tuple[str, ...] = ()
+    text: tuple[TextBody, ...] = ()
+    source: Source = field(default_factory=Source)
+    pages: tuple[Page, ...] = ()
+
+    def with_key(self, key: str) -> Record:
+        return replace(self, key=key)
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored and exported form; fields left empty are omitted."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value in (None, (), "") or (isinstance(value, Source) and value == Source()):
+                continue
+            out[f.name] = _dump(value)
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Record:
+        """Inverse of ``to_json``; unknown names are ignored, so old rows stay readable."""
+        kwargs: dict[str, Any] = {}
+        for name, value in data.items():
+            if name not in _FIELD_NAMES:
+                continue
+            kwargs[name] = _LOADERS.get(name, _identity)(value)
+        return cls(**kwargs)
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_dump(v) for v in value]
+    if isinstance(value, Reference):
+        return value.to_json()
+    if hasattr(value, "__dataclass_fields__"):
+        return {
+            f.name: getattr(value, f.name)
+            for f in fields(value)
+            if getattr(value, f.name) is not None
+        }
+    return value
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value)
+
+
+_FIELD_NAMES = {f.name for f in fields(Record)}
+_LOADERS = {
+    "reference": lambda v: Reference.from_json(v) if v else None,
+    "alternates": lambda v: tuple(Reference.from_json(x) for x in v),
+    "description": lambda v: tuple(Text(**x) for x in v),
+    "creators": _strings,
+    "contributors": lambda v: tuple(Agent(**x) for x in v),
+    "language": _strings,
+    "subjects": _strings,
+    "places": _strings,
+    "collections": _strings,
+    "types": _strings,
+    "funders": _strings,
+    "text": lambda v: tuple(TextBody(**x) for x in v),
+    "source": lambda v: Source(**v),
+    "pages": lambda v: tuple(Page(**x) for x in v),
+}

@@ -1,0 +1,1 @@
+"""Everything with I/O: storage, the aiohttp application, ingest, the command line, settings."""
