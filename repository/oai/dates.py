@@ -1,0 +1,55 @@
+"""UTCdatetime values: the two forms the protocol allows, and nothing else.
+
+Datestamps are kept in microseconds; the repository's granularity is seconds, so a
+datestamp is shown truncated to its second and ``from``/``until`` cover whole seconds
+(``until`` a whole day when given as a date): bounds are inclusive.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from repository.oai.errors import OAIError
+
+DAY = "YYYY-MM-DD"
+SECONDS = "YYYY-MM-DDThh:mm:ssZ"
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_SECONDS = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+
+
+def parse(value: str, name: str) -> tuple[datetime, str]:
+    """A ``from``/``until`` argument and its granularity, or badArgument."""
+    try:
+        if _DAY.fullmatch(value):
+            return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC), DAY
+        if _SECONDS.fullmatch(value):
+            return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC), SECONDS
+    except ValueError:
+        pass
+    raise OAIError(
+        "badArgument",
+        f"{name} must be a date (YYYY-MM-DD) or a UTC time (YYYY-MM-DDThh:mm:ssZ)",
+    )
+
+
+def lower_bound(moment: datetime) -> int:
+    return _to_us(moment)
+
+
+def upper_bound(moment: datetime, granularity: str) -> int:
+    """The last microsecond that ``until`` covers: the whole second, or the whole day."""
+    span = timedelta(days=1) if granularity == DAY else timedelta(seconds=1)
+    return _to_us(moment + span - _US)
+
+
+def _to_us(moment: datetime) -> int:
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def format_us(us: int) -> str:
+    """A datestamp as the protocol writes it (truncated to the second, UTC)."""
+    return (_EPOCH + timedelta(microseconds=us)).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,90 @@
+"""Assembling OAI-PMH responses from pieces of bytes.
+
+Record metadata is stored pre-rendered, so a page is the envelope, one header per
+record and the stored bytes, joined; nothing is parsed or rebuilt per request. Every
+string that is not stored metadata goes through ``text``/``attr`` here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from metadata.xmlchars import clean
+from repository.oai.dates import format_us
+
+NAMESPACE = "http://www.openarchives.org/OAI/2.0/"
+SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
+_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_ATTR = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        '"': "&quot;",
+        "\t": "&#9;",
+        "\n": "&#10;",
+        "\r": "&#13;",
+    }
+)
+
+
+def text(value: str) -> str:
+    return clean(value).translate(_TEXT)
+
+
+def attr(value: str) -> str:
+    return clean(value).translate(_ATTR)
+
+
+def head(
+    response_date: str, base_url: str, request_attrs: dict[str, str] | None, stylesheet: str | None
+) -> bytes:
+    """Everything up to and including ``<request>``; attrs None = echo no arguments."""
+    parts = ['<?xml version="1.0" encoding="UTF-8"?>\n']
+    if stylesheet:
+        parts.append(f'<?xml-stylesheet type="text/xsl" href="{attr(stylesheet)}"?>\n')
+    parts.append(
+        f'<OAI-PMH xmlns="{NAMESPACE}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        f'xsi:schemaLocation="{NAMESPACE} {SCHEMA}">\n'
+        f"<responseDate>{response_date}</responseDate>\n"
+    )
+    attributes = "".join(f' {k}="{attr(v)}"' for k, v in (request_attrs or {}).items())
+    parts.append(f"<request{attributes}>{text(base_url)}</request>\n")
+    return "".join(parts).encode()
+
+
+TAIL = b"</OAI-PMH>\n"
+
+
+def errors(items: Iterable[tuple[str, str]]) -> bytes:
+    return "".join(
+        f'<error code="{code}">{text(message)}</error>\n' for code, message in items
+    ).encode()
+
+
+def header(identifier: str, datestamp_us: int, set_specs: Iterable[str], deleted: bool) -> bytes:
+    status = ' status="deleted"' if deleted else ""
+    specs = "".join(f"<setSpec>{text(s)}</setSpec>" for s in set_specs)
+    return (
+        f"<header{status}><identifier>{text(identifier)}</identifier>"
+        f"<datestamp>{format_us(datestamp_us)}</datestamp>{specs}</header>"
+    ).encode()
+
+
+def record(header_bytes: bytes, metadata: bytes | None) -> bytes:
+    if metadata is None:
+        return b"<record>" + header_bytes + b"</record>\n"
+    return b"<record>" + header_bytes + b"<metadata>" + metadata + b"</metadata></record>\n"
+
+
+def resumption_token(token: str, cursor: int, total: int, expires: str | None) -> bytes:
+    """A token element; the final page's is empty, with no whitespace at all inside."""
+    expiry = f' expirationDate="{expires}"' if expires else ""
+    attrs = f'{expiry} completeListSize="{total}" cursor="{cursor}"'
+    if not token:
+        return f"<resumptionToken{attrs}/>\n".encode()
+    return f"<resumptionToken{attrs}>{text(token)}</resumptionToken>\n".encode()
+
+
+def element(name: str, value: str) -> str:
+    return f"<{name}>{text(value)}</{name}>"

@@ -1,0 +1,214 @@
+"""Settings: built-in defaults, then a TOML file, then ``OPIS_<SECTION>_<KEY>`` variables.
+
+The defaults live here, in code, so an installed ``opis`` works without its source tree;
+``config/opis.toml`` documents every key with the same defaults (a test keeps the two
+in step).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import types
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin, get_type_hints
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message names the key and the source."""
+
+
+@dataclass(frozen=True)
+class Database:
+    url: str = "sqlite:///opis.db"
+
+
+@dataclass(frozen=True)
+class Server:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""
+    workers: int = 1
+    max_concurrent_requests: int = 256
+    retry_after: int = 5
+    shutdown_timeout: float = 10.0
+    access_log: bool = True
+
+
+@dataclass(frozen=True)
+class Repository:
+    name: str = "Opis archival repository"
+    identifier: str = "opis.example.org"
+    admin_email: str = "admin@opis.example.org"
+    description: str = "Archival documents with their page images."
+
+
+@dataclass(frozen=True)
+class Storage:
+    data_dir: str = "opis-data"
+
+
+@dataclass(frozen=True)
+class Oai:
+    page_size: int = 100
+    page_bytes: int = 4_000_000
+    set_page_size: int = 500
+    token_lifetime_days: int = 7
+    stylesheet: bool = True
+
+
+@dataclass(frozen=True)
+class Images:
+    tile_size: int = 512
+    max_width: int = 10_000
+    max_height: int = 10_000
+    max_area: int = 50_000_000
+    max_input_pixels: int = 250_000_000
+    max_input_bytes: int = 200_000_000
+    workers: int = 2
+
+
+@dataclass(frozen=True)
+class Iiif:
+    default_rights: str = "http://rightsstatements.org/vocab/InC-EDU/1.0/"
+    rights_map: dict[str, str] = field(
+        default_factory=lambda: {
+            "welcomes reuse": "http://rightsstatements.org/vocab/InC-EDU/1.0/",
+            "public domain": "http://creativecommons.org/publicdomain/mark/1.0/",
+        }
+    )
+    collection_page_size: int = 1000
+
+
+@dataclass(frozen=True)
+class Web:
+    mirador_url: str = "https://unpkg.com/mirador@4.0.0/dist/mirador.min.js"
+    page_size: int = 20
+
+
+@dataclass(frozen=True)
+class Auth:
+    tokens: list[str] = field(default_factory=list)
+    secret: str = ""
+    max_body_bytes: int = 100_000_000
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: Database = field(default_factory=Database)
+    server: Server = field(default_factory=Server)
+    repository: Repository = field(default_factory=Repository)
+    storage: Storage = field(default_factory=Storage)
+    oai: Oai = field(default_factory=Oai)
+    images: Images = field(default_factory=Images)
+    iiif: Iiif = field(default_factory=Iiif)
+    web: Web = field(default_factory=Web)
+    auth: Auth = field(default_factory=Auth)
+
+    @property
+    def base_url(self) -> str:
+        """The base of every absolute URL Opis writes, without a trailing slash."""
+        if self.server.public_url:
+            return self.server.public_url.rstrip("/")
+        host = self.server.host
+        if host in ("0.0.0.0", "::", ""):
+            host = "127.0.0.1"
+        return f"http://{host}:{self.server.port}"
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.storage.data_dir)
+
+
+def load(
+    path: str | os.PathLike[str] | None = None,
+    environ: dict[str, str] | None = None,
+    **overrides: dict[str, Any],
+) -> Settings:
+    """Defaults, then the file (``path`` or ``$OPIS_CONFIG``), then the environment.
+
+    ``overrides`` maps a section name to a dict of keys, for command-line options.
+    """
+    env = dict(os.environ if environ is None else environ)
+    path = path or env.get("OPIS_CONFIG") or None
+    settings = Settings()
+    if path:
+        try:
+            raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise SettingsError(f"config file not found: {path}") from exc
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
+        settings = _merge(settings, raw, source=str(path))
+    settings = _merge(settings, _from_environ(env), source="environment")
+    clean = {s: {k: v for k, v in keys.items() if v is not None} for s, keys in overrides.items()}
+    return _merge(settings, clean, source="command line")
+
+
+def _from_environ(env: dict[str, str]) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    defaults = Settings()
+    for section in fields(Settings):
+        for key in fields(getattr(defaults, section.name)):
+            name = f"OPIS_{section.name}_{key.name}".upper()
+            if name in env:
+                out.setdefault(section.name, {})[key.name] = env[name]
+    return out
+
+
+def _merge(settings: Settings, raw: dict[str, Any], *, source: str) -> Settings:
+    changes: dict[str, Any] = {}
+    for section_name, values in raw.items():
+        if not hasattr(settings, section_name) or section_name.startswith("_"):
+            raise SettingsError(f"{source}: unknown section [{section_name}]")
+        if not isinstance(values, dict):
+            raise SettingsError(f"{source}: [{section_name}] must be a table")
+        section = getattr(settings, section_name)
+        hints = get_type_hints(type(section))
+        updates = {}
+        for key, value in values.items():
+            if key not in hints:
+                raise SettingsError(f"{source}: unknown setting {section_name}.{key}")
+            updates[key] = _coerce(value, hints[key], f"{source}: {section_name}.{key}")
+        changes[section_name] = replace(section, **updates)
+    return replace(settings, **changes)
+
+
+def _coerce(value: Any, hint: Any, where: str) -> Any:
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        hint = next(a for a in get_args(hint) if a is not type(None))
+        origin = get_origin(hint)
+    try:
+        if hint is bool:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(f"not a boolean: {value!r}")
+        if hint is int:
+            if isinstance(value, bool):
+                raise ValueError("not an integer")
+            return int(str(value).replace("_", ""))
+        if hint is float:
+            return float(value)
+        if hint is str:
+            if not isinstance(value, str):
+                raise ValueError(f"not a string: {value!r}")
+            return value
+        if origin is list:
+            if isinstance(value, str):
+                return [v.strip() for v in value.split(",") if v.strip()]
+            return [str(v) for v in value]
+        if origin is dict:
+            if isinstance(value, str):
+                pairs = (item.split("=", 1) for item in value.split(",") if "=" in item)
+                return {k.strip(): v.strip() for k, v in pairs}
+            return {str(k): str(v) for k, v in dict(value).items()}
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"{where}: {exc}") from exc
+    raise SettingsError(f"{where}: unsupported setting type {hint}")

@@ -1,0 +1,174 @@
+"""The store: records, sets, renditions and images in SQLite or PostgreSQL.
+
+``Store`` is the one object the rest of ``repository`` talks to; the modules beside it
+hold the SQL (``writes`` for transactions that change things, ``reads`` for OAI scans,
+``clock`` for datestamps).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from metadata.record import Record
+from repository.store import clock, writes
+from repository.store.engine import create_engine, read_snapshot, write_transaction
+from repository.store.errors import NotFound, StoreError, StoreUnavailable
+from repository.store.schema import images, meta, metadata, pages, records
+
+__all__ = ["NotFound", "Store", "StoreError", "StoreUnavailable", "StoredRecord"]
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    id: int
+    key: str
+    datestamp: int | None
+    deleted: bool
+    record: Record
+
+
+class Store:
+    def __init__(self, url: str, *, pool_size: int = 8) -> None:
+        self.url = url
+        self.engine = create_engine(url, pool_size=pool_size)
+        self._secret: bytes | None = None
+
+    async def open(self) -> Store:
+        """Create missing tables (migrations keep existing ones current)."""
+        try:
+            async with self.engine.begin() as conn:
+                await conn.run_sync(metadata.create_all)
+        except (OperationalError, OSError, DBAPIError) as exc:
+            raise StoreUnavailable(f"cannot open the database {self.url}: {exc}") from exc
+        return self
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    # -- small named values -------------------------------------------------------
+
+    async def get_meta(self, name: str) -> str | None:
+        async with self.engine.connect() as conn:
+            return (await conn.execute(select(meta.c.value).where(meta.c.name == name))).scalar()
+
+    async def set_meta(self, name: str, value: str) -> None:
+        async with write_transaction(self.engine) as conn:
+            await _put_meta(conn, name, value)
+
+    async def secret(self, configured: str = "") -> bytes:
+        """The key that signs resumption tokens: configured, else one kept in the database."""
+        if configured:
+            return configured.encode()
+        if self._secret is None:
+            async with write_transaction(self.engine) as conn:
+                value = (
+                    await conn.execute(select(meta.c.value).where(meta.c.name == "secret"))
+                ).scalar()
+                if value is None:
+                    value = secrets.token_hex(32)
+                    await conn.execute(meta.insert().values(name="secret", value=value))
+            self._secret = value.encode()
+        return self._secret
+
+    # -- writing ------------------------------------------------------------------
+
+    async def write(self, batch: Sequence[writes.Prepared]) -> list[writes.Outcome]:
+        """Store a batch in one transaction: every record in it, or none."""
+        async with write_transaction(self.engine) as conn:
+            return await writes.write_batch(conn, batch)
+
+    async def delete(self, key: str) -> writes.Outcome | None:
+        async with write_transaction(self.engine) as conn:
+            return await writes.mark_deleted(conn, key)
+
+    async def add_images(self, rows: Sequence[dict]) -> None:
+        """Register stored image files (idempotent: an id already known is left alone)."""
+        if not rows:
+            return
+        async with write_transaction(self.engine) as conn:
+            have = set(
+                (
+                    await conn.execute(
+                        select(images.c.id).where(images.c.id.in_([r["id"] for r in rows]))
+                    )
+                ).scalars()
+            )
+            new = [r for r in {r["id"]: r for r in rows}.values() if r["id"] not in have]
+            if new:
+                await conn.execute(images.insert(), new)
+
+    async def stamp(self) -> int:
+        return await clock.stamp(self.engine)
+
+    # -- reading ------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[AsyncConnection]:
+        async with read_snapshot(self.engine) as conn:
+            yield conn
+
+    async def get(self, key: str) -> StoredRecord:
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(
+                        records.c.id,
+                        records.c.key,
+                        records.c.datestamp,
+                        records.c.deleted,
+                        records.c.data,
+                    ).where(records.c.key == key)
+                )
+            ).first()
+        if row is None:
+            raise NotFound(key)
+        return StoredRecord(
+            row.id,
+            row.key,
+            row.datestamp,
+            bool(row.deleted),
+            Record.from_json(json.loads(row.data)),
+        )
+
+    async def image(self, image_id: str) -> dict | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(images).where(images.c.id == image_id))).first()
+        return dict(row._mapping) if row is not None else None
+
+    async def counts(self) -> dict[str, int]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(records.c.deleted, func.count()).group_by(records.c.deleted)
+            )
+            by_state = {bool(d): n for d, n in rows}
+            n_images = (await conn.execute(select(func.count()).select_from(images))).scalar_one()
+            n_pages = (await conn.execute(select(func.count()).select_from(pages))).scalar_one()
+        return {
+            "live": by_state.get(False, 0),
+            "deleted": by_state.get(True, 0),
+            "images": n_images,
+            "pages": n_pages,
+        }
+
+    async def ping(self) -> None:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(select(1))
+        except (OperationalError, OSError, DBAPIError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+
+async def _put_meta(conn: AsyncConnection, name: str, value: str) -> None:
+    try:
+        async with conn.begin_nested():
+            await conn.execute(meta.insert().values(name=name, value=value))
+    except IntegrityError:
+        await conn.execute(meta.update().where(meta.c.name == name).values(value=value))

@@ -1,0 +1,61 @@
+"""Datestamps that never lie to an incremental harvester.
+
+The trap: a change gets its datestamp when it is written, but becomes visible when its
+transaction commits. A harvest that runs in between does not see it, hands out a
+``responseDate`` later than its datestamp, and the next harvest (``from`` that date)
+skips it for ever.
+
+So writers never choose a datestamp. They commit with ``datestamp`` NULL ("pending"),
+and a *stamp* transaction, serialised against all other stamps, gives every pending
+row the same time ``t = max(now, clock + 1µs)`` and stores ``t`` as the clock, in the
+same transaction. The clock is therefore the newest datestamp that exists, and every
+row stamped later gets a larger one. A reader takes the clock *from the same snapshot
+as the records it lists* and uses it as its responseDate: whatever that snapshot does
+not show (pending, or not yet committed) is stamped after the clock, so it has a
+datestamp >= responseDate and the next harvest ``from=responseDate`` includes it.
+
+The only cost: a change is visible to OAI once stamped, which the server does every
+second (and any request finding the clock stale does at once).
+"""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from repository.store.engine import is_sqlite, write_transaction
+from repository.store.schema import memberships, meta, records
+
+CLOCK = "clock"
+# Any constant works: all stampers of one PostgreSQL database take this advisory lock.
+_PG_LOCK = 0x0_0915_C10C
+
+
+def now_us() -> int:
+    return time.time_ns() // 1000
+
+
+async def read_clock(conn: AsyncConnection) -> int:
+    """The clock in this connection's snapshot (0 when nothing was ever stamped)."""
+    value = (await conn.execute(select(meta.c.value).where(meta.c.name == CLOCK))).scalar()
+    return int(value) if value is not None else 0
+
+
+async def stamp(engine: AsyncEngine) -> int:
+    """Stamp every pending change; returns the new clock. Safe from any process."""
+    async with write_transaction(engine) as conn:
+        if not is_sqlite(engine):
+            await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
+        last = await read_clock(conn)
+        t = max(now_us(), last + 1)
+        await conn.execute(update(records).where(records.c.datestamp.is_(None)).values(datestamp=t))
+        await conn.execute(
+            update(memberships).where(memberships.c.datestamp.is_(None)).values(datestamp=t)
+        )
+        if last:
+            await conn.execute(update(meta).where(meta.c.name == CLOCK).values(value=str(t)))
+        else:
+            await conn.execute(meta.insert().values(name=CLOCK, value=str(t)))
+        return t

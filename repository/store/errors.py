@@ -1,0 +1,13 @@
+"""Errors the store raises; the web layer maps them to HTTP statuses."""
+
+
+class StoreError(Exception):
+    """Something the caller asked of the store that cannot be done."""
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be reached now (the web layer answers 503)."""
+
+
+class NotFound(StoreError):
+    """No record under that key."""

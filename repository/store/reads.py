@@ -1,0 +1,163 @@
+"""Reading for OAI-PMH: ordered, keyset-paged scans over datestamps, and single records.
+
+Lists are ordered by (datestamp, id) and resumed strictly after the last pair seen,
+never by offset, so records inserted or changed elsewhere in the list can neither
+shift a page nor be skipped or repeated.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from repository.store.schema import memberships, records, renditions, sets
+
+
+@dataclass(frozen=True)
+class Header:
+    id: int
+    key: str
+    datestamp: int
+    deleted: bool
+    body: bytes | None = None
+    sets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which records a list covers: datestamps in [start, end], optionally one set."""
+
+    start: int
+    end: int
+    set_spec: str | None = None
+
+
+async def count(conn: AsyncConnection, window: Window) -> int:
+    if window.set_spec is None:
+        query = select(func.count()).where(records.c.datestamp.between(window.start, window.end))
+    else:
+        query = select(func.count()).where(
+            memberships.c.spec == window.set_spec,
+            memberships.c.datestamp.between(window.start, window.end),
+        )
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def page(
+    conn: AsyncConnection,
+    window: Window,
+    after: tuple[int, int] | None,
+    limit: int,
+    fmt: str | None,
+    *,
+    inclusive: bool = False,
+) -> list[Header]:
+    """Up to ``limit`` headers after ``after`` (from it, when ``inclusive``)."""
+    if window.set_spec is None:
+        stamp, rid, deleted = records.c.datestamp, records.c.id, records.c.deleted
+        source = records
+        conditions = [stamp.between(window.start, window.end)]
+    else:
+        stamp, rid = memberships.c.datestamp, memberships.c.record_id
+        deleted = records.c.deleted | ~memberships.c.member
+        source = memberships.join(records, records.c.id == memberships.c.record_id)
+        conditions = [
+            memberships.c.spec == window.set_spec,
+            stamp.between(window.start, window.end),
+        ]
+    if after is not None:
+        position = tuple_(stamp, rid)
+        conditions.append(position >= tuple_(*after) if inclusive else position > tuple_(*after))
+    columns = [rid.label("id"), records.c.key, stamp.label("datestamp"), deleted.label("deleted")]
+    if fmt is not None:
+        source = source.outerjoin(
+            renditions, and_(renditions.c.record_id == rid, renditions.c.format == fmt)
+        )
+        columns.append(renditions.c.body)
+    query = (
+        select(*columns).select_from(source).where(*conditions).order_by(stamp, rid).limit(limit)
+    )
+    rows = (await conn.execute(query)).all()
+    memberships_by_id = await member_sets(conn, [r.id for r in rows])
+    return [
+        Header(
+            id=r.id,
+            key=r.key,
+            datestamp=r.datestamp,
+            deleted=bool(r.deleted),
+            body=(r.body if fmt is not None and not r.deleted else None),
+            sets=memberships_by_id.get(r.id, ()),
+        )
+        for r in rows
+    ]
+
+
+async def member_sets(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    if not ids:
+        return {}
+    found: dict[int, list[str]] = defaultdict(list)
+    rows = await conn.execute(
+        select(memberships.c.record_id, memberships.c.spec)
+        .where(memberships.c.record_id.in_(ids), memberships.c.member)
+        .order_by(memberships.c.record_id, memberships.c.spec)
+    )
+    for record_id, spec in rows:
+        found[record_id].append(spec)
+    return {k: tuple(v) for k, v in found.items()}
+
+
+async def header_by_key(conn: AsyncConnection, key: str, fmt: str | None) -> Header | None:
+    columns = [records.c.id, records.c.key, records.c.datestamp, records.c.deleted]
+    source = records
+    if fmt is not None:
+        source = records.outerjoin(
+            renditions, and_(renditions.c.record_id == records.c.id, renditions.c.format == fmt)
+        )
+        columns.append(renditions.c.body)
+    row = (
+        await conn.execute(select(*columns).select_from(source).where(records.c.key == key))
+    ).first()
+    if row is None:
+        return None
+    found = await member_sets(conn, [row.id])
+    return Header(
+        id=row.id,
+        key=row.key,
+        datestamp=row.datestamp,
+        deleted=bool(row.deleted),
+        body=row.body if fmt is not None and not row.deleted else None,
+        sets=found.get(row.id, ()),
+    )
+
+
+async def formats_of(conn: AsyncConnection, record_id: int) -> list[str]:
+    rows = await conn.execute(
+        select(renditions.c.format).where(renditions.c.record_id == record_id)
+    )
+    return list(rows.scalars())
+
+
+async def earliest(conn: AsyncConnection) -> int | None:
+    return (await conn.execute(select(func.min(records.c.datestamp)))).scalar()
+
+
+async def set_count(conn: AsyncConnection) -> int:
+    return int((await conn.execute(select(func.count()).select_from(sets))).scalar_one())
+
+
+async def set_page(
+    conn: AsyncConnection, after: str | None, limit: int, *, inclusive: bool = False
+) -> list[tuple[str, str, str]]:
+    query = select(sets.c.spec, sets.c.name, sets.c.description).order_by(sets.c.spec).limit(limit)
+    if after is not None:
+        query = query.where(sets.c.spec >= after if inclusive else sets.c.spec > after)
+    return [tuple(r) for r in await conn.execute(query)]
+
+
+async def set_exists(conn: AsyncConnection, spec: str) -> bool:
+    row = (await conn.execute(select(sets.c.spec).where(sets.c.spec == spec))).first()
+    return row is not None

@@ -1,0 +1,133 @@
+"""The tables. One design for SQLite and PostgreSQL: only portable column types.
+
+Times are integers (microseconds since the epoch, UTC) so that ordering, comparison and
+the OAI datestamp arithmetic are exact and identical on both backends.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+
+metadata = MetaData()
+
+# Small named values: the datestamp clock, the token secret, the render version.
+meta = Table(
+    "meta",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# One row per document ever ingested; deleted documents stay as tombstones.
+# ``datestamp`` is NULL while a change is committed but not yet stamped (see clock.py).
+records = Table(
+    "records",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("key", Text, nullable=False, unique=True),
+    Column("locator", Text, nullable=False),
+    Column("identity", Text, nullable=False, unique=True),
+    Column("datestamp", BigInteger, nullable=True),
+    Column("deleted", Boolean, nullable=False, default=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("render_version", String(64), nullable=False),
+    Column("data", Text, nullable=False),
+    Column("created", BigInteger, nullable=False),
+    Index("ix_records_datestamp", "datestamp", "id"),
+    Index("ix_records_locator", "locator"),
+    Index(
+        "ix_records_pending",
+        "id",
+        sqlite_where=text("datestamp IS NULL"),
+        postgresql_where=text("datestamp IS NULL"),
+    ),
+)
+
+# Set membership, one row per set a record is or was in (ancestors included, so a
+# parent set is one index range). ``member`` false = the record left the set: set
+# harvests show it as deleted. ``datestamp`` mirrors the record's, for ordered scans.
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("spec", Text, primary_key=True),
+    Column(
+        "record_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("records.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("member", Boolean, nullable=False),
+    Column("datestamp", BigInteger, nullable=True),
+    Index("ix_memberships_spec_datestamp", "spec", "datestamp", "record_id"),
+    Index("ix_memberships_record", "record_id"),
+    Index(
+        "ix_memberships_pending",
+        "record_id",
+        sqlite_where=text("datestamp IS NULL"),
+        postgresql_where=text("datestamp IS NULL"),
+    ),
+)
+
+# The set tree: archives, fonds, opisi ... and named collections.
+sets = Table(
+    "sets",
+    metadata,
+    Column("spec", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("description", Text, nullable=False, default=""),
+)
+
+# Metadata rendered when the record is written: serving is assembling stored bytes.
+renditions = Table(
+    "renditions",
+    metadata,
+    Column(
+        "record_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("records.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("format", String(32), primary_key=True),
+    Column("body", LargeBinary, nullable=False),
+)
+
+# Page images, content-addressed: the id is the SHA-256 of the input bytes.
+images = Table(
+    "images",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("format", String(16), nullable=False),
+    Column("levels", Text, nullable=False),
+    Column("sizes", Text, nullable=False),
+    Column("created", BigInteger, nullable=False),
+)
+
+pages = Table(
+    "pages",
+    metadata,
+    Column(
+        "record_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("records.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("seq", Integer, primary_key=True),
+    Column("image_id", String(64), ForeignKey("images.id"), nullable=False),
+    Column("label", Text, nullable=True),
+    Index("ix_pages_image", "image_id"),
+)

@@ -1,0 +1,232 @@
+"""Writing records: a batch of documents goes in as one transaction, whole or not at all.
+
+Keys are assigned here, because only here is it known which keys are taken. A key,
+once published, never changes (it is an OAI identifier and a IIIF URL). A document is
+recognised by its *identity* (the source's record id, else its URL, else its title,
+date and citation), so re-ingesting it, in any order, finds it under the key it
+already has. A new document takes its archival locator as key; if a *different*
+document already holds that locator, it gets the locator plus ``/doc.<token>``, the
+token derived from its own identity, never from a counter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from metadata.record import Record
+from repository.store.clock import now_us
+from repository.store.schema import memberships, pages, records, renditions, sets
+
+ADDED, UPDATED, UNCHANGED, DELETED = "added", "updated", "unchanged", "deleted"
+
+
+@dataclass(frozen=True)
+class SetRow:
+    spec: str
+    name: str
+    description: str = ""
+
+
+@dataclass
+class Prepared:
+    """A record ready to store: everything that does not depend on the final key is done."""
+
+    record: Record
+    identity: str
+    token: str
+    locator: str
+    content_hash: str
+    render_version: str
+    set_specs: tuple[str, ...]
+    set_rows: tuple[SetRow, ...]
+    render: Callable[[Record], dict[str, bytes]]
+    renditions: dict[str, bytes] = field(default_factory=dict)
+    pages: tuple[tuple[str, str | None], ...] = ()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    key: str
+    status: str
+
+
+async def write_batch(conn: AsyncConnection, batch: Sequence[Prepared]) -> list[Outcome]:
+    """Store each prepared record (inside the caller's write transaction)."""
+    identities = [p.identity for p in batch]
+    existing = {
+        row.identity: row
+        for row in await conn.execute(
+            select(
+                records.c.id,
+                records.c.key,
+                records.c.identity,
+                records.c.content_hash,
+                records.c.render_version,
+                records.c.deleted,
+            ).where(records.c.identity.in_(identities))
+        )
+    }
+    candidates = {p.locator for p in batch} | {f"{p.locator}/doc.{p.token}" for p in batch}
+    taken = set(
+        (await conn.execute(select(records.c.key).where(records.c.key.in_(candidates)))).scalars()
+    )
+
+    outcomes: list[Outcome] = []
+    inserts: list[tuple[Prepared, str]] = []
+    updates: list[tuple[Prepared, int, str]] = []
+    seen: dict[str, str] = {}
+    for p in batch:
+        if p.identity in seen:  # the same document twice in one batch: last one wins
+            outcomes.append(Outcome(seen[p.identity], UPDATED))
+            continue
+        row = existing.get(p.identity)
+        if row is not None:
+            key = row.key
+            if (
+                not row.deleted
+                and row.content_hash == p.content_hash
+                and row.render_version == p.render_version
+            ):
+                outcomes.append(Outcome(key, UNCHANGED))
+            else:
+                updates.append((p, row.id, key))
+                outcomes.append(Outcome(key, UPDATED))
+        else:
+            key = p.locator
+            if key in taken:
+                key = f"{p.locator}/doc.{p.token}"
+                if key in taken:
+                    key = f"{p.locator}/doc.{hashlib.sha256(p.identity.encode()).hexdigest()[:20]}"
+            taken.add(key)
+            inserts.append((p, key))
+            outcomes.append(Outcome(key, ADDED))
+        seen[p.identity] = key
+
+    now = now_us()
+    await _upsert_sets(conn, [s for p, *_ in inserts + updates for s in p.set_rows])
+    if inserts:
+        rows = [_row(p, key, now) for p, key in inserts]
+        result = await conn.execute(
+            records.insert().returning(records.c.id, sort_by_parameter_order=True), rows
+        )
+        ids = list(result.scalars())
+        for (p, key), record_id in zip(inserts, ids, strict=True):
+            await _write_parts(conn, p, record_id, key, fresh=True)
+    for p, record_id, key in updates:
+        values = _row(p, key, now)
+        del values["created"], values["key"], values["identity"]
+        await conn.execute(update(records).where(records.c.id == record_id).values(**values))
+        await _write_parts(conn, p, record_id, key, fresh=False)
+    return outcomes
+
+
+def _row(p: Prepared, key: str, now: int) -> dict:
+    return {
+        "key": key,
+        "locator": p.locator,
+        "identity": p.identity,
+        "datestamp": None,
+        "deleted": False,
+        "content_hash": p.content_hash,
+        "render_version": p.render_version,
+        "data": json.dumps(p.record.with_key(key).to_json(), ensure_ascii=False),
+        "created": now,
+    }
+
+
+async def _write_parts(
+    conn: AsyncConnection, p: Prepared, record_id: int, key: str, *, fresh: bool
+) -> None:
+    bodies = (
+        p.renditions if (p.renditions and key == p.locator) else p.render(p.record.with_key(key))
+    )
+    if not fresh:
+        await conn.execute(delete(renditions).where(renditions.c.record_id == record_id))
+        await conn.execute(delete(pages).where(pages.c.record_id == record_id))
+    if bodies:
+        await conn.execute(
+            renditions.insert(),
+            [{"record_id": record_id, "format": f, "body": b} for f, b in bodies.items()],
+        )
+    if p.pages:
+        await conn.execute(
+            pages.insert(),
+            [
+                {"record_id": record_id, "seq": i, "image_id": image, "label": label}
+                for i, (image, label) in enumerate(p.pages)
+            ],
+        )
+    await _set_memberships(conn, record_id, p.set_specs, fresh=fresh)
+
+
+async def _set_memberships(
+    conn: AsyncConnection, record_id: int, specs: Sequence[str], *, fresh: bool
+) -> None:
+    """Current sets become members; sets the record left stay, as non-members."""
+    wanted = set(specs)
+    if not fresh:
+        old = set(
+            (
+                await conn.execute(
+                    select(memberships.c.spec).where(memberships.c.record_id == record_id)
+                )
+            ).scalars()
+        )
+        await conn.execute(
+            update(memberships)
+            .where(memberships.c.record_id == record_id)
+            .values(
+                member=memberships.c.spec.in_(wanted) if wanted else False,
+                datestamp=None,
+            )
+        )
+        wanted -= old
+    if wanted:
+        await conn.execute(
+            memberships.insert(),
+            [
+                {"spec": s, "record_id": record_id, "member": True, "datestamp": None}
+                for s in sorted(wanted)
+            ],
+        )
+
+
+async def _upsert_sets(conn: AsyncConnection, rows: Sequence[SetRow]) -> None:
+    unique = {r.spec: r for r in rows}
+    if not unique:
+        return
+    have = set(
+        (await conn.execute(select(sets.c.spec).where(sets.c.spec.in_(list(unique))))).scalars()
+    )
+    new = [
+        {"spec": r.spec, "name": r.name, "description": r.description}
+        for spec, r in sorted(unique.items())
+        if spec not in have
+    ]
+    if new:
+        await conn.execute(sets.insert(), new)
+
+
+async def mark_deleted(conn: AsyncConnection, key: str) -> Outcome | None:
+    """Turn a record into a tombstone; None when no such key. Idempotent."""
+    row = (
+        await conn.execute(select(records.c.id, records.c.deleted).where(records.c.key == key))
+    ).first()
+    if row is None:
+        return None
+    if row.deleted:
+        return Outcome(key, UNCHANGED)
+    await conn.execute(
+        update(records).where(records.c.id == row.id).values(deleted=True, datestamp=None)
+    )
+    await conn.execute(
+        update(memberships).where(memberships.c.record_id == row.id).values(datestamp=None)
+    )
+    await conn.execute(delete(renditions).where(renditions.c.record_id == row.id))
+    return Outcome(key, DELETED)

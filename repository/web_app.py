@@ -1,0 +1,207 @@
+"""The aiohttp application: routes, middlewares, start-up and shut-down.
+
+Middlewares, outermost first: access log and metrics, overload shedding (503 with
+Retry-After instead of timeouts), errors (no stack trace ever reaches a client; a
+store that cannot be reached is a 503), CORS for everything under /iiif.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import sys
+import time
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+
+from repository.images import ImageStore
+from repository.metrics import Metrics
+from repository.rendering import Renderer
+from repository.settings import Settings
+from repository.store import Store, StoreUnavailable
+
+log = logging.getLogger("opis")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+SETTINGS = web.AppKey("settings", Settings)
+STORE = web.AppKey("store", Store)
+RENDERER = web.AppKey("renderer", Renderer)
+IMAGES = web.AppKey("images", ImageStore)
+METRICS = web.AppKey("metrics", Metrics)
+UNLIMITED = ("/healthz", "/metrics")
+STAMP_INTERVAL = 1.0
+
+
+def route_name(request: web.Request) -> str:
+    info = request.match_info
+    if info.http_exception is not None or info.route.resource is None:
+        return "unmatched"
+    return info.route.resource.canonical
+
+
+@web.middleware
+async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
+    metrics = request.app[METRICS]
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        metrics.observe(route_name(request), request.method, status, time.perf_counter() - started)
+
+
+@web.middleware
+async def shed_load(request: web.Request, handler: Handler) -> web.StreamResponse:
+    metrics = request.app[METRICS]
+    settings = request.app[SETTINGS]
+    if request.path in UNLIMITED:
+        return await handler(request)
+    if metrics.in_flight >= settings.server.max_concurrent_requests:
+        metrics.rejected += 1
+        return web.Response(
+            status=503,
+            text="Opis is busy; retry after the time given in Retry-After.\n",
+            headers={"Retry-After": str(settings.server.retry_after)},
+        )
+    metrics.in_flight += 1
+    try:
+        return await handler(request)
+    finally:
+        metrics.in_flight -= 1
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except StoreUnavailable as exc:
+        log.warning("store unavailable: %s", exc)
+        retry = request.app[SETTINGS].server.retry_after
+        return web.Response(
+            status=503,
+            text="The database is not reachable right now; retry shortly.\n",
+            headers={"Retry-After": str(retry)},
+        )
+    except (asyncio.CancelledError, ConnectionResetError):
+        raise
+    except Exception:
+        log.exception("error answering %s %s", request.method, request.path_qs)
+        return web.Response(status=500, text="Internal error; it has been logged.\n")
+
+
+@web.middleware
+async def iiif_cors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if not request.path.startswith("/iiif/"):
+        return await handler(request)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        exc.headers["Access-Control-Allow-Origin"] = "*"
+        raise
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+class JsonAccessLogger(AbstractAccessLogger):
+    """One JSON object per request; the write-API token's name when one was used."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        entry = {
+            "ts": round(_now(), 3),
+            "remote": request.remote,
+            "method": request.method,
+            "path": request.path_qs[:2000],
+            "status": response.status,
+            "bytes": response.body_length,
+            "seconds": round(time, 6),
+            "agent": request.headers.get("User-Agent", "")[:200],
+        }
+        token = request.get("token_name")
+        if token:
+            entry["token"] = token
+        self.logger.info(json.dumps(entry, ensure_ascii=False))
+
+    @property
+    def enabled(self) -> bool:
+        return True
+
+
+def _now() -> float:
+    return time.time()
+
+
+async def _stamper(app: web.Application) -> None:
+    """Make committed changes visible to OAI (see store/clock.py) about once a second."""
+    store = app[STORE]
+    while True:
+        await asyncio.sleep(STAMP_INTERVAL)
+        try:
+            await store.stamp()
+        except Exception as exc:  # the database may be restarting; try again next tick
+            log.warning("stamping datestamps failed: %s", exc)
+
+
+def create_app(settings: Settings, store: Store | None = None) -> web.Application:
+    app = web.Application(
+        middlewares=[observe, shed_load, errors, iiif_cors],
+        client_max_size=settings.auth.max_body_bytes,
+    )
+    app[SETTINGS] = settings
+    app[STORE] = store or Store(settings.database.url)
+    app[RENDERER] = Renderer(settings)
+    app[IMAGES] = ImageStore(settings)
+    app[METRICS] = Metrics()
+
+    from repository import web_ops
+
+    web_ops.setup(app)
+    for module in _protocol_modules():
+        module.setup(app)
+
+    async def lifecycle(app: web.Application) -> object:
+        await app[STORE].open()
+        await app[STORE].secret(settings.auth.secret)
+        task = asyncio.create_task(_stamper(app))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await app[STORE].close()
+
+    app.cleanup_ctx.append(lifecycle)
+    return app
+
+
+def _protocol_modules() -> list:
+    """The protocol front-ends, each a module with ``setup(app)``."""
+    modules = []
+    for name in ("repository.web_oai", "repository.web_iiif", "repository.web_pages"):
+        try:
+            modules.append(__import__(name, fromlist=["setup"]))
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    return modules
+
+
+def configure_logging(access_log: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    access = logging.getLogger("aiohttp.access")
+    access.handlers[:] = [handler]
+    access.setLevel(logging.INFO if access_log else logging.WARNING)
+    access.propagate = False
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
