@@ -1,0 +1,432 @@
+"""Reader for JSON records: one object, an array of objects, or JSON Lines.
+
+The field names are part of Opis's public contract (DESIGN.md, docs/json-records.md).
+Validation is strict and every failure names the record, its line and the field, so a
+user can fix the input without guessing. One bad record never hides the good ones:
+``read_json_records`` returns a ``ReadResult`` or a ``ReaderError`` per record, in
+input order, and ingest stores the good ones.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from metadata.readers.cleaning import clean_string, removal_warning
+from metadata.readers.dates import validate_iso_date
+from metadata.readers.languages import language_code
+from metadata.readers.names import invert_name, is_inverted, looks_like_organisation
+from metadata.readers.result import ReaderError, ReadResult
+from metadata.record import TEXT_KINDS, Agent, Page, Record, Source, Text, TextBody
+
+FIELDS = (
+    "reference",
+    "title",
+    "date",
+    "description",
+    "creators",
+    "contributors",
+    "language",
+    "subjects",
+    "places",
+    "collections",
+    "types",
+    "type",
+    "publisher",
+    "rights",
+    "funders",
+    "text",
+    "source",
+    "pages",
+)
+_NAME_ROLE = 'an object {"name", "role"}'
+_TEXT_OBJECT = 'an object {"language", "kind", "content"}'
+_PAGE_OBJECT = 'an object {"image", "label"}'
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_URL = re.compile(r"https?://[^\s/]+\S*")
+
+
+class _Object(dict):
+    """A JSON object that remembers keys given more than once (json keeps the last)."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def _object_pairs(pairs: list[tuple[str, Any]]) -> _Object:
+    obj = _Object(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        obj.duplicates = tuple(k for k, _ in pairs if k in seen or seen.add(k))
+    return obj
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_object_pairs)
+
+
+def read_json_records(text: str) -> list[ReadResult | ReaderError]:
+    """Read every record in ``text``; one entry per record, in input order.
+
+    Each entry is a ``ReadResult`` or, for a record that cannot be used, a
+    ``ReaderError`` saying which record (position and line) and why. A problem
+    with the whole input (empty, malformed JSON that is not JSON Lines, a top level
+    that is neither object nor array) is returned as a single ``ReaderError``.
+    """
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        return [ReaderError("no JSON records in the input: it is empty")]
+    try:
+        data, end = _DECODER.raw_decode(text, _WHITESPACE.match(text).end())
+        if text[end:].strip():
+            raise json.JSONDecodeError("Extra data", text, _WHITESPACE.match(text, end).end())
+    except json.JSONDecodeError as error:
+        if _is_json_lines(text):
+            return _read_lines(text)
+        return [
+            ReaderError(
+                f"malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}",
+                line=error.lineno,
+            )
+        ]
+    if isinstance(data, dict):
+        return [_read_record(data, 1, _line_at(text, _WHITESPACE.match(text).end()))]
+    if isinstance(data, list):
+        return [
+            _read_record(item, number, line)
+            for number, (item, line) in enumerate(zip(data, _element_lines(text), strict=True), 1)
+        ]
+    return [
+        ReaderError(
+            "the input must be a JSON object, an array of objects or JSON Lines, "
+            f"not {_kind(data)}"
+        )
+    ]
+
+
+def _line_at(text: str, position: int) -> int:
+    return text.count("\n", 0, position) + 1
+
+
+def _element_lines(text: str) -> list[int]:
+    """The line each element of a top-level JSON array starts on."""
+    position = _WHITESPACE.match(text).end() + 1  # past "["
+    lines: list[int] = []
+    while True:
+        position = _WHITESPACE.match(text, position).end()
+        if text[position] == "]":
+            return lines
+        lines.append(_line_at(text, position))
+        _, position = _DECODER.raw_decode(text, position)
+        position = _WHITESPACE.match(text, position).end()
+        if text[position] == ",":
+            position += 1
+
+
+def _is_json_lines(text: str) -> bool:
+    """Several lines, and the first (or most) of them a JSON object on its own."""
+    lines = [line for line in _lines(text) if line.strip()]
+    if len(lines) < 2:
+        return False
+    if isinstance(_try_parse(lines[0]), dict):
+        return True
+    return sum(isinstance(_try_parse(line), dict) for line in lines) * 2 >= len(lines)
+
+
+def _lines(text: str) -> list[str]:
+    """Lines split at LF only: U+2028 and friends are legal inside JSON strings."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
+def _try_parse(line: str) -> Any:
+    try:
+        return _DECODER.decode(line)
+    except json.JSONDecodeError:
+        return None
+
+
+def _read_lines(text: str) -> list[ReadResult | ReaderError]:
+    results: list[ReadResult | ReaderError] = []
+    number = 0
+    for line_number, line in enumerate(_lines(text), 1):
+        if not line.strip():
+            continue
+        number += 1
+        try:
+            data = _DECODER.decode(line)
+        except json.JSONDecodeError as error:
+            results.append(
+                ReaderError(
+                    f"record {number} (line {line_number}): malformed JSON at column "
+                    f"{error.colno}: {error.msg}",
+                    record=number,
+                    line=line_number,
+                )
+            )
+            continue
+        results.append(_read_record(data, number, line_number))
+    return results
+
+
+def _read_record(data: Any, number: int, line: int) -> ReadResult | ReaderError:
+    where = f"record {number} (line {line})"
+    if not isinstance(data, dict):
+        message = f"must be a JSON object, not {_kind(data)}"
+        return ReaderError(f"{where}: {message}", record=number, line=line, problems=(message,))
+    check = _Checker()
+    record = check.record(data)
+    if check.problems:
+        return ReaderError(
+            f"{where}: " + "; ".join(check.problems),
+            record=number,
+            line=line,
+            problems=tuple(check.problems),
+        )
+    assert record is not None
+    return ReadResult(record, tuple(check.warnings))
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string" if value.strip() else "an empty string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+class _Checker:
+    """Validates one record's fields, collecting every problem rather than the first."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.warnings: list[str] = []
+
+    def fail(self, name: str, message: str) -> None:
+        self.problems.append(f'"{name}" {message}')
+
+    # -- field shapes -------------------------------------------------------
+
+    def string(self, name: str, value: Any, *, required: bool = False) -> str | None:
+        """A non-empty string, cleaned; None (and maybe a problem) otherwise."""
+        if value is None and not required:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            if isinstance(value, str) and not required:
+                self.warnings.append(f'"{name}" is empty; ignored')
+                return None
+            self.fail(name, f"must be a non-empty string, not {_kind(value)}")
+            return None
+        cleaned, removed = clean_string(value.strip())
+        if removed:
+            self.warnings.append(removal_warning(f'"{name}"', removed))
+        return cleaned.strip() or None
+
+    def strings(self, name: str, value: Any, *, single: bool = False) -> list[str]:
+        """A list of non-empty strings (or one string where ``single`` allows it)."""
+        if value is None:
+            return []
+        if single and isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            shape = "a string or a list of strings" if single else "a list of strings"
+            self.fail(name, f"must be {shape}, not {_kind(value)}")
+            return []
+        out = [self.string(f"{name}[{i}]", item, required=True) for i, item in enumerate(value)]
+        return [s for s in out if s is not None]
+
+    def keys(self, name: str, obj: dict[str, Any], allowed: tuple[str, ...]) -> None:
+        for key in obj:
+            if key not in allowed:
+                self.warnings.append(f'unknown field "{name}.{key}" ignored')
+        for key in getattr(obj, "duplicates", ()):
+            self.fail(f"{name}.{key}" if name else key, "is given more than once")
+
+    def language(self, name: str, value: str) -> str | None:
+        code = language_code(value)
+        if code is None:
+            self.fail(name, f"{value!r} is not a language code (ISO 639, e.g. \"ru\") or name")
+        elif code != value:
+            self.warnings.append(f'"{name}" {value!r} stored as {code!r}')
+        return code
+
+    # -- the record ---------------------------------------------------------
+
+    def record(self, data: dict[str, Any]) -> Record | None:
+        for key in data:
+            if key not in FIELDS:
+                self.warnings.append(f'unknown field "{key}" ignored')
+        for key in getattr(data, "duplicates", ()):
+            self.fail(key, "is given more than once")
+        if "types" in data and "type" in data:
+            self.fail("type", 'and "types" are both given; use one')
+        reference = self.string("reference", data.get("reference"), required=True)
+        title = self.string("title", data.get("title"), required=True)
+        fields: dict[str, Any] = {
+            "date": self.date(data.get("date")),
+            "description": self.description(data.get("description")),
+            "creators": tuple(self.names("creators", data.get("creators"))),
+            "contributors": self.contributors(data.get("contributors")),
+            "language": tuple(
+                code
+                for i, v in enumerate(self.strings("language", data.get("language"), single=True))
+                if (code := self.language(f"language[{i}]", v))
+            ),
+            "subjects": tuple(self.strings("subjects", data.get("subjects"))),
+            "places": tuple(self.strings("places", data.get("places"))),
+            "collections": tuple(self.strings("collections", data.get("collections"))),
+            "types": tuple(
+                self.strings(
+                    "types" if "types" in data else "type",
+                    data.get("types", data.get("type")),
+                    single=True,
+                )
+            ),
+            "publisher": self.string("publisher", data.get("publisher")),
+            "rights": self.string("rights", data.get("rights")),
+            "funders": tuple(self.strings("funders", data.get("funders"))),
+            "text": self.text(data.get("text")),
+            "source": self.source(data.get("source")),
+            "pages": self.pages(data.get("pages")),
+        }
+        if self.problems or reference is None or title is None:
+            return None
+        return Record(title=title, citation=reference, **fields)
+
+    def date(self, value: Any) -> str | None:
+        date = self.string("date", value)
+        if date is None:
+            return None
+        reason = validate_iso_date(date)
+        if reason:
+            self.fail("date", f"must be YYYY, YYYY-MM, YYYY-MM-DD or a range A/B: {reason}")
+            return None
+        return date
+
+    def description(self, value: Any) -> tuple[Text, ...]:
+        if value is None:
+            return ()
+        if isinstance(value, str | dict):
+            value = [value]
+        if not isinstance(value, list):
+            self.fail("description", f"must be a string or a list of strings, not {_kind(value)}")
+            return ()
+        out: list[Text] = []
+        for i, item in enumerate(value):
+            name = f"description[{i}]"
+            if isinstance(item, dict):
+                self.keys(name, item, ("value", "language"))
+                text = self.string(f"{name}.value", item.get("value"), required=True)
+                lang = self.string(f"{name}.language", item.get("language"))
+                lang = self.language(f"{name}.language", lang) if lang else None
+            else:
+                text, lang = self.string(name, item, required=True), None
+            if text:
+                out.append(Text(text, lang))
+        return tuple(out)
+
+    def names(self, name: str, value: Any) -> list[str]:
+        names = self.strings(name, value)
+        for i, person in enumerate(names):
+            self._name_form(f"{name}[{i}]", person)
+        return names
+
+    def _name_form(self, name: str, person: str) -> None:
+        """Names are kept as given; a reading-order personal name gets a hint."""
+        if is_inverted(person) or looks_like_organisation(person) or " " not in person:
+            return
+        self.warnings.append(
+            f'"{name}" {person!r} is not in "Surname, Forenames" form; kept as given '
+            f"(inverted it would read {invert_name(person)!r})"
+        )
+
+    def contributors(self, value: Any) -> tuple[Agent, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.fail("contributors", f"must be a list, not {_kind(value)}")
+            return ()
+        out: list[Agent] = []
+        for i, item in enumerate(value):
+            name = f"contributors[{i}]"
+            if isinstance(item, str):
+                person = self.string(name, item, required=True)
+                role = None
+            elif isinstance(item, dict):
+                self.keys(name, item, ("name", "role"))
+                person = self.string(f"{name}.name", item.get("name"), required=True)
+                role = self.string(f"{name}.role", item.get("role"))
+            else:
+                self.fail(name, f"must be a string or {_NAME_ROLE}, not {_kind(item)}")
+                continue
+            if person:
+                self._name_form(name, person)
+                out.append(Agent(person, role))
+        return tuple(out)
+
+    def text(self, value: Any) -> tuple[TextBody, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.fail("text", f"must be a list of objects, not {_kind(value)}")
+            return ()
+        out: list[TextBody] = []
+        for i, item in enumerate(value):
+            name = f"text[{i}]"
+            if not isinstance(item, dict):
+                self.fail(name, f"must be {_TEXT_OBJECT}, not {_kind(item)}")
+                continue
+            self.keys(name, item, ("language", "kind", "content"))
+            content = self.string(f"{name}.content", item.get("content"), required=True)
+            kind = self.string(f"{name}.kind", item.get("kind"), required=True)
+            if kind is not None and kind not in TEXT_KINDS:
+                self.fail(f"{name}.kind", f"must be one of {', '.join(TEXT_KINDS)}, not {kind!r}")
+                kind = None
+            lang = self.string(f"{name}.language", item.get("language"))
+            lang = self.language(f"{name}.language", lang) if lang else None
+            if content and kind:
+                out.append(TextBody(content, lang, kind))
+        return tuple(out)
+
+    def source(self, value: Any) -> Source:
+        if value is None:
+            return Source()
+        if not isinstance(value, dict):
+            self.fail("source", f'must be an object {{"id", "url"}}, not {_kind(value)}')
+            return Source()
+        self.keys("source", value, ("id", "url"))
+        ident = value.get("id")
+        if isinstance(ident, int) and not isinstance(ident, bool):
+            ident = str(ident)
+        ident = self.string("source.id", ident)
+        url = self.string("source.url", value.get("url"))
+        if url is not None and not _URL.fullmatch(url):
+            self.fail("source.url", f"must be an absolute http(s) URL, not {url!r}")
+            url = None
+        return Source(ident, url)
+
+    def pages(self, value: Any) -> tuple[Page, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.fail("pages", f"must be a list, not {_kind(value)}")
+            return ()
+        out: list[Page] = []
+        for i, item in enumerate(value):
+            name = f"pages[{i}]"
+            if isinstance(item, str):
+                image, label = self.string(name, item, required=True), None
+            elif isinstance(item, dict):
+                self.keys(name, item, ("image", "label"))
+                image = self.string(f"{name}.image", item.get("image"), required=True)
+                label = self.string(f"{name}.label", item.get("label"))
+            else:
+                self.fail(name, f"must be a file name or {_PAGE_OBJECT}, not {_kind(item)}")
+                continue
+            if image:
+                out.append(Page(image, label))
+        return tuple(out)
