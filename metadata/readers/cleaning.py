@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# C0 controls except TAB, LF, CR; U+FFFE, U+FFFF; any surrogate (in a Python str a
-# surrogate code point is always unpaired: decoders combine proper pairs).
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+from metadata.xmlchars import FORBIDDEN as _XML_ILLEGAL
+
 # Horizontal white space as it occurs in page text: spaces, tabs, no-break spaces.
 _HSPACE = "[ \t\u00a0\u2007\u202f]"
 _HSPACE_RUN = re.compile(f"{_HSPACE}{{2,}}")
