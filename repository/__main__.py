@@ -1,0 +1,5 @@
+"""``python -m repository`` is ``opis``."""
+
+from repository.cli import main
+
+main()

@@ -1,0 +1,153 @@
+"""A real Opis on a real port, for tests that speak HTTP like clients do.
+
+``LiveServer`` runs the application in a thread with its own event loop, so
+synchronous clients (Sickle, the ``oaipmh`` client, urllib) can be used from the test.
+``OpisProcess`` runs ``opis serve`` as a separate process, for tests that kill it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+from aiohttp import web
+
+from repository.ingest import Report, ingest_paths
+from repository.settings import Settings, load
+from repository.web_app import create_app
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def make_settings(database_url: str, data_dir: Path, port: int | None = None, **sections) -> Settings:
+    """Settings for a test instance: its own database, data folder and port."""
+    port = port or free_port()
+    settings = load(environ={})
+    settings = replace(
+        settings,
+        database=replace(settings.database, url=database_url),
+        server=replace(settings.server, port=port, public_url=f"http://127.0.0.1:{port}",
+                       access_log=False),
+        storage=replace(settings.storage, data_dir=str(data_dir)),
+    )
+    for name, values in sections.items():
+        settings = replace(settings, **{name: replace(getattr(settings, name), **values)})
+    return settings
+
+
+def ingest(settings: Settings, paths: Iterable[str | Path]) -> Report:
+    return asyncio.run(ingest_paths(settings, [str(p) for p in paths]))
+
+
+class LiveServer:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.base = settings.base_url
+        self._loop = asyncio.new_event_loop()
+        self._runner: web.AppRunner | None = None
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(30)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()
+
+    async def _start(self) -> None:
+        self.app = create_app(self.settings)
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.settings.server.port).start()
+
+    async def _stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def call(self, coroutine):
+        """Run a coroutine on the server's loop (e.g. to touch its store)."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(60)
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+
+class OpisProcess:
+    """``opis serve`` in its own process, configured through the environment."""
+
+    def __init__(self, settings: Settings, *args: str, env: dict[str, str] | None = None) -> None:
+        self.settings = settings
+        self.base = settings.base_url
+        self.args = args
+        self.env = {**os.environ, **settings_environ(settings), **(env or {})}
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30) -> OpisProcess:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "repository", "serve", *self.args],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"opis serve exited: {self.process.stderr.read().decode()}")
+            try:
+                with urllib.request.urlopen(self.base + "/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.1)
+        raise TimeoutError("opis serve did not become healthy")
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> int:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            return self.process.wait(30)
+        return self.process.returncode if self.process else 0
+
+    def __enter__(self) -> OpisProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.kill()
+
+
+def settings_environ(settings: Settings) -> dict[str, str]:
+    """The OPIS_* variables that reproduce these settings in another process."""
+    from dataclasses import asdict
+
+    env = {}
+    for section, values in asdict(settings).items():
+        for key, value in values.items():
+            if isinstance(value, list):
+                value = ",".join(value)
+            elif isinstance(value, dict):
+                value = ",".join(f"{k}={v}" for k, v in value.items())
+            env[f"OPIS_{section}_{key}".upper()] = str(value)
+    return env
