@@ -1,0 +1,39 @@
+"""The result of parsing one citation string."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from metadata.record import Reference
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A citation as written and what was read from it.
+
+    ``references[0]`` is the primary reference; the rest are alternates (the same
+    document in another archive, or further units the string lists). ``error`` is set
+    exactly when nothing was found. ``inferred_archive`` says the primary archive was
+    implied by the citation's style rather than named. ``remainder`` keeps the text that
+    is not part of a reference (credits, physical description, handling caveats).
+    """
+
+    input: str
+    references: tuple[Reference, ...]
+    error: str | None = None
+    inferred_archive: bool = False
+    remainder: str = ""
+
+    @property
+    def primary(self) -> Reference | None:
+        return self.references[0] if self.references else None
+
+
+@dataclass(frozen=True)
+class Found:
+    """What one reader recognised: references, the span it consumed, how it knew the archive."""
+
+    references: tuple[Reference, ...]
+    start: int
+    end: int
+    inferred: bool = False

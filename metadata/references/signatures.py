@@ -1,0 +1,369 @@
+"""Archives that cite by call number rather than by labelled levels.
+
+One small reader per scheme: PRC Foreign Ministry (``118-01082-04``), TNA
+(``FO 371/151948``), SAPMO-BArch (``NY 4090/437``), Hungarian MNL OL (both the party
+archive's number-before-label form and the Foreign Ministry's ``XIX-J-1-j`` files),
+Budapest City Archives, ÁBTL, AAN, the Czech NA and VHA, ANIC, the Gorky Archive, and
+TsDA's call numbers as the Parallel History Project prints them. Each reads what follows
+the archive's name and returns None when the text does not fit, never a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from metadata.record import Reference
+from metadata.references import sheets
+from metadata.references.archives import AliasHit, Style, infer_archive
+from metadata.references.citation import Found
+from metadata.references.labels import transliterate
+
+Reader = Callable[[str, AliasHit], "Found | None"]
+_P = sheets.PAGES
+# after an archive's name: punctuation, then the PHP's "<City> Call Number:"
+_LEAD = re.compile(r"[\s,:;]*(?:(?:[A-Z][a-z]+\s)?Call\sNumber:\s?)?")
+# where a call number may start when no archive is named
+_START = re.compile(r"(?:\s|\(|(?:Document\s)?Source:|Call\sNumber:)*")
+
+
+def _lead(s: str, pos: int) -> int:
+    m = _LEAD.match(s, pos)
+    return m.end() if m else pos
+
+
+def _found(
+    code: str,
+    levels: list[tuple[str, str]],
+    pages: str | None,
+    start: int,
+    end: int,
+    inferred: bool = False,
+) -> Found | None:
+    """One reference from the levels that have a value; None when none has."""
+    levels = [(name, value.strip()) for name, value in levels if value and value.strip()]
+    if not levels:
+        return None
+    return Found((Reference(code, tuple(levels), pages),), start, end, inferred)
+
+
+def _pages(text: str | None) -> str | None:
+    return sheets.normalise(text) if text else None
+
+
+# --- PRC Foreign Ministry Archive: series-file-item, zeros significant ------------------------
+_PRC = re.compile(rf"(?P<s>\d{{3}})-(?P<f>\d{{5}})(?:-(?P<i>\d{{2}}))?(?!\d)(?:,\s?(?P<p>{_P}))?")
+
+
+def prc(s: str, hit: AliasHit) -> Found | None:
+    m = _PRC.match(s, _lead(s, hit.end))
+    if not m:
+        return None
+    levels = [("series", m["s"]), ("file", m["f"]), ("item", m["i"] or "")]
+    return _found(hit.code, levels, _pages(m["p"]), hit.start, m.end())
+
+
+# --- TNA: department, series, piece; pieces are integers ------------------------------------
+_TNA_DEPARTMENTS = "FCO|FO|CAB|PREM|DEFE|WO|ADM|AIR|CO|DO|KV|HO|BT|MAF|OD|DSIR|INF|ED|LAB"
+_TNA = re.compile(
+    rf"(?<![\w/])(?P<dep>{_TNA_DEPARTMENTS})\s?(?P<ser>\d+)"
+    r"(?:\s?[/\-]\s?(?P<pc>\d+(?:-\d+)?))?(?![\w/])"
+)
+_FO_REGISTRY = re.compile(
+    r"(?<![\w/])NS\sfiles?\s(?P<ref>\d+(?:/\d+)?(?:-\d+(?:/\d+)?)?)"
+    rf"(?:\s?\((?:pp?\.?\s?)?(?P<p>{_P})\))?"
+)
+
+
+def _tna_levels(m: re.Match[str]) -> list[tuple[str, str]]:
+    piece = "-".join(re.sub(r"^0+(?=\d)", "", part) for part in (m["pc"] or "").split("-"))
+    return [("department", m["dep"]), ("series", m["ser"]), ("piece", piece)]
+
+
+def tna(s: str, hit: AliasHit) -> Found | None:
+    m = _TNA.match(s, _lead(s, hit.end))
+    if not m:
+        return None
+    return _found(hit.code, _tna_levels(m), None, hit.start, m.end())
+
+
+def tna_unnamed(s: str) -> Found | None:
+    """``FO 371/151948`` or ``NS file 1051`` standing alone: TNA by style."""
+    start = _START.match(s)
+    pos = start.end() if start else 0
+    m = _TNA.match(s, pos)
+    if m:
+        code = infer_archive(Style(scheme="tna"))
+        return _found(code or "TNA", _tna_levels(m), None, pos, m.end(), True)
+    m = _FO_REGISTRY.match(s, pos)
+    if m:
+        code = infer_archive(Style(scheme="fo-registry"))
+        levels = [("former_ref", f"NS {m['ref']}")]
+        return _found(code or "TNA", levels, _pages(m["p"]), pos, m.end(), True)
+    return None
+
+
+# --- SAPMO-BArch: a signature such as DY 30/IV 2/2/1, NY 4090/437, J IV 2/202/130 ------------
+_SIG_PART = r"(?:[IVX]+|\d+[a-z]?|[A-Z]{1,2})(?![\w])"
+_SAPMO = re.compile(
+    rf"(?:ZPA[\s,]+)?(?P<sig>[A-Z]{{1,3}}(?:\s?/\s?|\s){_SIG_PART}(?:(?:\s?/\s?|\s){_SIG_PART})*)"
+    rf"(?:,?\s?Bl\.\s?(?P<p>{_P}))?"
+)
+
+
+def sapmo(s: str, hit: AliasHit) -> Found | None:
+    m = _SAPMO.match(s, _lead(s, hit.end))
+    if not m:
+        return None
+    signature = re.sub(r"\s?/\s?", "/", m["sig"])
+    return _found(hit.code, [("signature", signature)], _pages(m["p"]), hit.start, m.end())
+
+
+# --- MNL OL (MOL) -----------------------------------------------------------------------
+_HU_LABEL = {"f": "fond", "cs": "csoport", "oe": "oe", "őe": "oe"}
+_MKS = re.compile(r"[\s,\-]*(?P<sec>M-[A-Z]{1,4})(?=[\s,\-])")
+_HU_STEP = re.compile(r"[\s,\-]*(?P<v>\d+(?:/\d+)?)\.\s?(?P<l>f|cs|ő\.?\s?e|oe)\.")
+_XIX = re.compile(
+    r"[\s,\-]*(?:(?:[A-Z][a-z]+\s)?Call\sNumber:\s?)?"
+    r"(?P<fond>[IVXL]+-[A-Z](?:-\d+)?(?:-[a-z])?)"
+    r"(?:\s(?P<cty>[^\W\d_][\w\-]*))?"
+)
+_HU_ITEM = re.compile(r",\s?(?P<item>[^,]+)")
+_HU_BOX = re.compile(r"(?P<n>\d+)\.\s?doboz$")
+_HU_CODE = re.compile(r"\d[\w\-./]*|[\w\-]+/[\w\-./]+")
+
+
+def hungarian(s: str, hit: AliasHit) -> Found | None:
+    pos = hit.end
+    m = _MKS.match(s, pos)
+    if m:
+        levels = [("section", m["sec"])]
+        end = m.end()
+        for step in _HU_STEP.finditer(s, end):
+            if step.start() != end:
+                break
+            label = _HU_LABEL[re.sub(r"[\s.]", "", step["l"])]
+            value = step["v"]
+            if "/" in value and label == "oe":  # "5/309.oe.": csoport 5, őrzési egység 309
+                group, value = value.split("/", 1)
+                levels.append(("csoport", group))
+            levels.append((label, value))
+            end = step.end()
+        return _found(hit.code, levels, None, hit.start, end) if len(levels) > 1 else None
+    m = _XIX.match(s, pos)
+    if not m:
+        return None
+    levels = [("fond", m["fond"])]
+    if m["cty"]:
+        levels.append(("country", m["cty"]))
+    end = m.end()
+    box = year = None
+    codes: list[str] = []
+    for im in _HU_ITEM.finditer(s, end):
+        if im.start() != end:
+            break
+        item = re.sub(r"\s?/\s?", "/", im["item"].strip())
+        if re.fullmatch(r"(?:19|20)\d\d", item) and box is None and not codes and year is None:
+            year = item
+        elif (bm := _HU_BOX.fullmatch(item)) and box is None and not codes:
+            box = bm["n"]
+        elif _HU_CODE.fullmatch(item) and len(codes) < 2:
+            codes.append(item)
+        else:
+            break
+        end = im.end()
+    if year:
+        levels.append(("year", year))
+    if box:
+        levels.append(("box", box))
+    if len(codes) == 2 or (codes and box):
+        levels.append(("tetel", codes[0]))
+        codes = codes[1:]
+    if codes:
+        levels.append(("docno", codes[0]))
+    return _found(hit.code, levels, None, hit.start, end)
+
+
+# --- Budapest City Archives: BFL XXXV. La. 1. 5. őe. -------------------------------------
+_BFL = re.compile(
+    r"[\s,]*(?P<fond>[IVXL]+)\.?\s(?P<ser>[A-Z][a-z]{0,3}\.\s?\d+)\.?"
+    r"(?:\s(?P<oe>\d+)\.\s?ő\.?\s?e\.)?"
+)
+
+
+def bfl(s: str, hit: AliasHit) -> Found | None:
+    m = _BFL.match(s, hit.end)
+    if not m:
+        return None
+    levels = [("fond", m["fond"]), ("series", m["ser"]), ("oe", m["oe"] or "")]
+    return _found(hit.code, levels, None, hit.start, m.end())
+
+
+# --- ÁBTL: 4.2. - 10-472/ 1967 /1 (section, file, page) ----------------------------------
+_ABTL = re.compile(
+    r"[\s\-]*(?P<sec>\d+(?:\.\d+)*)\.?\s?-\s?(?P<unit>[\w\-]+/\s?\d{4})(?:\s?/\s?(?P<p>\d+))?"
+)
+
+
+def abtl(s: str, hit: AliasHit) -> Found | None:
+    m = _ABTL.match(s, hit.end)
+    if not m:
+        return None
+    levels = [("section", m["sec"]), ("unit", re.sub(r"\s", "", m["unit"]))]
+    return _found(hit.code, levels, _pages(m["p"]), hit.start, m.end())
+
+
+# --- AAN: fond (zespół) name, sygnatura, k. (karta) ---------------------------------------
+_AAN = re.compile(
+    r"(?P<fond>KC\sPZPR|[A-Z]{2,}(?:\s[A-Z]{2,})*),\s?(?:sygn\.\s?)?"
+    r"(?P<sygn>[A-Z0-9]+(?:/[A-Z0-9\-]+)+)"
+    rf"(?:,\s?k\.\s?(?P<p>{_P}))?"
+)
+_PZPR = re.compile(r"KC\sPZPR,")
+
+
+def aan(s: str, hit: AliasHit) -> Found | None:
+    m = _AAN.match(s, _lead(s, hit.end))
+    if not m:
+        return None
+    levels = [("fond", m["fond"]), ("sygn", m["sygn"])]
+    return _found(hit.code, levels, _pages(m["p"]), hit.start, m.end())
+
+
+def aan_unnamed(s: str) -> Found | None:
+    """``KC PZPR, XIA/103, k. 521-22``: the party's fond gives the archive away."""
+    start = _START.match(s)
+    pos = start.end() if start else 0
+    if not _PZPR.match(s, pos):
+        return None
+    m = _AAN.match(s, pos)
+    if not m:
+        return None
+    code = infer_archive(Style(scheme="pzpr")) or "AAN"
+    levels = [("fond", m["fond"]), ("sygn", m["sygn"])]
+    return _found(code, levels, _pages(m["p"]), pos, m.end(), True)
+
+
+# --- Czech NA (SÚA): "AÚV KSČ 79/88" or "f. KSČ-ÚV-02/1, sv. 45, a.j. 47" ------------------
+_CZ_UPPER = "A-ZÁČĎÉĚÍŇÓŘŠŤÚŮÝŽ"
+_NACZ_CALL = re.compile(
+    rf"(?P<fond>[{_CZ_UPPER}]{{2,}}(?:[\s\-][{_CZ_UPPER}0-9]{{2,}})*)\s(?P<unit>\d+/\d+)(?![\w/])"
+)
+_NACZ_F = re.compile(
+    r"f\.\s?(?P<fond>[^,]+?),\s?sv\.\s?(?P<sv>\d+)(?:,\s?a\.\s?j\.\s?(?P<aj>\d+))?(?![\w])"
+)
+
+
+def nacz(s: str, hit: AliasHit) -> Found | None:
+    pos = _lead(s, hit.end)
+    m = _NACZ_CALL.match(s, pos)
+    if m:
+        levels = [("fond", m["fond"]), ("unit", m["unit"])]
+        return _found(hit.code, levels, None, hit.start, m.end())
+    m = _NACZ_F.match(s, pos)
+    if m:
+        levels = [("fond", m["fond"]), ("svazek", m["sv"]), ("unit", m["aj"] or "")]
+        return _found(hit.code, levels, None, hit.start, m.end())
+    return None
+
+
+# --- VHA: F. MNO, Gen. štáb, Sv. Šumava ----------------------------------------------------
+_VHA_FOND = re.compile(r"[\s,]*F\.\s?(?P<fond>[^,]+?)(?=,|\.?$)")
+_ITEM = re.compile(r",\s?(?P<item>[^,]+)")
+
+
+def vha(s: str, hit: AliasHit) -> Found | None:
+    m = _VHA_FOND.match(s, hit.end)
+    if not m:
+        return None
+    levels = [("fond", m["fond"].strip())]
+    end = m.end()
+    for im in _ITEM.finditer(s, end):
+        if im.start() != end:
+            break
+        item = im["item"].strip()
+        if item.endswith(".") and im.end() == len(s):
+            item = item[:-1]
+        sv = re.match(r"Sv\.\s?(.+)$", item)
+        if sv:
+            levels.append(("svazek", sv.group(1)))
+        elif len(item) <= 40:
+            levels.append(("series", item))
+        else:
+            break
+        end = im.end()
+    return _found(hit.code, levels, None, hit.start, end)
+
+
+# --- ANIC: fond, section, dosar N/YYYY, f. (filă = sheet) ---------------------------------
+_ANIC_FILE = re.compile(r"dosar\s?(?:nr\.\s?)?(?P<d>[\w/\-]+)$", re.I)
+_ANIC_SHEETS = re.compile(rf"f\.\s?(?P<p>{_P})$")
+
+
+def anic(s: str, hit: AliasHit) -> Found | None:
+    pos = _lead(s, hit.end)
+    levels: list[tuple[str, str]] = []
+    pages = None
+    end = offset = pos
+    for raw in s[pos:].split(","):
+        item = raw.strip()
+        offset += len(raw) + 1
+        if not item:
+            break
+        if fm := _ANIC_FILE.match(item):
+            levels.append(("file", fm["d"]))
+        elif sm := _ANIC_SHEETS.match(item):
+            pages = sheets.normalise(sm["p"])
+        elif len(levels) < 2 and len(item) <= 60:
+            if not levels:  # "fond CC al PCR": the word is a label, not part of the name
+                item = re.sub(r"^fond(?:ul)?\s", "", item, flags=re.I)
+            levels.append(("fond" if not levels else "series", item))
+        else:
+            break
+        end = min(offset, len(s))
+    return _found(hit.code, levels, pages, hit.start, end)
+
+
+# --- Gorky Archive (IMLI): KG-NP/A, 22-4:1-2 ---------------------------------------------
+_GORKY = re.compile(
+    r"[\s,]*(?P<sec>[A-ZА-Я][\w\-]*(?:/[\w\-]+)*)\s?,\s?(?P<unit>\d+(?:-\d+)*)"
+    rf"(?::(?P<p>{_P}))?"
+)
+
+
+def gorky(s: str, hit: AliasHit) -> Found | None:
+    m = _GORKY.match(s, hit.end)
+    if not m:
+        return None
+    levels = [("section", m["sec"]), ("unit", m["unit"])]
+    return _found(hit.code, levels, _pages(m["p"]), hit.start, m.end())
+
+
+# --- TsDA call numbers as the PHP prints them: 378-B/177, 378-B, file 177 ---------------------
+_TSDA_CALL = re.compile(
+    r"(?P<f>\d+)\s?-?\s?(?P<suf>[A-ZА-Я])?\s?(?:/|,\s?file\s)\s?(?P<d>\d+)(?![\w/])"
+)
+
+
+def call_number(s: str, hit: AliasHit) -> Found | None:
+    """A fond-family archive cited by call number (``378-B/177`` = fond 378B, file 177)."""
+    m = _TSDA_CALL.match(s, _lead(s, hit.end))
+    if not m:
+        return None
+    fond = m["f"] + (transliterate(m["suf"]) if m["suf"] else "")
+    return _found(hit.code, [("fond", fond), ("delo", m["d"])], None, hit.start, m.end())
+
+
+READERS: dict[str, Reader] = {
+    "prc": prc,
+    "tna": tna,
+    "sapmo": sapmo,
+    "hungarian": hungarian,
+    "bfl": bfl,
+    "abtl": abtl,
+    "aan": aan,
+    "nacz": nacz,
+    "vha": vha,
+    "anic": anic,
+    "gorky": gorky,
+}
