@@ -14,6 +14,7 @@ import logging
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -166,6 +167,7 @@ def create_app(settings: Settings, store: Store | None = None) -> web.Applicatio
     from repository import web_ops
 
     web_ops.setup(app)
+    app.router.add_static("/static", Path(__file__).parent / "static", append_version=False)
     for module in _protocol_modules():
         module.setup(app)
 

@@ -1,13 +1,24 @@
-"""Shared test helpers: where the shared data lives, and skips that say why."""
+"""Shared test helpers: the shared data, and one database fixture for both backends.
+
+``database_url`` runs a test once on SQLite and once on PostgreSQL. PostgreSQL is
+reached at ``$OPIS_TEST_POSTGRES`` (default ``postgresql://postgres@127.0.0.1:5432/postgres``);
+each test gets a fresh database there, dropped afterwards. Without a reachable server
+the PostgreSQL half is skipped with the reason (``.ci/run`` always provides one).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import os
+import uuid
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+POSTGRES = os.environ.get("OPIS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 def shared_path(*parts: str) -> Path:
@@ -16,3 +27,64 @@ def shared_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"needs {path} (the shared data beside the checkout); not present here")
     return path
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+async def _admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(_asyncpg_dsn(POSTGRES), timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@functools.cache
+def postgres_problem() -> str | None:
+    """Why PostgreSQL tests cannot run here, or None when they can."""
+    try:
+        import asyncpg  # noqa: F401
+    except ImportError:
+        return "asyncpg is not installed (pip install -e '.[test]')"
+    try:
+        asyncio.run(_admin("SELECT 1"))
+    except Exception as exc:
+        return f"PostgreSQL not reachable at {POSTGRES} ({exc.__class__.__name__}: {exc})"
+    return None
+
+
+def create_postgres_database() -> str:
+    problem = postgres_problem()
+    if problem:
+        pytest.skip(problem + "; set OPIS_TEST_POSTGRES or run .ci/run, which starts one")
+    name = f"opis_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    return POSTGRES.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_postgres_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path):
+    """A fresh, empty database: SQLite in the test's folder, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/opis.db"
+        return
+    url = create_postgres_database()
+    try:
+        yield url
+    finally:
+        drop_postgres_database(url)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """For the few tests about SQLite itself (files, WAL, processes on one file)."""
+    return f"sqlite:///{tmp_path}/opis.db"

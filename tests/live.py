@@ -33,15 +33,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def make_settings(database_url: str, data_dir: Path, port: int | None = None, **sections) -> Settings:
+def make_settings(
+    database_url: str, data_dir: Path, port: int | None = None, **sections
+) -> Settings:
     """Settings for a test instance: its own database, data folder and port."""
     port = port or free_port()
     settings = load(environ={})
     settings = replace(
         settings,
         database=replace(settings.database, url=database_url),
-        server=replace(settings.server, port=port, public_url=f"http://127.0.0.1:{port}",
-                       access_log=False),
+        server=replace(
+            settings.server, port=port, public_url=f"http://127.0.0.1:{port}", access_log=False
+        ),
         storage=replace(settings.storage, data_dir=str(data_dir)),
     )
     for name, values in sections.items():

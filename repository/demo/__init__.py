@@ -57,7 +57,7 @@ def page_image(lines: list[str], *, seed: int, title: str) -> bytes:
     width, height = PAGE_SIZE
     noise = pyvips.Image.gaussnoise(width // 4, height // 4, sigma=6, mean=0, seed=seed)
     noise = noise.resize(4, kernel="linear")
-    paper = (noise + [236, 226, 204]).cast("uchar")
+    paper = noise.linear([1, 1, 1], [236, 226, 204]).cast("uchar")
     ink = [40, 36, 48]
     y = 220
     for line in [*lines, "", title]:

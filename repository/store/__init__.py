@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metadata.record import Record
-from repository.store import clock, writes
+from repository.store import clock, search, writes
 from repository.store.engine import create_engine, read_snapshot, write_transaction
 from repository.store.errors import NotFound, StoreError, StoreUnavailable
 from repository.store.schema import images, meta, metadata, pages, records
@@ -46,6 +46,7 @@ class Store:
         try:
             async with self.engine.begin() as conn:
                 await conn.run_sync(metadata.create_all)
+                await search.create(conn)
         except (OperationalError, OSError, DBAPIError) as exc:
             raise StoreUnavailable(f"cannot open the database {self.url}: {exc}") from exc
         return self

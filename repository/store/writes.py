@@ -20,6 +20,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metadata.record import Record
+from repository.store import search
 from repository.store.clock import now_us
 from repository.store.schema import memberships, pages, records, renditions, sets
 
@@ -163,6 +164,7 @@ async def _write_parts(
             ],
         )
     await _set_memberships(conn, record_id, p.set_specs, fresh=fresh)
+    await search.index(conn, record_id, p.record.with_key(key))
 
 
 async def _set_memberships(
@@ -229,4 +231,5 @@ async def mark_deleted(conn: AsyncConnection, key: str) -> Outcome | None:
         update(memberships).where(memberships.c.record_id == row.id).values(datestamp=None)
     )
     await conn.execute(delete(renditions).where(renditions.c.record_id == row.id))
+    await search.remove(conn, row.id)
     return Outcome(key, DELETED)
