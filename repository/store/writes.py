@@ -79,12 +79,18 @@ async def write_batch(conn: AsyncConnection, batch: Sequence[Prepared]) -> list[
     )
 
     outcomes: list[Outcome] = []
+    key_of: dict[str, str] = {}
     inserts: list[tuple[Prepared, str]] = []
     updates: list[tuple[Prepared, int, str]] = []
-    seen: dict[str, str] = {}
-    for p in batch:
-        if p.identity in seen:  # the same document twice in one batch: last one wins
-            outcomes.append(Outcome(seen[p.identity], UPDATED))
+    seen: dict[str, Prepared] = {}
+    later: list[int] = []  # the same document again, changed: written after the others
+    for n, p in enumerate(batch):
+        if p.identity in seen:
+            if seen[p.identity].content_hash == p.content_hash:
+                outcomes.append(Outcome(key_of[p.identity], UNCHANGED))
+            else:
+                outcomes.append(Outcome("", UPDATED))
+                later.append(n)
             continue
         row = existing.get(p.identity)
         if row is not None:
@@ -107,7 +113,8 @@ async def write_batch(conn: AsyncConnection, batch: Sequence[Prepared]) -> list[
             taken.add(key)
             inserts.append((p, key))
             outcomes.append(Outcome(key, ADDED))
-        seen[p.identity] = key
+        seen[p.identity] = p
+        key_of[p.identity] = key
 
     now = now_us()
     await _upsert_sets(conn, [s for p, *_ in inserts + updates for s in p.set_rows])
@@ -124,6 +131,10 @@ async def write_batch(conn: AsyncConnection, batch: Sequence[Prepared]) -> list[
         del values["created"], values["key"], values["identity"]
         await conn.execute(update(records).where(records.c.id == record_id).values(**values))
         await _write_parts(conn, p, record_id, key, fresh=False)
+    if later:
+        again = await write_batch(conn, [batch[n] for n in later])
+        for n, outcome in zip(later, again, strict=True):
+            outcomes[n] = outcome
     return outcomes
 
 
