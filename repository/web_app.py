@@ -21,6 +21,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from repository.images import ImageStore
 from repository.metrics import Metrics
+from repository.refresh import refresh
 from repository.rendering import Renderer
 from repository.settings import Settings
 from repository.store import Store, StoreUnavailable
@@ -153,6 +154,13 @@ async def _stamper(app: web.Application) -> None:
             log.warning("stamping datestamps failed: %s", exc)
 
 
+async def _refresh(app: web.Application) -> None:
+    try:
+        await refresh(app[STORE], app[RENDERER])
+    except Exception:
+        log.exception("re-rendering records failed; the previous renditions stay in use")
+
+
 def create_app(settings: Settings, store: Store | None = None) -> web.Application:
     app = web.Application(
         middlewares=[observe, shed_load, errors, iiif_cors],
@@ -174,11 +182,15 @@ def create_app(settings: Settings, store: Store | None = None) -> web.Applicatio
     async def lifecycle(app: web.Application) -> object:
         await app[STORE].open()
         await app[STORE].secret(settings.auth.secret)
-        task = asyncio.create_task(_stamper(app))
+        tasks = [
+            asyncio.create_task(_stamper(app)),
+            asyncio.create_task(_refresh(app)),
+        ]
         yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await app[STORE].close()
 
     app.cleanup_ctx.append(lifecycle)

@@ -83,5 +83,5 @@ def _quality(text: str) -> float:
 
 
 def setup(app: web.Application) -> None:
-    app.router.add_route("GET", "/oai", oai)
-    app.router.add_route("POST", "/oai", oai)
+    app.router.add_get("/oai", oai)
+    app.router.add_post("/oai", oai)

@@ -88,3 +88,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path):
 def sqlite_url(tmp_path: Path) -> str:
     """For the few tests about SQLite itself (files, WAL, processes on one file)."""
     return f"sqlite:///{tmp_path}/opis.db"
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """Like ``database_url``, shared by the tests of one module (read-only fixtures)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db')}/opis.db"
+        return
+    url = create_postgres_database()
+    try:
+        yield url
+    finally:
+        drop_postgres_database(url)

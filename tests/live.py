@@ -90,7 +90,8 @@ class LiveServer:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(60)
 
     def url(self, path: str) -> str:
-        return self.base + path
+        """A URL on this server's own port (``base`` may be a public URL in front of it)."""
+        return f"http://127.0.0.1:{self.settings.server.port}{path}"
 
 
 class OpisProcess:

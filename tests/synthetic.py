@@ -16,16 +16,42 @@ ARCHIVES = [
     ("TNA", "FO 371/{d}{f}"),
     ("PRC-FMA", "PRC FMA 1{o:02d}-{d:05d}-{f:02d}, {p}"),
 ]
-WORDS = (
-    "letter report telegram cable memorandum protocol note resolution conversation minutes "
-    "grain paper railway embassy consulate delegation congress border treaty shipment "
-    "newspaper printing conference schedule committee ministry harvest school hospital"
-).split()
+WORDS = [
+    "letter",
+    "report",
+    "telegram",
+    "cable",
+    "memorandum",
+    "protocol",
+    "note",
+    "resolution",
+    "conversation",
+    "minutes",
+    "grain",
+    "paper",
+    "railway",
+    "embassy",
+    "consulate",
+    "delegation",
+    "congress",
+    "border",
+    "treaty",
+    "shipment",
+    "newspaper",
+    "printing",
+    "conference",
+    "schedule",
+    "committee",
+    "ministry",
+    "harvest",
+    "school",
+    "hospital",
+]
 PEOPLE = ["Aliyev, R. M.", "Petrov, N. S.", "Smith, J.", "Kovacs, L.", "Wang, Li", "Novak, P."]
 
 
 def record(n: int, rng: random.Random) -> dict:
-    code, pattern = ARCHIVES[n % len(ARCHIVES)]
+    _code, pattern = ARCHIVES[n % len(ARCHIVES)]
     f, o, d = rng.randint(1, 600), rng.randint(1, 99), n // 3 + 1
     p = rng.randint(1, 400)
     title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 9))).capitalize()

@@ -18,7 +18,7 @@ CODES = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@dataclass
 class OAIError(Exception):
     code: str
     message: str

@@ -199,14 +199,14 @@ async def _list(ctx: Context, request: OAIRequest, verb: str) -> bytes:
         prefix = position.prefix or "oai_dc"
         window = reads.Window(position.start, position.end, position.set_spec)
         cursor, total = position.cursor, position.total
+        fmt = prefix if verb == "ListRecords" else None
+        limit = ctx.settings.oai.page_size + 1
         async with ctx.store.snapshot() as conn:
-            rows = await _resume(
-                conn,
-                window,
-                position,
-                ctx.settings.oai.page_size + 1,
-                prefix if verb == "ListRecords" else None,
-            )
+            rows = await _resume(conn, window, position, limit, fmt)
+        if rows is None:  # the next record changed a moment ago: stamp it, then read again
+            await ctx.store.stamp()
+            async with ctx.store.snapshot() as conn:
+                rows = await _resume(conn, window, position, limit, fmt)
     else:
         prefix = request.args["metadataPrefix"]
         window = _window(request)
@@ -286,14 +286,22 @@ async def _resume(
     position: tokens.Position,
     limit: int,
     fmt: str | None,
-) -> list[reads.Header]:
-    """The page that starts at the token's next record, whatever became of it."""
+) -> list[reads.Header] | None:
+    """The page that starts at the token's next record, whatever became of it.
+
+    None when that record has a change committed but not yet stamped.
+    """
     start = (position.next_datestamp, position.next_id)
     rows = await reads.page(conn, window, start, limit, fmt, inclusive=True)
     if rows and rows[0].id == position.next_id:
         return rows
     current = await _current(conn, position.next_id, window.set_spec, fmt)
+    if current is _PENDING:
+        return None
     return ([current] if current else []) + rows[: limit - 1]
+
+
+_PENDING = reads.Header(0, "", 0, False)
 
 
 async def _current(
@@ -308,8 +316,10 @@ async def _current(
             )
         )
     ).first()
-    if row is None or row.datestamp is None:
+    if row is None:
         return None
+    if row.datestamp is None:
+        return _PENDING
     deleted = bool(row.deleted)
     if set_spec is not None:
         member = (
