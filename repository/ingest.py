@@ -8,13 +8,22 @@ A batch that fails is retried record by record, so one bad record fails alone.
 
 from __future__ import annotations
 
+import asyncio
 import glob
+import multiprocessing
 import os
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from metadata.readers import ReaderError, ReadResult, read_json_records, read_page_text
+from metadata.readers import (
+    ReaderError,
+    ReadResult,
+    iter_json_lines,
+    read_json_records,
+    read_page_text,
+)
 from metadata.record import Page, Record
 from repository.images import ImageError, ImageStore
 from repository.prepare import prepare, with_pages
@@ -25,6 +34,7 @@ from repository.store.writes import ADDED, UNCHANGED, UPDATED, Prepared
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".pdf", ".jp2"}
 JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
+LINES_SUFFIXES = {".jsonl", ".ndjson"}
 TEXT_SUFFIXES = {".txt"}
 FAILED, SKIPPED = "failed", "skipped"
 
@@ -74,6 +84,7 @@ class Ingest:
         images: ImageStore,
         *,
         batch_size: int = 500,
+        workers: int = 0,
         on_progress: Callable[[int], None] | None = None,
     ) -> None:
         self.store = store
@@ -81,7 +92,10 @@ class Ingest:
         self.images = images
         self.batch_size = batch_size
         self.report = Report()
-        self._batch: list[_Pending] = []
+        self.workers = workers
+        self._unprepared: list[tuple[str, ReadResult]] = []
+        self._inflight: asyncio.Future[list[_Pending]] | None = None
+        self._pool: ProcessPoolExecutor | None = None
         self._on_progress = on_progress or (lambda n: None)
 
     async def run(self, paths: Iterable[str]) -> Report:
@@ -98,7 +112,10 @@ class Ingest:
                     self._on_progress(1)
                     continue
                 await self._queue(source, result)
-        await self.flush()
+        try:
+            await self.flush()
+        finally:
+            self.close()
         return self.report
 
     async def _read(
@@ -108,15 +125,19 @@ class Ingest:
             if kind == "folder":
                 yield str(path), await self._read_folder(path)
                 return
-            text = _read_text(path)
-            if kind == "text":
-                yield str(path), read_page_text(text)
-                return
-            results = read_json_records(text)
+            if path.suffix.lower() in LINES_SUFFIXES:
+                results: Iterable[ReadResult | ReaderError] = _stream_lines(path)
+                many = True
+            else:
+                text = _read_text(path)
+                if kind == "text":
+                    yield str(path), read_page_text(text)
+                    return
+                results = read_json_records(text)
+                many = len(results) > 1
         except (ReaderError, ImageError, OSError, UnicodeDecodeError) as exc:
             yield str(path), exc
             return
-        many = len(results) > 1
         for n, result in enumerate(results, 1):
             source = f"{path}:{n}" if many else str(path)
             if isinstance(result, Exception):
@@ -158,17 +179,58 @@ class Ingest:
         return ReadResult(with_pages(result.record, stored), result.warnings)
 
     async def _queue(self, source: str, result: ReadResult) -> None:
-        try:
-            prepared, warnings = prepare(result.record, self.renderer)
-        except Exception as exc:  # a crosswalk that cannot render this record
-            self.report.add(Entry(source, FAILED, message=f"cannot render: {exc}"))
+        self._unprepared.append((source, result))
+        if len(self._unprepared) >= self.batch_size:
+            await self._dispatch()
+
+    async def _dispatch(self) -> None:
+        """Start preparing the queued records; meanwhile write the batch prepared before."""
+        chunk, self._unprepared = self._unprepared, []
+        if not chunk:
             return
-        self._batch.append(_Pending(source, prepared, [*result.warnings, *warnings]))
-        if len(self._batch) >= self.batch_size:
-            await self.flush()
+        preparing = asyncio.ensure_future(self._prepare(chunk, big=len(chunk) >= self.batch_size))
+        if self._inflight is not None:
+            await self._write(await self._inflight)
+        self._inflight = preparing
 
     async def flush(self) -> None:
-        batch, self._batch = self._batch, []
+        await self._dispatch()
+        if self._inflight is not None:
+            inflight, self._inflight = self._inflight, None
+            await self._write(await inflight)
+
+    async def _prepare(self, chunk: list[tuple[str, ReadResult]], *, big: bool) -> list[_Pending]:
+        """Parse, key and render records: in worker processes for big inputs."""
+        records = [result.record for _, result in chunk]
+        if big and self._pool is None and self.workers > 0:
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=context,
+                initializer=_init_worker,
+                initargs=(self.renderer.settings,),
+            )
+        if self._pool is not None:
+            loop = asyncio.get_running_loop()
+            size = -(-len(records) // self.workers)
+            parts = [records[i : i + size] for i in range(0, len(records), size)]
+            done = await asyncio.gather(
+                *(loop.run_in_executor(self._pool, _prepare_many, part) for part in parts)
+            )
+            outcomes = [item for part in done for item in part]
+        else:
+            outcomes = _prepare_many(records, self.renderer)
+        pending = []
+        for (source, result), (prepared, extra) in zip(chunk, outcomes, strict=True):
+            if prepared is None:
+                self.report.add(Entry(source, FAILED, message=str(extra)))
+                self._on_progress(1)
+                continue
+            prepared.render = self.renderer.render
+            pending.append(_Pending(source, prepared, [*result.warnings, *extra]))
+        return pending
+
+    async def _write(self, batch: list[_Pending]) -> None:
         if not batch:
             return
         await self.store.add_images(self.images.pending_rows())
@@ -189,6 +251,11 @@ class Ingest:
                 self._record(pending, outcome.key, outcome.status)
         await self.store.stamp()
         self._on_progress(len(batch))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
 
     def _record(self, pending: _Pending, key: str, status: str) -> None:
         self.report.add(Entry(pending.source, status, key, warnings=tuple(pending.warnings)))
@@ -232,6 +299,36 @@ def _skip_reason(path: Path) -> str:
     return f"not an input Opis reads ({path.suffix or 'no suffix'}): skipped"
 
 
+def _stream_lines(path: Path) -> Iterator[ReadResult | ReaderError]:
+    with open(path, encoding="utf-8-sig") as handle:
+        yield from iter_json_lines(handle)
+
+
+_worker_renderer: Renderer | None = None
+
+
+def _init_worker(settings: Settings) -> None:
+    global _worker_renderer
+    _worker_renderer = Renderer(settings)
+
+
+def _prepare_many(
+    records: list[Record], renderer: Renderer | None = None
+) -> list[tuple[Prepared | None, list[str] | str]]:
+    """Prepare records (in a worker process, with that process's renderer)."""
+    renderer = renderer or _worker_renderer
+    out: list[tuple[Prepared | None, list[str] | str]] = []
+    for record in records:
+        try:
+            prepared, warnings = prepare(record, renderer)
+        except Exception as exc:  # a crosswalk that cannot render this record
+            out.append((None, f"cannot render: {exc}"))
+            continue
+        prepared.render = None  # bound to this process's renderer; the caller sets its own
+        out.append((prepared, warnings))
+    return out
+
+
 def _read_text(path: Path) -> str:
     with open(path, encoding="utf-8-sig") as handle:
         return handle.read()
@@ -251,8 +348,11 @@ async def ingest_paths(settings: Settings, paths: list[str], *, progress: bool =
 
     store = await Store(settings.database.url).open()
     try:
+        workers = os.cpu_count() or 1
         if not progress:
-            return await Ingest(store, Renderer(settings), ImageStore(settings)).run(paths)
+            return await Ingest(
+                store, Renderer(settings), ImageStore(settings), workers=workers
+            ).run(paths)
         columns = (TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, transient=True) as bar:
             task = bar.add_task("ingest", total=None)
@@ -260,6 +360,7 @@ async def ingest_paths(settings: Settings, paths: list[str], *, progress: bool =
                 store,
                 Renderer(settings),
                 ImageStore(settings),
+                workers=workers,
                 on_progress=lambda n: bar.advance(task, n),
             )
             return await ingest.run(paths)

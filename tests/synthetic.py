@@ -13,7 +13,7 @@ ARCHIVES = [
     ("APRF", "APRF, Fond {f}, Opis {o}, Delo {d}, Listy {p}-{q}"),
     ("AVPRF", "AVPRF, f. 0{f}a, op. {o}a, pap. {o}, d. {d}, l. {p}"),
     ("GARF", "ГАРФ. Ф. Р-{f}. Оп. {o}. Д. {d}. Л. {p}"),
-    ("TNA", "FO 371/{d}{f}"),
+    ("TNA", "TNA, FO 371/{d}{f}"),
     ("PRC-FMA", "PRC FMA 1{o:02d}-{d:05d}-{f:02d}, {p}"),
 ]
 WORDS = [

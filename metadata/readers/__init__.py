@@ -4,14 +4,14 @@ Pure functions from ``str`` to data; they never open files. Two formats:
 
 * ``read_page_text`` -- Digital Archive page text (and ``record.txt`` in that layout);
 * ``read_json_records`` -- JSON records: one object, an array, or JSON Lines
-  (format: docs/json-records.md).
+  (format: docs/json-records.md); ``iter_json_lines`` reads JSON Lines lazily.
 
 Both return ``ReadResult`` (a record plus warnings about what the input lacked);
 input that cannot become a record is a ``ReaderError``.
 """
 
-from metadata.readers.json_record import read_json_records
+from metadata.readers.json_record import iter_json_lines, read_json_records
 from metadata.readers.page_text import read_page_text
 from metadata.readers.result import ReaderError, ReadResult
 
-__all__ = ["ReadResult", "ReaderError", "read_json_records", "read_page_text"]
+__all__ = ["ReadResult", "ReaderError", "iter_json_lines", "read_json_records", "read_page_text"]

@@ -38,8 +38,23 @@ _CLAUSE = re.compile(
 )
 _FUNCTION_WORDS = frozenset(
     {
-        "the", "a", "an", "was", "were", "is", "are", "has", "have", "had", "from", "by", "to",
-        "with", "which", "that", "this",
+        "the",
+        "a",
+        "an",
+        "was",
+        "were",
+        "is",
+        "are",
+        "has",
+        "have",
+        "had",
+        "from",
+        "by",
+        "to",
+        "with",
+        "which",
+        "that",
+        "this",
     }
 )
 _VERBS = frozenset(["was", "were", "is", "are", "has", "have", "had"])

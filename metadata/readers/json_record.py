@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from metadata.readers.cleaning import clean_string, removal_warning
@@ -97,8 +98,7 @@ def read_json_records(text: str) -> list[ReadResult | ReaderError]:
         ]
     return [
         ReaderError(
-            "the input must be a JSON object, an array of objects or JSON Lines, "
-            f"not {_kind(data)}"
+            f"the input must be a JSON object, an array of objects or JSON Lines, not {_kind(data)}"
         )
     ]
 
@@ -145,26 +145,28 @@ def _try_parse(line: str) -> Any:
 
 
 def _read_lines(text: str) -> list[ReadResult | ReaderError]:
-    results: list[ReadResult | ReaderError] = []
+    return list(iter_json_lines(_lines(text)))
+
+
+def iter_json_lines(lines: Iterable[str]) -> Iterator[ReadResult | ReaderError]:
+    """JSON Lines one record at a time, so a large file never sits in memory whole."""
     number = 0
-    for line_number, line in enumerate(_lines(text), 1):
+    for line_number, raw in enumerate(lines, 1):
+        line = raw.rstrip("\r\n")
         if not line.strip():
             continue
         number += 1
         try:
             data = _DECODER.decode(line)
         except json.JSONDecodeError as error:
-            results.append(
-                ReaderError(
-                    f"record {number} (line {line_number}): malformed JSON at column "
-                    f"{error.colno}: {error.msg}",
-                    record=number,
-                    line=line_number,
-                )
+            yield ReaderError(
+                f"record {number} (line {line_number}): malformed JSON at column "
+                f"{error.colno}: {error.msg}",
+                record=number,
+                line=line_number,
             )
             continue
-        results.append(_read_record(data, number, line_number))
-    return results
+        yield _read_record(data, number, line_number)
 
 
 def _read_record(data: Any, number: int, line: int) -> ReadResult | ReaderError:
@@ -249,7 +251,7 @@ class _Checker:
     def language(self, name: str, value: str) -> str | None:
         code = language_code(value)
         if code is None:
-            self.fail(name, f"{value!r} is not a language code (ISO 639, e.g. \"ru\") or name")
+            self.fail(name, f'{value!r} is not a language code (ISO 639, e.g. "ru") or name')
         elif code != value:
             self.warnings.append(f'"{name}" {value!r} stored as {code!r}')
         return code

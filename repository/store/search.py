@@ -16,9 +16,9 @@ async def create(conn: AsyncConnection) -> None:
     """Create the index structures if they are missing."""
 
 
-async def index(conn: AsyncConnection, record_id: int, record: Record) -> None:
-    """(Re)index one live record."""
+async def index(conn: AsyncConnection, items: list[tuple[int, Record]]) -> None:
+    """(Re)index live records, given as (record id, record)."""
 
 
-async def remove(conn: AsyncConnection, record_id: int) -> None:
-    """Take a record out of the index (it was deleted)."""
+async def remove(conn: AsyncConnection, record_ids: list[int]) -> None:
+    """Take records out of the index (they were deleted)."""

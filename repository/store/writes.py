@@ -46,7 +46,7 @@ class Prepared:
     render_version: str
     set_specs: tuple[str, ...]
     set_rows: tuple[SetRow, ...]
-    render: Callable[[Record], dict[str, bytes]]
+    render: Callable[[Record], dict[str, bytes]] | None
     renditions: dict[str, bytes] = field(default_factory=dict)
     pages: tuple[tuple[str, str | None], ...] = ()
 
@@ -118,19 +118,18 @@ async def write_batch(conn: AsyncConnection, batch: Sequence[Prepared]) -> list[
 
     now = now_us()
     await _upsert_sets(conn, [s for p, *_ in inserts + updates for s in p.set_rows])
+    written: list[tuple[Prepared, int, str]] = []
     if inserts:
         rows = [_row(p, key, now) for p, key in inserts]
         result = await conn.execute(
             records.insert().returning(records.c.id, sort_by_parameter_order=True), rows
         )
-        ids = list(result.scalars())
-        for (p, key), record_id in zip(inserts, ids, strict=True):
-            await _write_parts(conn, p, record_id, key, fresh=True)
+        written += [(p, i, key) for (p, key), i in zip(inserts, result.scalars(), strict=True)]
     for p, record_id, key in updates:
         values = _row(p, key, now)
         del values["created"], values["key"], values["identity"]
         await conn.execute(update(records).where(records.c.id == record_id).values(**values))
-        await _write_parts(conn, p, record_id, key, fresh=False)
+    await _write_parts(conn, written, updates)
     if later:
         again = await write_batch(conn, [batch[n] for n in later])
         for n, outcome in zip(later, again, strict=True):
@@ -153,53 +152,58 @@ def _row(p: Prepared, key: str, now: int) -> dict:
 
 
 async def _write_parts(
-    conn: AsyncConnection, p: Prepared, record_id: int, key: str, *, fresh: bool
+    conn: AsyncConnection,
+    inserted: list[tuple[Prepared, int, str]],
+    updated: list[tuple[Prepared, int, str]],
 ) -> None:
-    bodies = (
-        p.renditions if (p.renditions and key == p.locator) else p.render(p.record.with_key(key))
-    )
-    if not fresh:
-        await conn.execute(delete(renditions).where(renditions.c.record_id == record_id))
-        await conn.execute(delete(pages).where(pages.c.record_id == record_id))
+    """Renditions, pages, set memberships and the search index: one statement per table."""
+    if updated:
+        ids = [record_id for _, record_id, _ in updated]
+        await conn.execute(delete(renditions).where(renditions.c.record_id.in_(ids)))
+        await conn.execute(delete(pages).where(pages.c.record_id.in_(ids)))
+    every = inserted + updated
+    bodies = []
+    page_rows = []
+    for p, record_id, key in every:
+        rendered = p.renditions if (p.renditions and key == p.locator) else None
+        for fmt, body in (rendered or p.render(p.record.with_key(key))).items():
+            bodies.append({"record_id": record_id, "format": fmt, "body": body})
+        page_rows += [
+            {"record_id": record_id, "seq": i, "image_id": image, "label": label}
+            for i, (image, label) in enumerate(p.pages)
+        ]
     if bodies:
-        await conn.execute(
-            renditions.insert(),
-            [{"record_id": record_id, "format": f, "body": b} for f, b in bodies.items()],
-        )
-    if p.pages:
-        await conn.execute(
-            pages.insert(),
-            [
-                {"record_id": record_id, "seq": i, "image_id": image, "label": label}
-                for i, (image, label) in enumerate(p.pages)
-            ],
-        )
-    await _set_memberships(conn, record_id, p.set_specs, fresh=fresh)
-    await search.index(conn, record_id, p.record.with_key(key))
+        await conn.execute(renditions.insert(), bodies)
+    if page_rows:
+        await conn.execute(pages.insert(), page_rows)
+    fresh = [
+        {"spec": spec, "record_id": record_id, "member": True, "datestamp": None}
+        for p, record_id, _ in inserted
+        for spec in sorted(set(p.set_specs))
+    ]
+    if fresh:
+        await conn.execute(memberships.insert(), fresh)
+    for p, record_id, _ in updated:
+        await _set_memberships(conn, record_id, p.set_specs)
+    await search.index(conn, [(record_id, p.record.with_key(key)) for p, record_id, key in every])
 
 
-async def _set_memberships(
-    conn: AsyncConnection, record_id: int, specs: Sequence[str], *, fresh: bool
-) -> None:
+async def _set_memberships(conn: AsyncConnection, record_id: int, specs: Sequence[str]) -> None:
     """Current sets become members; sets the record left stay, as non-members."""
     wanted = set(specs)
-    if not fresh:
-        old = set(
-            (
-                await conn.execute(
-                    select(memberships.c.spec).where(memberships.c.record_id == record_id)
-                )
-            ).scalars()
-        )
-        await conn.execute(
-            update(memberships)
-            .where(memberships.c.record_id == record_id)
-            .values(
-                member=memberships.c.spec.in_(wanted) if wanted else False,
-                datestamp=None,
+    old = set(
+        (
+            await conn.execute(
+                select(memberships.c.spec).where(memberships.c.record_id == record_id)
             )
-        )
-        wanted -= old
+        ).scalars()
+    )
+    await conn.execute(
+        update(memberships)
+        .where(memberships.c.record_id == record_id)
+        .values(member=memberships.c.spec.in_(wanted) if wanted else False, datestamp=None)
+    )
+    wanted -= old
     if wanted:
         await conn.execute(
             memberships.insert(),
@@ -242,5 +246,5 @@ async def mark_deleted(conn: AsyncConnection, key: str) -> Outcome | None:
         update(memberships).where(memberships.c.record_id == row.id).values(datestamp=None)
     )
     await conn.execute(delete(renditions).where(renditions.c.record_id == row.id))
-    await search.remove(conn, row.id)
+    await search.remove(conn, [row.id])
     return Outcome(key, DELETED)
