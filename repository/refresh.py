@@ -57,5 +57,5 @@ async def refresh(store: Store, renderer: Renderer, batch: int = 500) -> int:
         done += len(rows)
         await store.stamp()
     if done:
-        log.info("re-rendered %d records for render version %s", done, renderer.version)
+        log.info("re-rendered %d records (render version now %s)", done, renderer.version)
     return done

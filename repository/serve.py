@@ -12,7 +12,7 @@ import logging
 from aiohttp import web
 
 from repository.settings import Settings
-from repository.web_app import JsonAccessLogger, configure_logging, create_app
+from repository.web_app import RENDERER, JsonAccessLogger, configure_logging, create_app
 
 log = logging.getLogger("opis")
 
@@ -21,11 +21,12 @@ def run(settings: Settings) -> None:
     configure_logging(settings.server.access_log)
     app = create_app(settings)
     log.info(
-        "Opis serving %s on http://%s:%s (public URL %s)",
+        "Opis serving %s on http://%s:%s (public URL %s, render version %s)",
         settings.database.url,
         settings.server.host,
         settings.server.port,
         settings.base_url,
+        app[RENDERER].version,
     )
     web.run_app(
         app,

@@ -149,7 +149,7 @@ async def _stamper(app: web.Application) -> None:
     while True:
         await asyncio.sleep(STAMP_INTERVAL)
         try:
-            await store.stamp()
+            await store.tick()
         except Exception as exc:  # the database may be restarting; try again next tick
             log.warning("stamping datestamps failed: %s", exc)
 

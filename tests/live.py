@@ -57,8 +57,9 @@ def ingest(settings: Settings, paths: Iterable[str | Path]) -> Report:
 
 
 class LiveServer:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, routes: list | None = None) -> None:
         self.settings = settings
+        self.routes = routes or []
         self.base = settings.base_url
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
@@ -77,6 +78,8 @@ class LiveServer:
 
     async def _start(self) -> None:
         self.app = create_app(self.settings)
+        for method, path, handler in self.routes:
+            self.app.router.add_route(method, path, handler)
         self._runner = web.AppRunner(self.app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", self.settings.server.port).start()

@@ -113,6 +113,18 @@ async def list_metadata_formats(ctx: Context, request: OAIRequest) -> bytes:
 async def get_record(ctx: Context, request: OAIRequest) -> bytes:
     prefix = request.args["metadataPrefix"]
     identifier = request.args["identifier"]
+    memo = ctx.store.memo
+    answer = memo.get(("GetRecord", identifier, prefix))
+    if answer is None:
+        answer = await _get_record(ctx, identifier, prefix)
+        memo.put(("GetRecord", identifier, prefix), answer)
+    if isinstance(answer, OAIErrors):
+        raise answer
+    return answer
+
+
+async def _get_record(ctx: Context, identifier: str, prefix: str) -> bytes | OAIErrors:
+    """The GetRecord answer from stamped state (so it can be memoised until a change)."""
     problems = []
     async with ctx.store.snapshot() as conn:
         try:
@@ -123,14 +135,14 @@ async def get_record(ctx: Context, request: OAIRequest) -> bytes:
     if prefix not in FORMATS:
         problems.append(_cannot(prefix))
     if problems:
-        raise OAIErrors(problems)
+        return OAIErrors(problems)
     assert found is not None
     if found.datestamp is None:  # committed a moment ago, not yet stamped: stamp it now
         await ctx.store.stamp()
         async with ctx.store.snapshot() as conn:
             found = await _header(ctx, conn, identifier, prefix)
     if not found.deleted and found.body is None:
-        raise _cannot(prefix)
+        return OAIErrors([_cannot(prefix)])
     header = xml.header(identifier, found.datestamp, found.sets, found.deleted)
     return b"<GetRecord>" + xml.record(header, found.body) + b"</GetRecord>\n"
 

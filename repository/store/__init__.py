@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -40,9 +42,15 @@ class Store:
         self.url = url
         self.engine = create_engine(url, pool_size=pool_size)
         self._secret: bytes | None = None
+        # Answers computed from stamped state, valid until the next visible change.
+        self.memo = Memo(50_000)
+        self.changed = -1
 
     async def open(self) -> Store:
         """Create missing tables (migrations keep existing ones current)."""
+        database = self.engine.url.database
+        if self.engine.dialect.name == "sqlite" and database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
         try:
             async with self.engine.begin() as conn:
                 await conn.run_sync(metadata.create_all)
@@ -107,7 +115,25 @@ class Store:
                 await conn.execute(images.insert(), new)
 
     async def stamp(self) -> int:
-        return await clock.stamp(self.engine)
+        """Make committed changes visible to OAI (see clock.py); returns the clock."""
+        t, changed = await clock.stamp(self.engine)
+        self._observe(changed)
+        return t
+
+    async def tick(self) -> None:
+        """The server's once-a-second duty: stamp what is pending, notice others' stamps."""
+        async with self.engine.connect() as conn:
+            waiting = await clock.pending(conn)
+            changed = await clock.read_changed(conn)
+        if waiting:
+            await self.stamp()
+        else:
+            self._observe(changed)
+
+    def _observe(self, changed: int) -> None:
+        if changed != self.changed:
+            self.changed = changed
+            self.memo.clear()
 
     # -- reading ------------------------------------------------------------------
 
@@ -165,6 +191,25 @@ class Store:
                 await conn.execute(select(1))
         except (OperationalError, OSError, DBAPIError) as exc:
             raise StoreUnavailable(str(exc)) from exc
+
+
+class Memo(OrderedDict):
+    """A bounded least-recently-used mapping."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def get(self, key, default=None):
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        return default
+
+    def put(self, key, value) -> None:
+        self[key] = value
+        if len(self) > self.size:
+            self.popitem(last=False)
 
 
 async def _put_meta(conn: AsyncConnection, name: str, value: str) -> None:

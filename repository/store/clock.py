@@ -29,6 +29,9 @@ from repository.store.engine import is_sqlite, write_transaction
 from repository.store.schema import memberships, meta, records
 
 CLOCK = "clock"
+# The clock value of the last stamp that made some change visible: caches of OAI
+# answers are valid exactly as long as it does not move.
+CHANGED = "changed"
 # Any constant works: all stampers of one PostgreSQL database take this advisory lock.
 _PG_LOCK = 0x0_0915_C10C
 
@@ -43,19 +46,40 @@ async def read_clock(conn: AsyncConnection) -> int:
     return int(value) if value is not None else 0
 
 
-async def stamp(engine: AsyncEngine) -> int:
-    """Stamp every pending change; returns the new clock. Safe from any process."""
+async def read_changed(conn: AsyncConnection) -> int:
+    value = (await conn.execute(select(meta.c.value).where(meta.c.name == CHANGED))).scalar()
+    return int(value) if value is not None else 0
+
+
+async def pending(conn: AsyncConnection) -> bool:
+    """Whether some committed change still waits for its datestamp."""
+    found = await conn.execute(select(records.c.id).where(records.c.datestamp.is_(None)).limit(1))
+    return found.first() is not None
+
+
+async def stamp(engine: AsyncEngine) -> tuple[int, int]:
+    """Stamp every pending change; returns (clock, changed). Safe from any process."""
     async with write_transaction(engine) as conn:
         if not is_sqlite(engine):
             await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
         last = await read_clock(conn)
         t = max(now_us(), last + 1)
-        await conn.execute(update(records).where(records.c.datestamp.is_(None)).values(datestamp=t))
+        stamped = await conn.execute(
+            update(records).where(records.c.datestamp.is_(None)).values(datestamp=t)
+        )
         await conn.execute(
             update(memberships).where(memberships.c.datestamp.is_(None)).values(datestamp=t)
         )
-        if last:
-            await conn.execute(update(meta).where(meta.c.name == CLOCK).values(value=str(t)))
-        else:
-            await conn.execute(meta.insert().values(name=CLOCK, value=str(t)))
-        return t
+        await _put(conn, CLOCK, t, exists=bool(last))
+        changed = await read_changed(conn)
+        if stamped.rowcount:
+            await _put(conn, CHANGED, t, exists=bool(changed))
+            changed = t
+        return t, changed
+
+
+async def _put(conn: AsyncConnection, name: str, value: int, *, exists: bool) -> None:
+    if exists:
+        await conn.execute(update(meta).where(meta.c.name == name).values(value=str(value)))
+    else:
+        await conn.execute(meta.insert().values(name=name, value=str(value)))

@@ -1,0 +1,208 @@
+"""OAI-PMH harvest performance, against the baseline a user would otherwise pick.
+
+    python tests/benchmarks/bench_harvest.py [--records 100000 | --million] [--data DIR]
+                                             [--db URL] [--workers N]
+
+Builds a store of synthetic records with the real ingest (kept in --data to reuse),
+starts ``opis serve`` and measures, with one harvester following resumption tokens
+as Sickle or the oaipmh client do:
+
+* a full ListRecords oai_dc harvest at 100 records per page, in records/s;
+* the latency of the first and of the last page (each fetched 5 times, best kept);
+* GetRecord throughput and p50/p99 latency with 16 concurrent clients;
+* the server's peak resident memory.
+
+In the same run it measures the ``oaipmh`` package's own BatchingServer over the same
+SQLite data (tests/benchmarks/pyoai_baseline.py) and prints the ratios. With
+--db postgresql://... the store is PostgreSQL (the baseline then is skipped: it reads
+SQLite); --workers N serves Opis from N processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import re
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.benchmarks.harness import closed_loop, describe, start  # noqa: E402
+from tests.live import free_port, make_settings, settings_environ  # noqa: E402
+from tests.synthetic import write_jsonl  # noqa: E402
+
+# Build and serve with one public URL, or the server would re-render everything at start.
+PUBLIC = "http://opis.bench"
+TOKEN = re.compile(rb"<resumptionToken[^>]*>([^<]+)</resumptionToken>")
+RECORD = re.compile(rb"<record>")
+
+
+def build(url: str, data: Path, count: int) -> None:
+    import asyncio as aio
+
+    from repository.ingest import ingest_paths
+
+    marker = data / f"built-{count}"
+    if marker.exists():
+        return
+    data.mkdir(parents=True, exist_ok=True)
+    source = write_jsonl(data / "records.jsonl", count)
+    settings = make_settings(url, data / "store", server={"public_url": PUBLIC})
+    started = time.perf_counter()
+    report = aio.run(ingest_paths(settings, [str(source)]))
+    print(f"built {report.summary()} in {time.perf_counter() - started:.0f} s", flush=True)
+    marker.touch()
+
+
+async def harvest(session: aiohttp.ClientSession, oai: str) -> tuple[int, float, str, float]:
+    """A full harvest: (records, seconds, last token, pages)."""
+    params = {"verb": "ListRecords", "metadataPrefix": "oai_dc"}
+    count = pages = 0
+    last = ""
+    started = time.perf_counter()
+    while True:
+        async with session.get(oai, params=params) as response:
+            body = await response.read()
+        pages += 1
+        count += len(RECORD.findall(body))
+        found = TOKEN.search(body)
+        if not found:
+            return count, time.perf_counter() - started, last, pages
+        last = found.group(1).decode()
+        params = {"verb": "ListRecords", "resumptionToken": last}
+
+
+async def page_latency(session, oai, params, tries=5) -> float:
+    best = float("inf")
+    for _ in range(tries):
+        started = time.perf_counter()
+        async with session.get(oai, params=params) as response:
+            await response.read()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+async def get_records(oai: str, identifiers: list[str], seconds: float):
+    connector = aiohttp.TCPConnector(limit=64)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def fetch():
+            identifier = random.choice(identifiers)
+            params = {"verb": "GetRecord", "metadataPrefix": "oai_dc", "identifier": identifier}
+            async with session.get(oai, params=params) as response:
+                body = await response.read()
+                if response.status != 200 or b"<GetRecord>" not in body:
+                    raise RuntimeError("bad GetRecord")
+
+        return await closed_loop(fetch, 16, seconds)
+
+
+async def measure(name: str, oai: str, identifiers: list[str], server) -> dict:
+    async with aiohttp.ClientSession() as session:
+        await harvest(session, oai)  # warm caches once, as a second harvester would find them
+        count, seconds, last_token, pages = await harvest(session, oai)
+        first = await page_latency(
+            session, oai, {"verb": "ListRecords", "metadataPrefix": "oai_dc"}
+        )
+        last = await page_latency(
+            session, oai, {"verb": "ListRecords", "resumptionToken": last_token}
+        )
+    n, latencies, errors = await get_records(oai, identifiers, 10)
+    result = {
+        "name": name,
+        "records": count,
+        "pages": pages,
+        "rate": count / seconds,
+        "first": first,
+        "last": last,
+        "getrecord": n / 10,
+        "latencies": latencies,
+        "errors": errors,
+        "memory": server.peak_memory_mb(),
+    }
+    print(
+        f"{name:8s} harvest {count} records in {seconds:6.1f} s = {result['rate']:8.0f} records/s"
+        f"  | first page {first * 1000:6.1f} ms, last page {last * 1000:6.1f} ms"
+        f" (x{last / first:4.2f})"
+    )
+    print(
+        f"{name:8s} GetRecord x16: {result['getrecord']:7.0f} req/s  {describe(latencies)}"
+        f"  errors {errors}  | server peak memory {result['memory']:6.0f} MB",
+        flush=True,
+    )
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--million", action="store_true", help="1,000,000 records")
+    parser.add_argument("--data", default="/tmp/opis-bench-harvest")
+    parser.add_argument("--db", default=None, help="database URL (default: SQLite in --data)")
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    count = 1_000_000 if args.million else args.records
+    data = Path(args.data) / (f"{count}" + ("-pg" if args.db else ""))
+    url = args.db or f"sqlite:///{data}/store/opis.db"
+    build(url, data, count)
+
+    port = free_port()
+    settings = make_settings(
+        url,
+        data / "store",
+        port=port,
+        server={"workers": args.workers, "max_concurrent_requests": 10_000},
+    )
+    env = settings_environ(settings)
+    opis = start(["-m", "repository", "serve"], env, f"http://127.0.0.1:{port}/healthz")
+    try:
+        identifiers = asyncio.run(_identifiers(f"http://127.0.0.1:{port}/oai", 2000))
+        results = [asyncio.run(measure("opis", f"http://127.0.0.1:{port}/oai", identifiers, opis))]
+    finally:
+        opis.stop()
+    if url.startswith("sqlite"):
+        port = free_port()
+        baseline = start(
+            ["-m", "tests.benchmarks.pyoai_baseline", f"{data}/store/opis.db", str(port)],
+            {},
+            f"http://127.0.0.1:{port}/oai?verb=Identify",
+        )
+        try:
+            ids = [
+                i.replace(settings.repository.identifier, "opis.example.org") for i in identifiers
+            ]
+            results.append(
+                asyncio.run(measure("pyoai", f"http://127.0.0.1:{port}/oai", ids, baseline))
+            )
+        finally:
+            baseline.stop()
+        ours, theirs = results
+        print(
+            f"ratio    harvest x{ours['rate'] / theirs['rate']:.1f}, "
+            f"GetRecord x{ours['getrecord'] / theirs['getrecord']:.1f} (opis / oaipmh server)"
+        )
+
+
+async def _identifiers(oai: str, wanted: int) -> list[str]:
+    found: list[str] = []
+    async with aiohttp.ClientSession() as session:
+        params = {"verb": "ListIdentifiers", "metadataPrefix": "oai_dc"}
+        while len(found) < wanted:
+            async with session.get(oai, params=params) as response:
+                body = await response.read()
+            found += [m.decode() for m in re.findall(rb"<identifier>([^<]+)</identifier>", body)]
+            token = TOKEN.search(body)
+            if not token:
+                break
+            params = {"verb": "ListIdentifiers", "resumptionToken": token.group(1).decode()}
+    return found
+
+
+if __name__ == "__main__":
+    main()
