@@ -21,6 +21,13 @@ SHARED = ROOT.parent / "shared"
 POSTGRES = os.environ.get("OPIS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
+def unavailable(reason: str) -> None:
+    """Skip for a missing service or tool, with the reason; in CI (OPIS_REQUIRE_ALL) fail."""
+    if os.environ.get("OPIS_REQUIRE_ALL"):
+        pytest.fail(f"required in CI but unavailable: {reason}")
+    pytest.skip(reason)
+
+
 def shared_path(*parts: str) -> Path:
     """A path under ../shared, or a skip that names what is missing."""
     path = SHARED.joinpath(*parts)
@@ -60,7 +67,7 @@ def postgres_problem() -> str | None:
 def create_postgres_database() -> str:
     problem = postgres_problem()
     if problem:
-        pytest.skip(problem + "; set OPIS_TEST_POSTGRES or run .ci/run, which starts one")
+        unavailable(problem + "; set OPIS_TEST_POSTGRES or run .ci/run, which starts one")
     name = f"opis_test_{uuid.uuid4().hex[:12]}"
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
     return POSTGRES.rsplit("/", 1)[0] + "/" + name
