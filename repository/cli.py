@@ -36,6 +36,24 @@ def main() -> None:
     """Opis: a harvestable repository for archival documents."""
 
 
+def _check_store(settings: Settings) -> None:
+    """Open the store once, so a wrong URL or an old schema is a clear message, not a trace."""
+    from repository.store import Store, StoreError
+
+    async def check() -> None:
+        store = Store(settings.database.url)
+        try:
+            await store.open()
+        finally:
+            await store.close()
+
+    try:
+        asyncio.run(check())
+    except (StoreError, ValueError) as exc:
+        click.echo(f"FAILED  {exc}", err=True)
+        sys.exit(2)
+
+
 @main.command()
 @config_option
 @click.option("--host", default=None, help="Address to listen on (server.host).")
@@ -49,6 +67,7 @@ def serve(
     from repository.serve import run
 
     settings = _settings(config_path, server={"host": host, "port": port, "workers": workers})
+    _check_store(settings)
     if demo:
         from repository.demo import load_demo
 
@@ -66,6 +85,7 @@ def ingest(config_path: str | None, paths: tuple[str, ...], verbose: bool) -> No
     from repository.ingest import ingest_paths
 
     settings = _settings(config_path)
+    _check_store(settings)
     report = asyncio.run(ingest_paths(settings, list(paths), progress=sys.stderr.isatty()))
     for entry in report.entries:
         if entry.status == "failed":
@@ -110,6 +130,43 @@ async def _delete(settings: Settings, keys: list[str]) -> list[tuple[str, str | 
         return out
     finally:
         await store.close()
+
+
+@main.group()
+def db() -> None:
+    """Database schema and moves between databases."""
+
+
+@db.command()
+@config_option
+def upgrade(config_path: str | None) -> None:
+    """Bring the database schema up to date (safe to run again)."""
+    from repository.store.migrate import head
+    from repository.store.migrate import upgrade as run_upgrade
+
+    settings = _settings(config_path)
+    run_upgrade(settings.database.url)
+    click.echo(f"{settings.database.url}: schema at revision {head()}")
+
+
+@db.command(name="copy")
+@click.argument("source_url")
+@click.argument("target_url")
+def copy_command(source_url: str, target_url: str) -> None:
+    """Copy a whole repository into an empty database (SQLite <-> PostgreSQL)."""
+    from repository.store.copy import copy
+    from repository.store.errors import StoreError
+
+    def progress(table: str, done: int) -> None:
+        if sys.stderr.isatty():
+            click.echo(f"\r{table}: {done}", nl=False, err=True)
+
+    try:
+        counts = asyncio.run(copy(source_url, target_url, progress))
+    except StoreError as exc:
+        click.echo(f"FAILED  {exc}", err=True)
+        sys.exit(1)
+    click.echo(", ".join(f"{n} {table}" for table, n in counts.items()))
 
 
 @main.command()

@@ -161,7 +161,9 @@ async def _refresh(app: web.Application) -> None:
         log.exception("re-rendering records failed; the previous renditions stay in use")
 
 
-def create_app(settings: Settings, store: Store | None = None) -> web.Application:
+def create_app(
+    settings: Settings, store: Store | None = None, *, worker: int = 0
+) -> web.Application:
     app = web.Application(
         middlewares=[observe, shed_load, errors, iiif_cors],
         client_max_size=settings.auth.max_body_bytes,
@@ -182,10 +184,9 @@ def create_app(settings: Settings, store: Store | None = None) -> web.Applicatio
     async def lifecycle(app: web.Application) -> object:
         await app[STORE].open()
         await app[STORE].secret(settings.auth.secret)
-        tasks = [
-            asyncio.create_task(_stamper(app)),
-            asyncio.create_task(_refresh(app)),
-        ]
+        tasks = [asyncio.create_task(_stamper(app))]
+        if worker == 0:
+            tasks.append(asyncio.create_task(_refresh(app)))
         yield
         for task in tasks:
             task.cancel()

@@ -102,7 +102,7 @@ class OpisProcess:
 
     def __init__(self, settings: Settings, *args: str, env: dict[str, str] | None = None) -> None:
         self.settings = settings
-        self.base = settings.base_url
+        self.base = f"http://127.0.0.1:{settings.server.port}"  # where it listens
         self.args = args
         self.env = {**os.environ, **settings_environ(settings), **(env or {})}
         self.process: subprocess.Popen | None = None

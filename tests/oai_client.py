@@ -125,6 +125,7 @@ def harvest(base: str, verb: str, **params: str) -> Harvest:
     query = {"verb": verb, **params}
     items: list[etree._Element] = []
     pages: list[Reply] = []
+    start = None if "resumptionToken" in params else 0
     while True:
         reply = call(base, query)
         pages.append(reply)
@@ -135,7 +136,9 @@ def harvest(base: str, verb: str, **params: str) -> Harvest:
         assert found, "a page with no items"
         token = reply.find(f"oai:{verb}/oai:resumptionToken")
         if token is not None:
-            assert int(token.get("cursor")) == len(items), (
+            if start is None:  # a harvest resumed from a token starts at that token's cursor
+                start = int(token.get("cursor"))
+            assert int(token.get("cursor")) == start + len(items), (
                 "cursor must count items before this page"
             )
         items.extend(found)

@@ -20,10 +20,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metadata.record import Record
-from repository.store import clock, search, writes
+from repository.store import clock, migrate, search, writes
 from repository.store.engine import create_engine, read_snapshot, write_transaction
 from repository.store.errors import NotFound, StoreError, StoreUnavailable
-from repository.store.schema import images, meta, metadata, pages, records
+from repository.store.schema import images, meta, pages, records
 
 __all__ = ["NotFound", "Store", "StoreError", "StoreUnavailable", "StoredRecord"]
 
@@ -52,8 +52,10 @@ class Store:
         if self.engine.dialect.name == "sqlite" and database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         try:
-            async with self.engine.begin() as conn:
-                await conn.run_sync(metadata.create_all)
+            async with write_transaction(self.engine) as conn:
+                if self.engine.dialect.name == "postgresql":  # one opener at a time
+                    await conn.exec_driver_sql("SELECT pg_advisory_xact_lock(915)")
+                await migrate.ensure(conn)
                 await search.create(conn)
         except (OperationalError, OSError, DBAPIError) as exc:
             raise StoreUnavailable(f"cannot open the database {self.url}: {exc}") from exc

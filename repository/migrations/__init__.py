@@ -1,0 +1,1 @@
+"""Schema migrations (Alembic), one history for SQLite and PostgreSQL."""

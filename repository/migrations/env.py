@@ -1,0 +1,33 @@
+"""Alembic environment: runs the migrations over the same async engine Opis uses."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import context
+
+from repository.store.engine import create_engine
+from repository.store.schema import metadata
+
+
+def _run(connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _main() -> None:
+    engine = create_engine(context.config.get_main_option("opis.url"))
+    try:
+        async with engine.connect() as conn:
+            await conn.run_sync(_run)
+            await conn.commit()
+    finally:
+        await engine.dispose()
+
+
+asyncio.run(_main())

@@ -1,0 +1,72 @@
+"""``opis db copy``: move a repository between databases (SQLite <-> PostgreSQL).
+
+Everything that makes the repository what it is travels: keys, ids, datestamps and the
+clock (so harvesters' incremental harvests continue across the move), tombstones, set
+memberships (including sets a record left), renditions, image rows and pages, and the
+token secret (so resumption tokens issued before the move stay valid). The search index
+is rebuilt in the destination's own form. Image files stay in ``storage.data_dir``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from sqlalchemy import func, select, text
+
+from metadata.record import Record
+from repository.store import Store, search
+from repository.store.engine import write_transaction
+from repository.store.errors import StoreError
+from repository.store.schema import images, memberships, meta, pages, records, renditions, sets
+
+ORDER = [
+    (meta, meta.c.name),
+    (sets, sets.c.spec),
+    (records, records.c.id),
+    (memberships, (memberships.c.record_id, memberships.c.spec)),
+    (renditions, (renditions.c.record_id, renditions.c.format)),
+    (images, images.c.id),
+    (pages, (pages.c.record_id, pages.c.seq)),
+]
+BATCH = 1000
+
+
+async def copy(source_url: str, target_url: str, progress: Callable[[str, int], None]) -> dict:
+    source = await Store(source_url).open()
+    target = await Store(target_url).open()
+    try:
+        async with target.engine.connect() as conn:
+            if (await conn.execute(select(func.count()).select_from(records))).scalar():
+                raise StoreError(f"{target_url} already holds records: copy into an empty one")
+        counts = {}
+        async with source.snapshot() as reader, write_transaction(target.engine) as writer:
+            await writer.execute(meta.delete())
+            for table, order in ORDER:
+                keys = order if isinstance(order, tuple) else (order,)
+                done = 0
+                result = await reader.stream(select(table).order_by(*keys))
+                async for chunk in result.partitions(BATCH):
+                    rows = [dict(row._mapping) for row in chunk]
+                    await writer.execute(table.insert(), rows)
+                    if table is records:
+                        live = [(r["id"], _record(r)) for r in rows if not r["deleted"]]
+                        await search.index(writer, live)
+                    done += len(rows)
+                    progress(table.name, done)
+                counts[table.name] = done
+            if target.engine.dialect.name == "postgresql":
+                await writer.execute(
+                    text(
+                        "SELECT setval(pg_get_serial_sequence('records', 'id'), "
+                        "coalesce((SELECT max(id) FROM records), 0) + 1, false)"
+                    )
+                )
+        return counts
+    finally:
+        await source.close()
+        await target.close()
+
+
+def _record(row: dict) -> Record:
+    return Record.from_json(json.loads(row["data"])).with_key(row["key"])

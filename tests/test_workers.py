@@ -1,0 +1,89 @@
+"""Several processes, one store: tokens, answers and shutdown work across workers."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import replace
+
+from tests.live import OpisProcess, free_port, ingest, make_settings
+from tests.oai_client import call, harvest
+
+
+def _records(tmp_path, n=37):
+    path = tmp_path / "r.jsonl"
+    path.write_text(
+        "\n".join(
+            json.dumps({"reference": f"RGANI, f. 5, op. 30, d. {i}", "title": f"R {i}"})
+            for i in range(n)
+        )
+    )
+    return path
+
+
+def test_a_harvest_alternating_between_two_processes_is_complete(database_url, tmp_path):
+    settings = make_settings(database_url, tmp_path / "data", oai={"page_size": 5})
+    ingest(settings, [_records(tmp_path)])
+    other = replace(settings, server=replace(settings.server, port=free_port()))
+    with OpisProcess(settings) as a, OpisProcess(other) as b:
+        bases = [f"http://127.0.0.1:{s.server.port}/oai" for s in (settings, other)]
+        query = {"verb": "ListRecords", "metadataPrefix": "mods"}
+        seen: list[str] = []
+        turn = 0
+        while True:
+            reply = call(bases[turn % 2], query)
+            turn += 1
+            seen += [e.text for e in reply.findall(".//oai:header/oai:identifier")]
+            token = reply.find("oai:ListRecords/oai:resumptionToken")
+            if token is None or not token.text:
+                break
+            query = {"verb": "ListRecords", "resumptionToken": token.text}
+        assert turn == 8 and len(seen) == len(set(seen)) == 37
+        assert a.process.poll() is None and b.process.poll() is None
+
+
+def test_serve_with_two_workers(sqlite_url, tmp_path):
+    settings = make_settings(
+        sqlite_url, tmp_path / "data", oai={"page_size": 5}, server={"workers": 2}
+    )
+    ingest(settings, [_records(tmp_path)])
+    process = OpisProcess(settings).start()
+    try:
+        children = _children(process.process.pid)
+        deadline = time.monotonic() + 20
+        while len(children) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            children = _children(process.process.pid)
+        assert len(children) == 2
+        full = harvest(process.base + "/oai", "ListIdentifiers", metadataPrefix="oai_dc")
+        assert len(set(full.identifiers)) == 37
+        token = full.pages[0].find("oai:ListIdentifiers/oai:resumptionToken").text
+        pages = {
+            call(
+                process.base + "/oai", {"verb": "ListIdentifiers", "resumptionToken": token}
+            ).body.split(b"<header>", 1)[1]
+            for _ in range(6)
+        }
+        assert len(pages) == 1, "every worker answers a token with the same page"
+    finally:
+        assert process.stop() == 0
+    assert all(not os.path.exists(f"/proc/{pid}") for pid in children)
+
+
+def _children(pid: int) -> list[int]:
+    """Worker processes (multiprocessing's own resource tracker is not one)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as handle:
+            pids = [int(x) for x in handle.read().split()]
+    except OSError:
+        return []
+    return [p for p in pids if b"spawn_main" in _cmdline(p)]
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read()
+    except OSError:
+        return b""
