@@ -79,6 +79,7 @@ class Iiif:
         }
     )
     collection_page_size: int = 1000
+    discovery_page_size: int = 100
 
 
 @dataclass(frozen=True)

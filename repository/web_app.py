@@ -201,7 +201,12 @@ def create_app(
 def _protocol_modules() -> list:
     """The protocol front-ends, each a module with ``setup(app)``."""
     modules = []
-    for name in ("repository.web_oai", "repository.web_iiif", "repository.web_pages"):
+    for name in (
+        "repository.web_oai",
+        "repository.web_discovery",
+        "repository.web_iiif",
+        "repository.web_pages",
+    ):
         try:
             modules.append(__import__(name, fromlist=["setup"]))
         except ModuleNotFoundError as exc:

@@ -9,12 +9,14 @@ import subprocess
 import sys
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
+from repository.demo import page_image
 from repository.store import Store
-from repository.store.migrate import SchemaOutdated, head, upgrade
+from repository.store.migrate import SchemaOutdated, config, head, upgrade
 from repository.store.schema import metadata, records
 from repository.web_app import STORE
 from tests.conftest import create_postgres_database, drop_postgres_database
@@ -47,13 +49,14 @@ async def _open_close(url: str) -> None:
     await store.close()
 
 
-def test_an_older_schema_is_refused_until_upgraded(database_url, tmp_path):
+def test_an_upgrade_from_the_previous_schema_keeps_every_record(database_url, tmp_path):
     settings = make_settings(database_url, tmp_path / "data")
-    revisions = _revisions()
-    if len(revisions) < 2:
-        pytest.skip("only one schema revision exists so far")
-    previous = revisions[-2]
-    upgrade(database_url, previous)
+    folder = tmp_path / "doc"
+    folder.mkdir()
+    (folder / "record.json").write_text(
+        json.dumps({"reference": "GARF, f. 9, op. 1, d. 1", "title": "With a page"})
+    )
+    (folder / "001.jpg").write_bytes(page_image(["one"], seed=1, title="p"))
     path = tmp_path / "r.jsonl"
     path.write_text(
         "\n".join(
@@ -61,6 +64,9 @@ def test_an_older_schema_is_refused_until_upgraded(database_url, tmp_path):
             for n in range(5)
         )
     )
+    assert ingest(settings, [path, folder]).count("added") == 6
+    before = _dump(database_url)
+    command.downgrade(config(database_url), _revisions()[-2])
     with pytest.raises(SchemaOutdated, match="opis db upgrade"):
         asyncio.run(_open_close(database_url))
     env = {**os.environ, **settings_environ(settings)}
@@ -71,7 +77,26 @@ def test_an_older_schema_is_refused_until_upgraded(database_url, tmp_path):
         text=True,
     )
     assert result.returncode == 0, result.stderr
-    assert ingest(settings, [path]).count("added") == 5
+    assert _dump(database_url) == before
+    assert _diff(database_url) == []
+    assert ingest(settings, [path, folder]).count("unchanged") == 6
+
+
+def _dump(url: str) -> list:
+    async def run():
+        store = await Store(url).open()
+        try:
+            async with store.engine.connect() as conn:
+                rows = await conn.execute(
+                    select(
+                        records.c.key, records.c.datestamp, records.c.deleted, records.c.data
+                    ).order_by(records.c.key)
+                )
+                return [tuple(r) for r in rows]
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
 
 
 def _revisions() -> list[str]:

@@ -1,10 +1,12 @@
-"""A writer process for the harvest-guarantee tests: creates, updates and deletes records.
+"""A writer process for the change tests: creates, updates and deletes records.
 
-    python -m tests.writer DATABASE_URL DATA_DIR PUBLIC_URL SEED FIRST COUNT SECONDS
+    python -m tests.writer DATABASE_URL DATA_DIR PUBLIC_URL SEED FIRST COUNT SECONDS [pages]
 
 Works on records ``w<FIRST>`` .. ``w<FIRST+COUNT-1>`` for SECONDS seconds, committing
 each change in its own transaction, and stamps nothing itself (the server does), so
-commits and datestamps interleave with the harvests as they would in production.
+commits and datestamps interleave with the harvests as they would in production. With
+``pages`` the records have a page image (so they have manifests), and about one update
+in five drops or restores it.
 """
 
 from __future__ import annotations
@@ -13,28 +15,29 @@ import asyncio
 import random
 import sys
 import time
-from dataclasses import replace
 
-from metadata.record import Record
+from metadata.record import Page, Record, Source
+from repository.demo import page_image
+from repository.images import ImageStore
 from repository.prepare import prepare
 from repository.rendering import Renderer
 from repository.settings import load
 from repository.store import Store
 
 
-def record(n: int, version: int) -> Record:
+def record(n: int, version: int, pages: tuple[Page, ...] = ()) -> Record:
     return Record(
         title=f"w{n} version {version}",
         citation=f"RGASPI, f. 17, op. {n % 7 + 1}, d. {n}",
         date="1950-01-01",
         collections=("Even",) if version % 2 == 0 else (),
-        source=replace(Record(title="").source, id=f"w{n}"),
+        source=Source(id=f"w{n}"),
+        pages=pages,
     )
 
 
-async def main(
-    url: str, data_dir: str, public_url: str, seed: int, first: int, count: int, seconds: float
-) -> None:
+async def main(argv: list[str]) -> None:
+    url, data_dir, public_url, seed, first, count, seconds, *mode = argv
     settings = load(
         environ={
             "OPIS_DATABASE_URL": url,
@@ -44,23 +47,29 @@ async def main(
     )
     store = await Store(url).open()
     renderer = Renderer(settings)
-    rng = random.Random(seed)
+    pages: tuple[Page, ...] = ()
+    if mode == ["pages"]:
+        images = ImageStore(settings)
+        (image,) = await images.store_bytes(page_image(["page"], seed=int(seed), title="w"))
+        await store.add_images(images.pending_rows())
+        pages = (Page(image.id, "l. 1", image.width, image.height),)
+    rng = random.Random(int(seed))
     versions: dict[int, int] = {}
-    deadline = time.monotonic() + seconds
+    deadline = time.monotonic() + float(seconds)
     try:
         while time.monotonic() < deadline:
-            n = first + rng.randrange(count)
+            n = int(first) + rng.randrange(int(count))
             if n in versions and rng.random() < 0.2:
                 await store.delete(prepare(record(n, versions[n]), renderer)[0].locator)
                 versions.pop(n)
             else:
                 versions[n] = versions.get(n, 0) + 1
-                await store.write([prepare(record(n, versions[n]), renderer)[0]])
+                shown = pages if rng.random() > 0.2 else ()
+                await store.write([prepare(record(n, versions[n], shown), renderer)[0]])
             await asyncio.sleep(rng.random() * 0.01)
     finally:
         await store.close()
 
 
 if __name__ == "__main__":
-    url, data_dir, public_url, seed, first, count, seconds = sys.argv[1:]
-    asyncio.run(main(url, data_dir, public_url, int(seed), int(first), int(count), float(seconds)))
+    asyncio.run(main(sys.argv[1:]))

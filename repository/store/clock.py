@@ -25,6 +25,7 @@ import time
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from repository.store import activities
 from repository.store.engine import is_sqlite, write_transaction
 from repository.store.schema import memberships, meta, records
 
@@ -71,11 +72,20 @@ async def stamp(engine: AsyncEngine) -> tuple[int, int]:
             update(memberships).where(memberships.c.datestamp.is_(None)).values(datestamp=t)
         )
         await _put(conn, CLOCK, t, exists=bool(last))
+        start = await _get(conn, activities.NEXT)
+        end = await activities.stamp(conn, t, start or 0)
+        if end != (start or 0):
+            await _put(conn, activities.NEXT, end, exists=start is not None)
         changed = await read_changed(conn)
         if stamped.rowcount:
             await _put(conn, CHANGED, t, exists=bool(changed))
             changed = t
         return t, changed
+
+
+async def _get(conn: AsyncConnection, name: str) -> int | None:
+    value = (await conn.execute(select(meta.c.value).where(meta.c.name == name))).scalar()
+    return None if value is None else int(value)
 
 
 async def _put(conn: AsyncConnection, name: str, value: int, *, exists: bool) -> None:

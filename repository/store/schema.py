@@ -131,3 +131,27 @@ pages = Table(
     Column("label", Text, nullable=True),
     Index("ix_pages_image", "image_id"),
 )
+
+# What happened to each manifest, in the order it became visible: the IIIF Change
+# Discovery stream. ``position`` and ``datestamp`` are given by the stamp transaction
+# (NULL until then), so positions follow visibility and a full page never changes.
+activities = Table(
+    "activities",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column(
+        "record_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("records.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("kind", String(8), nullable=False),
+    Column("position", BigInteger, nullable=True, unique=True),
+    Column("datestamp", BigInteger, nullable=True),
+    Index(
+        "ix_activities_pending",
+        "id",
+        sqlite_where=text("position IS NULL"),
+        postgresql_where=text("position IS NULL"),
+    ),
+)

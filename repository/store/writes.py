@@ -20,7 +20,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metadata.record import Record
-from repository.store import search
+from repository.store import activities, search
 from repository.store.clock import now_us
 from repository.store.schema import memberships, pages, records, renditions, sets
 
@@ -129,7 +129,8 @@ async def write_batch(conn: AsyncConnection, batch: Sequence[Prepared]) -> list[
         values = _row(p, key, now)
         del values["created"], values["key"], values["identity"]
         await conn.execute(update(records).where(records.c.id == record_id).values(**values))
-    await _write_parts(conn, written, updates)
+    was_deleted = {row.id for row in existing.values() if row.deleted}
+    await _write_parts(conn, written, updates, was_deleted)
     if later:
         again = await write_batch(conn, [batch[n] for n in later])
         for n, outcome in zip(later, again, strict=True):
@@ -155,12 +156,29 @@ async def _write_parts(
     conn: AsyncConnection,
     inserted: list[tuple[Prepared, int, str]],
     updated: list[tuple[Prepared, int, str]],
+    was_deleted: set[int],
 ) -> None:
-    """Renditions, pages, set memberships and the search index: one statement per table."""
+    """Renditions, pages, set memberships, search index and manifest activities."""
+    had_manifest: set[int] = set()
     if updated:
         ids = [record_id for _, record_id, _ in updated]
+        had_manifest = {
+            i
+            for i in (
+                await conn.execute(select(pages.c.record_id).where(pages.c.record_id.in_(ids)))
+            ).scalars()
+            if i not in was_deleted
+        }
         await conn.execute(delete(renditions).where(renditions.c.record_id.in_(ids)))
         await conn.execute(delete(pages).where(pages.c.record_id.in_(ids)))
+    changes = [(i, activities.CREATE) for p, i, _ in inserted if p.pages]
+    for p, record_id, _ in updated:
+        if p.pages:
+            kind = activities.UPDATE if record_id in had_manifest else activities.CREATE
+            changes.append((record_id, kind))
+        elif record_id in had_manifest:
+            changes.append((record_id, activities.DELETE))
+    await activities.record(conn, changes)
     every = inserted + updated
     bodies = []
     page_rows = []
@@ -247,4 +265,9 @@ async def mark_deleted(conn: AsyncConnection, key: str) -> Outcome | None:
     )
     await conn.execute(delete(renditions).where(renditions.c.record_id == row.id))
     await search.remove(conn, [row.id])
+    has_pages = (
+        await conn.execute(select(pages.c.record_id).where(pages.c.record_id == row.id).limit(1))
+    ).first()
+    if has_pages:
+        await activities.record(conn, [(row.id, activities.DELETE)])
     return Outcome(key, DELETED)
