@@ -21,7 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metadata.record import Record
 from repository.store import clock, migrate, search, writes
-from repository.store.engine import create_engine, read_snapshot, write_transaction
+from repository.store.engine import (
+    create_engine,
+    insert_missing,
+    read_snapshot,
+    write_transaction,
+)
 from repository.store.errors import NotFound, StoreError, StoreUnavailable
 from repository.store.schema import images, meta, pages, records
 
@@ -105,16 +110,7 @@ class Store:
         if not rows:
             return
         async with write_transaction(self.engine) as conn:
-            have = set(
-                (
-                    await conn.execute(
-                        select(images.c.id).where(images.c.id.in_([r["id"] for r in rows]))
-                    )
-                ).scalars()
-            )
-            new = [r for r in {r["id"]: r for r in rows}.values() if r["id"] not in have]
-            if new:
-                await conn.execute(images.insert(), new)
+            await insert_missing(conn, images, list({r["id"]: r for r in rows}.values()))
 
     async def stamp(self) -> int:
         """Make committed changes visible to OAI (see clock.py); returns the clock."""

@@ -97,3 +97,14 @@ async def read_snapshot(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
             conn = await conn.execution_options(isolation_level="REPEATABLE READ")
         async with conn.begin():
             yield conn
+
+
+async def insert_missing(conn: AsyncConnection, table: Any, rows: list[dict]) -> None:
+    """Insert rows whose primary key is not there yet (concurrent writers may race)."""
+    if not rows:
+        return
+    if is_sqlite(conn.engine):
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert
+    await conn.execute(insert(table).on_conflict_do_nothing(), rows)

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from metadata.record import Record
 from repository.store import activities, search
 from repository.store.clock import now_us
+from repository.store.engine import insert_missing
 from repository.store.schema import memberships, pages, records, renditions, sets
 
 ADDED, UPDATED, UNCHANGED, DELETED = "added", "updated", "unchanged", "deleted"
@@ -233,19 +234,12 @@ async def _set_memberships(conn: AsyncConnection, record_id: int, specs: Sequenc
 
 
 async def _upsert_sets(conn: AsyncConnection, rows: Sequence[SetRow]) -> None:
-    unique = {r.spec: r for r in rows}
-    if not unique:
-        return
-    have = set(
-        (await conn.execute(select(sets.c.spec).where(sets.c.spec.in_(list(unique))))).scalars()
+    unique = {r.spec: r for r in sorted(rows, key=lambda r: r.spec)}
+    await insert_missing(
+        conn,
+        sets,
+        [{"spec": r.spec, "name": r.name, "description": r.description} for r in unique.values()],
     )
-    new = [
-        {"spec": r.spec, "name": r.name, "description": r.description}
-        for spec, r in sorted(unique.items())
-        if spec not in have
-    ]
-    if new:
-        await conn.execute(sets.insert(), new)
 
 
 async def mark_deleted(conn: AsyncConnection, key: str) -> Outcome | None:
