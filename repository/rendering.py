@@ -10,23 +10,28 @@ from __future__ import annotations
 
 import hashlib
 
-from metadata.references import archive_name, canonical, level_label
-
+from manifests.presentation import build_manifest
 from metadata import crosswalks
 from metadata.record import Record
+from metadata.references import archive_name, canonical, level_label
+from repository import iiif_settings
 from repository.settings import Settings
+
+IIIF_MANIFEST = "iiif:manifest"
 
 
 class Renderer:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.base = settings.base_url
+        self.presentation = iiif_settings.presentation_context(settings)
         fingerprint = "\n".join(
             [
                 crosswalks.VERSION,
                 self.base,
                 settings.repository.identifier,
                 settings.repository.name,
+                iiif_settings.fingerprint(self.presentation),
             ]
         )
         self.version = hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
@@ -58,4 +63,8 @@ class Renderer:
 
     def render(self, record: Record) -> dict[str, bytes]:
         context = self.context(record)
-        return {prefix: fmt.render(record, context) for prefix, fmt in crosswalks.FORMATS.items()}
+        out = {prefix: fmt.render(record, context) for prefix, fmt in crosswalks.FORMATS.items()}
+        if any(page.width and page.height for page in record.pages):
+            manifest = build_manifest(record, self.presentation)
+            out[IIIF_MANIFEST] = iiif_settings.to_bytes(manifest)
+        return out

@@ -1,8 +1,8 @@
 """The aiohttp application: routes, middlewares, start-up and shut-down.
 
-Middlewares, outermost first: access log and metrics, overload shedding (503 with
-Retry-After instead of timeouts), errors (no stack trace ever reaches a client; a
-store that cannot be reached is a 503), CORS for everything under /iiif.
+Middlewares, outermost first: CORS for everything under /iiif (so even a 503 or a 500
+carries it), metrics, overload shedding (503 with Retry-After instead of timeouts),
+errors (no stack trace ever reaches a client; a store that cannot be reached is a 503).
 """
 
 from __future__ import annotations
@@ -165,7 +165,7 @@ def create_app(
     settings: Settings, store: Store | None = None, *, worker: int = 0
 ) -> web.Application:
     app = web.Application(
-        middlewares=[observe, shed_load, errors, iiif_cors],
+        middlewares=[iiif_cors, observe, shed_load, errors],
         client_max_size=settings.auth.max_body_bytes,
     )
     app[SETTINGS] = settings

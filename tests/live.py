@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -106,19 +107,24 @@ class OpisProcess:
         self.args = args
         self.env = {**os.environ, **settings_environ(settings), **(env or {})}
         self.process: subprocess.Popen | None = None
+        self.log_file = tempfile.NamedTemporaryFile(prefix="opis-serve-", suffix=".log")  # noqa: SIM115 (lives as long as the process)
+
+    def log(self) -> str:
+        """What the server wrote to standard error (a file, so it can never block it)."""
+        return Path(self.log_file.name).read_text(errors="replace")
 
     def start(self, timeout: float = 30) -> OpisProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "repository", "serve", *self.args],
             env=self.env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log_file,
             start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"opis serve exited: {self.process.stderr.read().decode()}")
+                raise RuntimeError(f"opis serve exited: {self.log()[-3000:]}")
             try:
                 with urllib.request.urlopen(self.base + "/healthz", timeout=2) as response:
                     if response.status == 200:

@@ -48,7 +48,7 @@ def test_sigterm_stops_gracefully_and_logs_json(sqlite_url, tmp_path):
     process = OpisProcess(settings).start()
     call(process.base + "/oai", "verb=Identify", headers={"User-Agent": "probe/1"})
     assert process.stop() == 0
-    lines = process.process.stderr.read().decode().splitlines()
+    lines = process.log().splitlines()
     entries = [json.loads(line) for line in lines if line.startswith("{")]
     oai = [e for e in entries if e["path"].startswith("/oai")]
     assert oai and oai[0]["status"] == 200 and oai[0]["agent"] == "probe/1"

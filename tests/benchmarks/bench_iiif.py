@@ -8,7 +8,8 @@ serving the same manifest bytes as a static file. A load generator in this proce
 (``--clients`` concurrent keep-alive connections) then measures, printing requests/s
 and p50/p99 latency for each:
 
-* the manifest from Opis vs the same bytes from the static app (ratio; aim >= 0.5);
+* the manifest from Opis vs the same bytes from the static app, both uncompressed
+  (ratio; aim >= 0.5), and Opis with gzip for reference;
 * 512 px tiles of the scan, every tile of every scale factor OpenSeadragon asks for:
   once cold (each rendered from the pyramid) and once warm (aim >= 160/s);
 * thumbnails: ``full/!512,512`` (rendered, then cached), the distinct boxes ``!w,w``
@@ -25,6 +26,7 @@ import argparse
 import asyncio
 import json
 import math
+import os
 import statistics
 import subprocess
 import sys
@@ -40,9 +42,9 @@ import pyvips  # noqa: E402
 
 from manifests.image_api import parse, render  # noqa: E402
 from repository.images import ImageStore  # noqa: E402
-from repository.pyramids import DiskPyramid, LevelCache  # noqa: E402
 from repository.ingest import ingest_paths  # noqa: E402
-from tests.live import OpisProcess, free_port, make_settings  # noqa: E402
+from repository.pyramids import DiskPyramid, LevelCache  # noqa: E402
+from tests.live import free_port, make_settings, settings_environ  # noqa: E402
 
 SCAN = (6000, 8000)
 PAGES = 20
@@ -89,8 +91,16 @@ def tile_paths(width: int, height: int, tile: int) -> list[str]:
         factor *= 2
 
 
+IDENTITY = {"Accept-Encoding": "identity"}
+
+
 async def load(
-    urls: list[str], clients: int, *, seconds: float | None = None, once: bool = False
+    urls: list[str],
+    clients: int,
+    *,
+    seconds: float | None = None,
+    once: bool = False,
+    headers: dict[str, str] | None = None,
 ) -> dict:
     """Requests from ``clients`` workers: each URL once (``once``), or round-robin for a time."""
     latencies: list[float] = []
@@ -116,7 +126,9 @@ async def load(
             latencies.append(time.perf_counter() - started)
 
     connector = aiohttp.TCPConnector(limit=clients)
-    async with aiohttp.ClientSession(connector=connector, auto_decompress=False) as session:
+    async with aiohttp.ClientSession(
+        connector=connector, auto_decompress=False, headers=headers or IDENTITY
+    ) as session:
         started = time.perf_counter()
         await asyncio.gather(*(worker(session) for _ in range(clients)))
         elapsed = time.perf_counter() - started
@@ -182,101 +194,102 @@ async def run(args: argparse.Namespace) -> None:
     key = report.entries[0].key
     print(f"scan generated and ingested in {time.perf_counter() - started:.1f} s")
 
-    with OpisProcess(settings):
-        base = settings.base_url
-        manifest_url = f"{base}/iiif/3/{key}/manifest"
-        async with aiohttp.ClientSession() as session:
-            async with session.get(manifest_url) as response:
-                body = await response.read()
-        doc = json.loads(body)
+    log = open(work / "serve.log", "w")  # noqa: SIM115 - a pipe nobody reads would fill up
+    server = subprocess.Popen(
+        [sys.executable, "-m", "repository", "serve"],
+        env={**os.environ, **settings_environ(settings)},
+        stdout=log,
+        stderr=log,
+    )
+    try:
+        await _wait(f"{settings.base_url}/healthz")
+        doc = await bench_manifest(args, work, f"{settings.base_url}/iiif/3/{key}/manifest")
         service = doc["items"][0]["items"][0]["items"][0]["body"]["service"][0]
-        image_id = service["id"].rsplit("/", 1)[1]
-        static_dir = work / "static"
-        static_dir.mkdir()
-        (static_dir / "manifest.json").write_bytes(body)
-        static_port = free_port()
-        static = subprocess.Popen(
-            [sys.executable, "-c", STATIC_APP, str(static_dir), str(static_port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            await _wait(f"http://127.0.0.1:{static_port}/manifest.json")
-            print(f"manifest: {len(body)} bytes, {PAGES} canvases")
-            await load([manifest_url], args.clients, seconds=1)  # warm-up
-            opis = await load([manifest_url], args.clients, seconds=args.seconds)
-            plain = await load(
-                [f"http://127.0.0.1:{static_port}/manifest.json"],
-                args.clients,
-                seconds=args.seconds,
-            )
-        finally:
-            static.terminate()
-            static.wait(10)
-        show("manifest, Opis", opis)
-        show("manifest, static file (plain aiohttp)", plain)
-        print(f"{'ratio Opis / static':<44} {opis['rate'] / plain['rate']:8.2f}  (aim >= 0.50)")
+        await bench_tiles(args, service["id"])
+        await bench_thumbnails(args, doc, service)
+    finally:
+        server.terminate()
+        server.wait(30)
+        log.close()
+    print(f"server log: {work / 'serve.log'}")
+    bench_in_process(ImageStore(settings), service["id"].rsplit("/", 1)[1])
 
-        width, height = SCAN
-        tiles = tile_paths(width, height, 512)
-        tile_urls = [f"{service['id']}/{p}" for p in tiles]
-        show(
-            f"tiles cold ({len(tiles)} distinct, rendered)",
-            await load(tile_urls, args.clients, once=True),
-            "(aim >= 160/s)",
-        )
-        show(
-            "tiles warm (same tiles again, cached)",
-            await load(tile_urls, args.clients, seconds=args.seconds),
-            "(aim >= 160/s)",
-        )
 
-        sizes = [(s["width"], s["height"]) for s in service["sizes"]]
-        box = parse(image_id, "full", "!512,512", "0", "default.jpg").resolve(
-            width, height, _limits()
+async def bench_manifest(args: argparse.Namespace, work: Path, url: str) -> dict:
+    """The stored manifest from Opis against the same bytes as a plain static file."""
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        body = await response.read()
+    static_dir = work / "static"
+    static_dir.mkdir()
+    (static_dir / "manifest.json").write_bytes(body)
+    port = free_port()
+    static = subprocess.Popen(
+        [sys.executable, "-c", STATIC_APP, str(static_dir), str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        static_url = f"http://127.0.0.1:{port}/manifest.json"
+        await _wait(static_url)
+        print(f"manifest: {len(body)} bytes, {PAGES} canvases")
+        await load([url], args.clients, seconds=1)  # warm-up
+        opis = await load([url], args.clients, seconds=args.seconds)
+        plain = await load([static_url], args.clients, seconds=args.seconds)
+        zipped = await load(
+            [url], args.clients, seconds=args.seconds, headers={"Accept-Encoding": "gzip"}
         )
-        print(
-            f"!512,512 is {box.size[0]}x{box.size[1]}; pre-rendered sizes: {sizes}; "
-            f"pre-rendered: {box.size in sizes}"
-        )
-        boxes = [f"{service['id']}/full/!{w},{w}/0/default.jpg" for w in range(400, 560)]
-        show(
-            "thumbnails !w,w cold (160 distinct, rendered)",
-            await load(boxes, args.clients, once=True),
-            "(aim >= 165/s)",
-        )
-        thumb = f"{service['id']}/full/!512,512/0/default.jpg"
-        show(
-            "thumbnail !512,512 (rendered once, cached)",
-            await load([thumb], args.clients, seconds=args.seconds),
-            "(aim >= 165/s)",
-        )
-        chosen = doc["thumbnail"][0]["id"]
-        show(
-            f"thumbnail pre-rendered {chosen.split('/full/')[1].split('/')[0]} (disk)",
-            await load([chosen], args.clients, seconds=args.seconds),
-            "(aim >= 165/s)",
-        )
-        # Mirador picks the smallest size at least as large as a 120x120 box (ThumbnailFactory)
-        mirador_size = min(
-            (s for s in sizes if s[0] * s[1] >= 120 * 120), key=lambda s: s[0] * s[1]
-        )
-        every_size = [
-            f"{service['id']}/full/{w},{h}/0/default.jpg" for w, h in sizes if w * h < 2_000_000
-        ]
-        show(
-            f"pre-rendered sizes {len(every_size)} (Mirador picks {mirador_size[0]},{mirador_size[1]})",
-            await load(every_size, args.clients, seconds=args.seconds),
-        )
+    finally:
+        static.terminate()
+        static.wait(10)
+    show("manifest, Opis", opis)
+    show("manifest, static file (plain aiohttp)", plain)
+    show("manifest, Opis, gzip (for reference)", zipped)
+    print(f"{'ratio Opis / static':<44} {opis['rate'] / plain['rate']:8.2f}  (aim >= 0.50)")
+    return json.loads(body)
 
-    store = ImageStore(settings)
+
+async def bench_tiles(args: argparse.Namespace, service_id: str) -> None:
+    urls = [f"{service_id}/{path}" for path in tile_paths(*SCAN, 512)]
+    cold = await load(urls, args.clients, once=True)
+    show(f"tiles cold ({len(urls)} distinct, rendered)", cold, "(aim >= 160/s)")
+    warm = await load(urls, args.clients, seconds=args.seconds)
+    show("tiles warm (the same tiles again, cached)", warm, "(aim >= 160/s)")
+
+
+async def bench_thumbnails(args: argparse.Namespace, doc: dict, service: dict) -> None:
+    sizes = [(s["width"], s["height"]) for s in service["sizes"]]
+    box = parse("-", "full", "!512,512", "0", "default.jpg").resolve(*SCAN, _limits())
+    print(
+        f"!512,512 is {box.size[0]}x{box.size[1]}; pre-rendered sizes {sizes}: "
+        f"{'pre-rendered' if box.size in sizes else 'NOT pre-rendered'}"
+    )
+    sid = service["id"]
+    boxes = [f"{sid}/full/!{w},{w}/0/default.jpg" for w in range(400, 560)]
+    cold = await load(boxes, args.clients, once=True)
+    show("thumbnails !w,w cold (160 distinct, rendered)", cold, "(aim >= 165/s)")
+    one = await load([f"{sid}/full/!512,512/0/default.jpg"], args.clients, seconds=args.seconds)
+    show("thumbnail !512,512 (rendered once, cached)", one, "(aim >= 165/s)")
+    chosen = doc["thumbnail"][0]["id"]
+    label = chosen.split("/full/")[1].split("/")[0]
+    disk = await load([chosen], args.clients, seconds=args.seconds)
+    show(f"manifest thumbnail {label} (pre-rendered)", disk, "(aim >= 165/s)")
+    # Mirador picks the smallest listed size covering a 120x120 box (its ThumbnailFactory)
+    picked = min((s for s in sizes if s[0] * s[1] >= 120 * 120), key=lambda s: s[0] * s[1])
+    small = [f"{sid}/full/{w},{h}/0/default.jpg" for w, h in sizes if w * h < 2_000_000]
+    every = await load(small, args.clients, seconds=args.seconds)
+    show(f"{len(small)} pre-rendered sizes (Mirador: {picked[0]},{picked[1]})", every)
+
+
+def bench_in_process(store: ImageStore, image_id: str) -> None:
+    tiles = tile_paths(*SCAN, 512)
     sample = tiles[:: max(1, len(tiles) // 40)]
-    median, mean = in_process(store, image_id, sample, width, height)
+    median, mean = in_process(store, image_id, sample, *SCAN)
     print(
         f"{'in-process render(), 512 px tile':<44} median {median:6.2f} ms  mean {mean:6.2f} ms"
         f"  -> {1000 / mean:6.1f} tiles/s on one thread"
     )
-    median, mean = in_process(store, image_id, ["full/!512,512/0/default.jpg"] * 20, width, height)
+    thumbs = ["full/!512,512/0/default.jpg"] * 20
+    median, mean = in_process(store, image_id, thumbs, *SCAN)
     print(
         f"{'in-process render(), full/!512,512':<44} median {median:6.2f} ms  mean {mean:6.2f} ms"
         f"  -> {1000 / mean:6.1f} thumbnails/s on one thread"

@@ -66,7 +66,10 @@ def main() -> None:
         started = time.perf_counter()
         result = subprocess.run(
             [sys.executable, "-m", "repository", "ingest", str(source)],
-            env=env, cwd=ROOT, capture_output=True, text=True,
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
         )
         elapsed = time.perf_counter() - started
         if result.returncode != 0:

@@ -1,0 +1,176 @@
+"""One manifest per document: its pages as canvases, its text as supplementing annotations.
+
+Built from the stored record alone (page ids and pixel sizes are in it since ingest), so
+it is rendered once when the record is written and served as stored bytes. Canvas
+width/height are the stored image's pixel size, so ``xywh`` targets are image pixels.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from iiif_prezi3 import (
+    Annotation,
+    AnnotationBody,
+    AnnotationPage,
+    Canvas,
+    Manifest,
+    ServiceV3,
+    TextualBody,
+)
+
+from manifests.image_api import parse
+from metadata import languages
+from metadata.record import Page, Record
+
+from . import describe, images, urls
+from .collection import container_label
+from .context import PresentationContext
+from .exact import ExactUrls
+from .language import en, plain, text_map
+from .provider import provider
+from .rights import rights_uri
+from .tree import parent_container
+
+# Part of the renderer's fingerprint: change it whenever the manifest output changes,
+# so stored manifests are rendered again.
+VERSION = "1"
+
+
+def build_manifest(record: Record, ctx: PresentationContext) -> dict:
+    """The Manifest document as JSON data (``@context`` first), ids exactly as served.
+
+    Needs a keyed record whose pages are stored images (id, width, height).
+    """
+    if not record.key:
+        raise ValueError("a manifest needs the record's key")
+    pages = [p for p in record.pages if p.width and p.height]
+    if not pages:
+        raise ValueError(f"{record.key}: no stored page images, so no manifest")
+    exact = ExactUrls()
+    key, base = record.key, ctx.base
+    canvases = [_canvas(ctx, exact, key, n, page) for n, page in enumerate(pages, 1)]
+    if record.text:
+        first = urls.canvas(base, key, 1)
+        canvases[0].annotations = [_text_page(exact, record, first)]
+    parent = parent_container(key)
+    fields: dict[str, Any] = {
+        "id": exact(urls.manifest(base, key)),
+        "label": describe.label(record),
+        "metadata": describe.metadata_pairs(record) or None,
+        "summary": describe.summary(record),
+        "requiredStatement": describe.required_statement(record, ctx.repository_name),
+        "rights": exact(rights_uri(record.rights, ctx.rights_map, ctx.default_rights)),
+        "provider": [provider(ctx, exact)],
+        "homepage": [
+            {
+                "id": exact(urls.record_page(base, key)),
+                "type": "Text",
+                "label": describe.label(record),
+                "format": "text/html",
+            }
+        ],
+        "seeAlso": [
+            {
+                "id": exact(urls.oai_record(base, ctx.oai_namespace, key, prefix)),
+                "type": "Dataset",
+                "label": en(f"OAI-PMH record ({prefix})"),
+                "format": "text/xml",
+                "profile": schema,
+            }
+            for prefix, schema in ctx.oai_formats
+        ],
+        "partOf": [
+            {
+                "id": exact(urls.collection(base, parent)),
+                "type": "Collection",
+                "label": container_label(parent),
+            }
+        ],
+        "thumbnail": _thumbnail(ctx, exact, pages[0]),
+        "navDate": _nav_date(record.date),
+        "items": canvases,
+    }
+    return exact.dump(Manifest(**{k: v for k, v in fields.items() if v is not None}))
+
+
+def manifest_thumbnail(ctx: PresentationContext, record: Record) -> dict | None:
+    """The thumbnail a collection shows for this document (the manifest's own)."""
+    pages = [p for p in record.pages if p.width and p.height]
+    if not pages:
+        return None
+    found = _thumbnail(ctx, ExactUrls(), pages[0])
+    return found[0] if found else None
+
+
+def _thumbnail(ctx: PresentationContext, exact: ExactUrls, page: Page) -> list[dict] | None:
+    assert page.width and page.height
+    found = images.thumbnail(ctx, page.image, page.width, page.height)
+    return [exact.register(found)] if found else None
+
+
+def _nav_date(value: str | None) -> datetime | None:
+    text = describe.nav_date(value)
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC) if text else None
+
+
+def _canvas(ctx: PresentationContext, exact: ExactUrls, key: str, n: int, page: Page) -> Canvas:
+    assert page.width and page.height
+    canvas_id = exact(urls.canvas(ctx.base, key, n))
+    width, height = _full_size(ctx, page.width, page.height)
+    body = AnnotationBody(
+        id=exact(urls.image_full(ctx.base, page.image)),
+        type="Image",
+        format="image/jpeg",
+        width=width,
+        height=height,
+        service=[
+            ServiceV3(
+                **exact.register(images.service_block(ctx, page.image, page.width, page.height))
+            )
+        ],
+    )
+    painting = Annotation(
+        id=exact(f"{canvas_id}/annotation/1"),
+        type="Annotation",
+        motivation="painting",
+        body=body,
+        target=canvas_id,
+    )
+    return Canvas(
+        id=canvas_id,
+        label=text_map(page.label) if page.label else plain(str(n)),
+        width=page.width,
+        height=page.height,
+        items=[AnnotationPage(id=exact(f"{canvas_id}/page/1"), items=[painting])],
+    )
+
+
+def _full_size(ctx: PresentationContext, width: int, height: int) -> tuple[int, int]:
+    """What ``full/max`` really returns: the image, or the largest size the limits allow."""
+    plan = parse("-", "full", "max", "0", "default.jpg").resolve(width, height, ctx.limits)
+    return plan.size
+
+
+def _text_page(exact: ExactUrls, record: Record, canvas_id: str) -> AnnotationPage:
+    """The transcription and translations, on the first canvas (P3 §5.3 ``supplementing``)."""
+    page_id = exact(f"{canvas_id}/text")
+    items = []
+    for i, body in enumerate(record.text, 1):
+        kind = body.kind.capitalize() if body.kind else "Text"
+        language = languages.name(body.language) if body.language else None
+        textual: dict[str, Any] = {"value": body.content, "format": "text/plain"}
+        if body.language:
+            textual["language"] = body.language
+        items.append(
+            Annotation(
+                id=exact(f"{page_id}/{i}"),
+                type="Annotation",
+                motivation="supplementing",
+                label=en(f"{kind} ({language})" if language else kind),
+                body=TextualBody(**textual),
+                target=canvas_id,
+            )
+        )
+    return AnnotationPage(id=page_id, items=items)

@@ -1,0 +1,259 @@
+"""Mirador 4 in Debian's headless Chromium shows a served page image: proven by its pixels.
+
+A live Opis serves the seed letter (two generated pages: warm paper, a red-violet stamp);
+a separate viewer origin serves Mirador and a page that opens the manifest, so the
+manifest, info.json and tiles are fetched cross-origin exactly as for a real viewer.
+A node script (playwright-core, no browser download) takes the screenshot; the test
+counts paper-coloured and stamp-coloured pixels inside the OpenSeadragon canvas. The
+negative control is the same manifest with every image id pointing at an image that
+does not exist: viewer chrome alone must fail the same check.
+
+Needs ``/usr/bin/chromium`` and, in ``$OPIS_NODE_DIR`` (default ``/tmp/opis-node``),
+``npm install --prefix $OPIS_NODE_DIR mirador@4.0.0 playwright-core@1.65.1``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import threading
+from asyncio import new_event_loop, run_coroutine_threadsafe
+from pathlib import Path
+
+import pytest
+import pyvips
+from aiohttp import web
+
+from tests.conftest import ROOT, SHARED, unavailable
+from tests.iiif_rules import request, write_folder
+from tests.live import LiveServer, free_port, ingest, make_settings
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+NODE_DIR = Path(os.environ.get("OPIS_NODE_DIR", "/tmp/opis-node"))
+MIRADOR_JS = NODE_DIR / "node_modules" / "mirador" / "dist" / "mirador.min.js"
+PLAYWRIGHT = NODE_DIR / "node_modules" / "playwright-core"
+INSTALL = (
+    "apt-get install -y chromium fonts-dejavu-core && "
+    f"npm install --prefix {NODE_DIR} mirador@4.0.0 playwright-core@1.65.1"
+)
+
+# repository.demo.page_image: paper (236, 226, 204) with noise; stamp (150, 40, 90) at 75 %
+PAPER = (236, 226, 204)
+BLANK_ID = "0" * 64
+
+SHOT_SCRIPT = r"""
+const fs = require('fs'); const os = require('os'); const path = require('path');
+const { chromium } = require(require.resolve('playwright-core', { paths: [process.env.NODE_DIR] }));
+(async () => {
+  const [url, out, settleMs] = process.argv.slice(2);
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'opis-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM, headless: true, viewport: { width: 1400, height: 1000 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = context.pages()[0] || await context.newPage();
+  const log = { requests: [], errors: [], canvas: null, osd: false };
+  page.on('pageerror', (e) => log.errors.push(String(e)));
+  page.on('requestfinished', async (r) => {
+    const response = await r.response();
+    log.requests.push({ url: r.url(), status: response ? response.status() : null });
+  });
+  page.on('requestfailed', (r) =>
+    log.requests.push({ url: r.url(), failed: r.failure()?.errorText }));
+  await page.goto(url, { waitUntil: 'load' });
+  try {
+    await page.waitForSelector('.openseadragon-canvas canvas', { timeout: 20000 });
+    log.osd = true;
+  } catch (e) { log.osd = false; }
+  try { await page.waitForLoadState('networkidle', { timeout: 20000 }); } catch (e) {}
+  await page.waitForTimeout(Number(settleMs));
+  log.canvas = await page.evaluate(() => {
+    const el = document.querySelector('.openseadragon-canvas');
+    if (!el) return null;
+    const r = el.getBoundingClientRect();
+    return { x: Math.round(r.x), y: Math.round(r.y),
+      width: Math.round(r.width), height: Math.round(r.height) };
+  });
+  await page.screenshot({ path: out });
+  fs.writeFileSync(out.replace(/\.png$/, '.json'), JSON.stringify(log, null, 1));
+  await context.close();
+  fs.rmSync(profile, { recursive: true, force: true });
+})().catch((e) => { console.error(e); process.exit(1); });
+"""
+
+VIEWER_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>viewer</title>
+<style>html,body,#viewer{margin:0;width:100%;height:100%}</style></head><body>
+<div id="viewer"></div><script src="/mirador.min.js"></script><script>
+window.__mirador = Mirador.viewer({ id: 'viewer',
+  windows: [{ manifestId: MANIFEST, view: 'single', thumbnailNavigationPosition: 'far-bottom' }],
+  window: { allowClose: false, sideBarOpen: false },
+  workspaceControlPanel: { enabled: false },
+  annotations: { filteredMotivations: ['oa:commenting', 'oa:tagging', 'sc:painting',
+    'commenting', 'tagging', 'supplementing'] } });
+</script></body></html>"""
+
+
+def _missing() -> str | None:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing"
+    if shutil.which("node") is None:
+        return "node is missing"
+    if not MIRADOR_JS.exists() or not PLAYWRIGHT.exists():
+        return f"mirador/playwright-core are not installed in {NODE_DIR}"
+    return None
+
+
+class ViewerSite:
+    """Another origin serving Mirador, the viewer page and the broken-image manifest."""
+
+    def __init__(self, broken_manifest: bytes) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.broken = broken_manifest
+        self._loop = new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._runner: web.AppRunner | None = None
+
+    def viewer_url(self, manifest: str) -> str:
+        return f"{self.base}/viewer?manifest={manifest}"
+
+    async def _viewer(self, request: web.Request) -> web.Response:
+        page = VIEWER_PAGE.replace("MANIFEST", json.dumps(request.query["manifest"]))
+        return web.Response(text=page, content_type="text/html")
+
+    async def _broken(self, request: web.Request) -> web.Response:
+        return web.Response(
+            body=self.broken,
+            content_type="application/json",
+            headers={"Access-Control-Allow-Origin": "*"},
+        )
+
+    async def _mirador(self, request: web.Request) -> web.FileResponse:
+        return web.FileResponse(MIRADOR_JS)
+
+    async def _start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/viewer", self._viewer)
+        app.router.add_get("/broken/manifest", self._broken)
+        app.router.add_get("/mirador.min.js", self._mirador)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+    def __enter__(self) -> ViewerSite:
+        self._thread.start()
+        run_coroutine_threadsafe(self._start(), self._loop).result(30)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._runner is not None
+        run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+
+def screenshot(url: str, out: Path, settle_ms: int = 3000) -> dict:
+    script = out.parent / "shot.cjs"
+    script.write_text(SHOT_SCRIPT)
+    env = {**os.environ, "NODE_DIR": str(NODE_DIR), "CHROMIUM": str(CHROMIUM)}
+    subprocess.run(
+        ["node", str(script), url, str(out), str(settle_ms)],
+        check=True,
+        env=env,
+        timeout=120,
+        capture_output=True,
+    )
+    return json.loads(out.with_suffix(".json").read_text())
+
+
+def page_pixels(png: Path, box: dict | None) -> dict[str, float]:
+    """Fractions of paper-toned and stamp-toned pixels inside the viewer's canvas."""
+    image = pyvips.Image.new_from_file(str(png)).extract_band(0, n=3)
+    if box:
+        image = image.crop(box["x"], box["y"], box["width"], box["height"])
+    r, g, b = image[0], image[1], image[2]
+    near = [(band - value).abs() < 22 for band, value in zip((r, g, b), PAPER, strict=True)]
+    paper = near[0] & near[1] & near[2] & ((r - b) > 15)
+    stamp = (r > 130) & (g < 130) & (b > 70) & (b < 170) & ((r - g) > 50)
+    return {
+        "paper": paper.avg() / 255,
+        "stamp": stamp.avg() / 255,
+        "pixels": image.width * image.height,
+    }
+
+
+def shows_page(found: dict[str, float]) -> bool:
+    return found["paper"] > 0.05 and found["stamp"] > 0.0005
+
+
+def _document(tmp_path: Path) -> Path:
+    seed = SHARED / "corpus" / "seed-gappod-f1-op89-d112.txt"
+    folder = tmp_path / "letter"
+    if seed.exists():
+        return write_folder(folder, text=seed.read_text(encoding="utf-8"), pages=2)
+    record = {
+        "reference": "GAPPOD, f.1, op.89, d.112",
+        "title": "Letter about delayed talks (synthetic)",
+        "date": "1946-04-20",
+        "text": [{"language": "en", "kind": "translation", "content": "To Comrade Stalin."}],
+        "pages": [{"image": "p1.jpg", "label": "л. 1"}, {"image": "p2.jpg", "label": "л. 1 об."}],
+    }
+    return write_folder(folder, record=record)
+
+
+def test_mirador_shows_the_page_image(tmp_path):
+    missing = _missing()
+    if missing:
+        unavailable(f"{missing}; install with: {INSTALL}")
+    settings = make_settings(f"sqlite:///{tmp_path}/opis.db", tmp_path / "data")
+    report = ingest(settings, [_document(tmp_path)])
+    assert not report.failed, report.entries
+    key = report.entries[0].key
+    with LiveServer(settings) as opis:
+        manifest = f"{opis.base}/iiif/3/{key}/manifest"
+        doc = request(manifest).json()
+        image_id = doc["items"][0]["items"][0]["items"][0]["body"]["service"][0]["id"]
+        image_id = image_id.rsplit("/", 1)[1]
+        broken = json.dumps(doc).replace(image_id, BLANK_ID)
+        other = doc["items"][1]["items"][0]["items"][0]["body"]["service"][0]["id"]
+        broken = broken.replace(other.rsplit("/", 1)[1], BLANK_ID).encode()
+        with ViewerSite(broken) as viewer:
+            shown = tmp_path / "mirador-letter.png"
+            log = screenshot(viewer.viewer_url(manifest), shown)
+            blank = tmp_path / "mirador-broken-image.png"
+            blank_log = screenshot(viewer.viewer_url(f"{viewer.base}/broken/manifest"), blank)
+
+    out = ROOT / "test-output"
+    out.mkdir(exist_ok=True)
+    for png in (shown, blank):
+        shutil.copy(png, out / png.name)
+        shutil.copy(png.with_suffix(".json"), out / png.with_suffix(".json").name)
+
+    assert log["osd"] and log["canvas"], log
+    found = page_pixels(shown, log["canvas"])
+    control = page_pixels(blank, blank_log["canvas"] or log["canvas"])
+    (out / "mirador-pixels.json").write_text(json.dumps({"shown": found, "control": control}))
+    assert shows_page(found), f"no page pixels in the canvas: {found}"
+    assert not shows_page(control), f"the control without images passed the check: {control}"
+
+    iiif = [r for r in log["requests"] if "/iiif/" in r["url"]]
+    assert any(r["url"] == manifest and r.get("status") == 200 for r in iiif)
+    assert any(r["url"].endswith("/info.json") for r in iiif)
+    tiles = [r for r in iiif if r["url"].endswith("default.jpg")]
+    assert tiles and all(r.get("status") == 200 for r in tiles), tiles
+    assert not [r for r in iiif if r.get("failed") or (r.get("status") or 0) >= 400]
+    # every whole-image size Mirador asked for (its thumbnails) was pre-rendered at ingest
+    stored = {
+        (size["width"], size["height"])
+        for canvas in doc["items"]
+        for size in canvas["items"][0]["items"][0]["body"]["service"][0]["sizes"]
+    }
+    asked = [re.search(r"/full/(\d+),(\d+)/0/default\.jpg$", r["url"]) for r in iiif]
+    asked_sizes = {(int(m[1]), int(m[2])) for m in asked if m}
+    assert asked_sizes and asked_sizes <= stored, (asked_sizes, stored)
