@@ -21,7 +21,13 @@ import time
 from aiohttp import web
 
 from repository.settings import Settings
-from repository.web_app import RENDERER, JsonAccessLogger, configure_logging, create_app
+from repository.web_app import (
+    HANDLER_ARGS,
+    RENDERER,
+    JsonAccessLogger,
+    configure_logging,
+    create_app,
+)
 
 log = logging.getLogger("opis")
 
@@ -81,4 +87,5 @@ def _serve(settings: Settings, index: int) -> None:
         access_log_class=JsonAccessLogger,
         print=None,
         reuse_port=settings.server.workers > 1,
+        handler_args=HANDLER_ARGS,
     )

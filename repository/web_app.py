@@ -35,6 +35,8 @@ RENDERER = web.AppKey("renderer", Renderer)
 IMAGES = web.AppKey("images", ImageStore)
 METRICS = web.AppKey("metrics", Metrics)
 UNLIMITED = ("/healthz", "/metrics")
+# Long OAI GET requests (tokens, identifiers) are legal; aiohttp's default line limit is 8 KB.
+HANDLER_ARGS = {"max_line_size": 65536, "max_field_size": 65536}
 STAMP_INTERVAL = 1.0
 
 

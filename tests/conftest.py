@@ -21,6 +21,11 @@ SHARED = ROOT.parent / "shared"
 POSTGRES = os.environ.get("OPIS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
+def fuzz_examples(default: int) -> int:
+    """Examples per fuzz test: a short CI run by default, ``OPIS_FUZZ_EXAMPLES`` for long ones."""
+    return int(os.environ.get("OPIS_FUZZ_EXAMPLES", default))
+
+
 def unavailable(reason: str) -> None:
     """Skip for a missing service or tool, with the reason; in CI (OPIS_REQUIRE_ALL) fail."""
     if os.environ.get("OPIS_REQUIRE_ALL"):

@@ -25,7 +25,7 @@ from aiohttp import web
 
 from repository.ingest import Report, ingest_paths
 from repository.settings import Settings, load
-from repository.web_app import create_app
+from repository.web_app import HANDLER_ARGS, create_app
 
 
 def free_port() -> int:
@@ -81,7 +81,7 @@ class LiveServer:
         self.app = create_app(self.settings)
         for method, path, handler in self.routes:
             self.app.router.add_route(method, path, handler)
-        self._runner = web.AppRunner(self.app, access_log=None)
+        self._runner = web.AppRunner(self.app, access_log=None, **HANDLER_ARGS)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", self.settings.server.port).start()
 

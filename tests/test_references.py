@@ -32,7 +32,7 @@ from metadata.references import (
 from metadata.references.archives import ARCHIVES, BY_CODE, STYLE_RULES, find_aliases
 from metadata.references.labels import transliterate
 from metadata.references.levels import ABBREVIATION, LEVEL_OF, RESERVED
-from tests.conftest import shared_path
+from tests.conftest import fuzz_examples, shared_path
 
 SET_SPEC = re.compile(r"^([A-Za-z0-9\-_\.!~\*'\(\)])+(:[A-Za-z0-9\-_\.!~\*'\(\)]+)*$")
 
@@ -579,7 +579,7 @@ _TEXT = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=fuzz_examples(300), deadline=None)
 @given(_TEXT)
 def test_parse_never_raises_and_keys_round_trip(text: str) -> None:
     citation = parse(text)
