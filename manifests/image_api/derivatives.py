@@ -17,6 +17,7 @@ import pyvips
 
 from .formats import has_operation
 from .pipeline import PyramidBuffer, normalise, render
+from .polyglot import ALLOWED_TRAILER, trailing_bytes
 from .request import ImageRequestError, Limits, parse
 
 PYRAMID_QUALITY = 88
@@ -134,6 +135,12 @@ def probe(data: bytes, *, max_pixels: int, max_pages: int = DEFAULT_MAX_PAGES) -
     ``max_pages`` pages, or any page over ``max_pixels`` (checked before decoding).
     """
     fmt = _format_of(data)
+    extra = trailing_bytes(data, fmt)
+    if extra > ALLOWED_TRAILER:
+        raise ImageRejected(
+            f"the file holds {extra} bytes after the end of its {fmt.upper()} image "
+            "(another file appended to it, a polyglot?): upload the image alone"
+        )
     try:
         first = _load(data, fmt, 0)
         pages = first.get("n-pages") if fmt == "tiff" and first.get_typeof("n-pages") else 1
