@@ -18,6 +18,7 @@ from pathlib import Path
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from repository.images import ImageStore
 from repository.metrics import Metrics
@@ -89,19 +90,35 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await handler(request)
     except web.HTTPException:
         raise
-    except StoreUnavailable as exc:
-        log.warning("store unavailable: %s", exc)
-        retry = request.app[SETTINGS].server.retry_after
-        return web.Response(
-            status=503,
-            text="The database is not reachable right now; retry shortly.\n",
-            headers={"Retry-After": str(retry)},
-        )
     except (asyncio.CancelledError, ConnectionResetError):
         raise
+    except (
+        StoreUnavailable,
+        OperationalError,
+        InterfaceError,
+        ConnectionError,
+        TimeoutError,
+    ) as exc:
+        log.warning("store unavailable: %s", str(exc).splitlines()[0][:300] if str(exc) else exc)
+        return _unavailable(request)
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            log.warning("database connection lost: %s", str(exc).splitlines()[0][:300])
+            return _unavailable(request)
+        log.exception("error answering %s %s", request.method, request.path_qs)
+        return web.Response(status=500, text="Internal error; it has been logged.\n")
     except Exception:
         log.exception("error answering %s %s", request.method, request.path_qs)
         return web.Response(status=500, text="Internal error; it has been logged.\n")
+
+
+def _unavailable(request: web.Request) -> web.Response:
+    retry = request.app[SETTINGS].server.retry_after
+    return web.Response(
+        status=503,
+        text="The database is not reachable right now; retry shortly.\n",
+        headers={"Retry-After": str(retry)},
+    )
 
 
 @web.middleware
