@@ -48,7 +48,7 @@ class Store:
         self.engine = create_engine(url, pool_size=pool_size)
         self._secret: bytes | None = None
         # Answers computed from stamped state, valid until the next visible change.
-        self.memo = Memo(50_000)
+        self.memo = Memo(32 << 20)
         self.changed = -1
 
     async def open(self) -> Store:
@@ -192,11 +192,12 @@ class Store:
 
 
 class Memo(OrderedDict):
-    """A bounded least-recently-used mapping."""
+    """A least-recently-used mapping bounded by the bytes of its values."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, max_bytes: int) -> None:
         super().__init__()
-        self.size = size
+        self.max_bytes = max_bytes
+        self.bytes = 0
 
     def get(self, key, default=None):
         if key in self:
@@ -205,9 +206,24 @@ class Memo(OrderedDict):
         return default
 
     def put(self, key, value) -> None:
+        size = _size(value)
+        if size > self.max_bytes // 16:
+            return
+        if key in self:
+            self.bytes -= _size(self.pop(key))
         self[key] = value
-        if len(self) > self.size:
-            self.popitem(last=False)
+        self.bytes += size
+        while self.bytes > self.max_bytes:
+            _, old = self.popitem(last=False)
+            self.bytes -= _size(old)
+
+    def clear(self) -> None:
+        super().clear()
+        self.bytes = 0
+
+
+def _size(value) -> int:
+    return len(value) + 100 if isinstance(value, bytes) else 1000
 
 
 async def _put_meta(conn: AsyncConnection, name: str, value: str) -> None:
