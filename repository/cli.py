@@ -132,6 +132,57 @@ async def _delete(settings: Settings, keys: list[str]) -> list[tuple[str, str | 
         await store.close()
 
 
+@main.command()
+@config_option
+@click.argument("url")
+@click.option("--set", "set_spec", default=None, help="Harvest only this set.")
+@click.option("--from", "from_", default=None, help="YYYY-MM-DD[Thh:mm:ssZ]; else remembered.")
+@click.option(
+    "--prefix",
+    type=click.Choice(["oai_dc", "marc21", "mods"]),
+    default="oai_dc",
+    show_default=True,
+    help="Metadata format to harvest.",
+)
+@click.option("--map", "map_path", type=click.Path(dir_okay=False), help="Field map (TOML/JSON).")
+@click.option("--full", is_flag=True, help="Ignore what is remembered; harvest everything.")
+@click.option("--retries", type=int, default=8, show_default=True, help="Attempts per request.")
+@click.option("--timeout", type=float, default=60, show_default=True, help="Seconds per request.")
+@click.option("--max-wait", type=float, default=300, show_default=True, help="Longest retry wait.")
+@click.option("-v", "--verbose", is_flag=True, help="List every record, not only problems.")
+def harvest(
+    config_path: str | None,
+    url: str,
+    set_spec: str | None,
+    from_: str | None,
+    prefix: str,
+    map_path: str | None,
+    full: bool,
+    retries: int,
+    timeout: float,
+    max_wait: float,
+    verbose: bool,
+) -> None:
+    """Harvest an OAI-PMH repository into this one, incrementally (docs/harvest.md)."""
+    from repository.harvest import run_command
+
+    settings = _settings(config_path)
+    _check_store(settings)
+    sys.exit(
+        run_command(
+            settings,
+            url,
+            set_spec=set_spec,
+            from_=from_,
+            prefix=prefix,
+            map_path=map_path,
+            full=full,
+            retry=(retries, timeout, max_wait),
+            verbose=verbose,
+        )
+    )
+
+
 @main.group()
 def db() -> None:
     """Database schema and moves between databases."""
