@@ -19,6 +19,7 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from repository.images import ImageStore
 from repository.metrics import Metrics
@@ -96,6 +97,7 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         StoreUnavailable,
         OperationalError,
         InterfaceError,
+        PoolTimeout,
         ConnectionError,
         TimeoutError,
     ) as exc:
@@ -225,6 +227,7 @@ def _protocol_modules() -> list:
         "repository.web_discovery",
         "repository.web_iiif",
         "repository.web_pages",
+        "repository.web_api",
     ):
         try:
             modules.append(__import__(name, fromlist=["setup"]))

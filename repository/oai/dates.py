@@ -7,6 +7,7 @@ datestamp is shown truncated to its second and ``from``/``until`` cover whole se
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -50,6 +51,7 @@ def _to_us(moment: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+@functools.lru_cache(maxsize=4096)
 def format_us(us: int) -> str:
     """A datestamp as the protocol writes it (truncated to the second, UTC)."""
     return (_EPOCH + timedelta(microseconds=us)).strftime("%Y-%m-%dT%H:%M:%SZ")

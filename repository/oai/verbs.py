@@ -225,10 +225,7 @@ async def _list(ctx: Context, request: OAIRequest, verb: str) -> bytes:
         if prefix not in FORMATS:
             raise _cannot(prefix)
         cursor = 0
-        async with ctx.store.snapshot() as conn:
-            clock = await read_clock(conn)
-        if now_us() - clock > STALE_CLOCK_US:
-            await ctx.store.stamp()
+        await ctx.store.fresh_clock(STALE_CLOCK_US)
         async with ctx.store.snapshot() as conn:
             clock = await read_clock(conn)
             ctx.response_date = dates.format_us(clock)
@@ -323,9 +320,13 @@ async def _current(
         return None
     row = (
         await conn.execute(
-            select(records.c.id, records.c.key, records.c.datestamp, records.c.deleted).where(
-                records.c.id == record_id
-            )
+            select(
+                records.c.id,
+                records.c.key,
+                records.c.datestamp,
+                records.c.deleted,
+                records.c.set_specs,
+            ).where(records.c.id == record_id)
         )
     ).first()
     if row is None:
@@ -351,7 +352,7 @@ async def _current(
                 )
             )
         ).scalar()
-    sets = (await reads.member_sets(conn, [record_id])).get(record_id, ())
+    sets = tuple(row.set_specs.split())
     return reads.Header(row.id, row.key, row.datestamp, deleted, body, sets)
 
 

@@ -7,6 +7,7 @@ hold the SQL (``writes`` for transactions that change things, ``reads`` for OAI 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 from collections import OrderedDict
@@ -30,6 +31,9 @@ from repository.store.engine import (
 from repository.store.errors import NotFound, StoreError, StoreUnavailable
 from repository.store.schema import images, meta, pages, records
 
+# The clock is kept at most this old, so list answers' responseDate stays near now.
+FRESH_US = 1_000_000
+
 __all__ = ["NotFound", "Store", "StoreError", "StoreUnavailable", "StoredRecord"]
 
 
@@ -49,6 +53,8 @@ class Store:
         self._secret: bytes | None = None
         # Answers computed from stamped state, valid until the next visible change.
         self.memo = Memo(32 << 20)
+        self._stamping = asyncio.Lock()
+        self.clock_seen = 0
         self.changed = -1
 
     async def open(self) -> Store:
@@ -115,18 +121,38 @@ class Store:
     async def stamp(self) -> int:
         """Make committed changes visible to OAI (see clock.py); returns the clock."""
         t, changed = await clock.stamp(self.engine)
+        self.clock_seen = max(self.clock_seen, t)
         self._observe(changed)
         return t
 
     async def tick(self) -> None:
-        """The server's once-a-second duty: stamp what is pending, notice others' stamps."""
+        """The server's once-a-second duty: stamp what is pending and keep the clock fresh
+        (list answers use it as their responseDate), and notice others' stamps."""
         async with self.engine.connect() as conn:
             waiting = await clock.pending(conn)
             changed = await clock.read_changed(conn)
-        if waiting:
+            now = await clock.read_clock(conn)
+        self.clock_seen = max(self.clock_seen, now)
+        if waiting or clock.now_us() - now > FRESH_US:
             await self.stamp()
         else:
             self._observe(changed)
+
+    async def fresh_clock(self, max_age_us: int) -> None:
+        """Stamp if the clock is older than ``max_age_us``; concurrent callers share one stamp.
+
+        A clock this process saw recently is proof enough (clocks only move forward), so
+        the common case costs no query at all.
+        """
+        if clock.now_us() - self.clock_seen <= max_age_us:
+            return
+        async with self._stamping:
+            if clock.now_us() - self.clock_seen <= max_age_us:
+                return
+            async with self.engine.connect() as conn:
+                self.clock_seen = max(self.clock_seen, await clock.read_clock(conn))
+            if clock.now_us() - self.clock_seen > max_age_us:
+                await self.stamp()
 
     def _observe(self, changed: int) -> None:
         if changed != self.changed:

@@ -33,7 +33,7 @@ def async_url(url: str) -> str:
 def create_engine(url: str, *, pool_size: int = 8) -> AsyncEngine:
     target = async_url(url)
     if target.startswith("sqlite"):
-        engine = create_async_engine(target, pool_size=pool_size, max_overflow=8)
+        engine = create_async_engine(target, pool_size=pool_size, max_overflow=24, pool_timeout=10)
         _configure_sqlite(engine)
     else:
         try:

@@ -7,8 +7,6 @@ shift a page nor be skipped or repeated.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, select, tuple_
@@ -72,7 +70,13 @@ async def page(
     if after is not None:
         position = tuple_(stamp, rid)
         conditions.append(position >= tuple_(*after) if inclusive else position > tuple_(*after))
-    columns = [rid.label("id"), records.c.key, stamp.label("datestamp"), deleted.label("deleted")]
+    columns = [
+        rid.label("id"),
+        records.c.key,
+        stamp.label("datestamp"),
+        deleted.label("deleted"),
+        records.c.set_specs,
+    ]
     if fmt is not None:
         source = source.outerjoin(
             renditions, and_(renditions.c.record_id == rid, renditions.c.format == fmt)
@@ -82,7 +86,6 @@ async def page(
         select(*columns).select_from(source).where(*conditions).order_by(stamp, rid).limit(limit)
     )
     rows = (await conn.execute(query)).all()
-    memberships_by_id = await member_sets(conn, [r.id for r in rows])
     return [
         Header(
             id=r.id,
@@ -90,28 +93,20 @@ async def page(
             datestamp=r.datestamp,
             deleted=bool(r.deleted),
             body=(r.body if fmt is not None and not r.deleted else None),
-            sets=memberships_by_id.get(r.id, ()),
+            sets=tuple(r.set_specs.split()),
         )
         for r in rows
     ]
 
 
-async def member_sets(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
-    if not ids:
-        return {}
-    found: dict[int, list[str]] = defaultdict(list)
-    rows = await conn.execute(
-        select(memberships.c.record_id, memberships.c.spec)
-        .where(memberships.c.record_id.in_(ids), memberships.c.member)
-        .order_by(memberships.c.record_id, memberships.c.spec)
-    )
-    for record_id, spec in rows:
-        found[record_id].append(spec)
-    return {k: tuple(v) for k, v in found.items()}
-
-
 async def header_by_key(conn: AsyncConnection, key: str, fmt: str | None) -> Header | None:
-    columns = [records.c.id, records.c.key, records.c.datestamp, records.c.deleted]
+    columns = [
+        records.c.id,
+        records.c.key,
+        records.c.datestamp,
+        records.c.deleted,
+        records.c.set_specs,
+    ]
     source = records
     if fmt is not None:
         source = records.outerjoin(
@@ -123,14 +118,13 @@ async def header_by_key(conn: AsyncConnection, key: str, fmt: str | None) -> Hea
     ).first()
     if row is None:
         return None
-    found = await member_sets(conn, [row.id])
     return Header(
         id=row.id,
         key=row.key,
         datestamp=row.datestamp,
         deleted=bool(row.deleted),
         body=row.body if fmt is not None and not row.deleted else None,
-        sets=found.get(row.id, ()),
+        sets=tuple(row.set_specs.split()),
     )
 
 

@@ -46,6 +46,9 @@ records = Table(
     Column("render_version", String(64), nullable=False),
     Column("data", Text, nullable=False),
     Column("created", BigInteger, nullable=False),
+    # The sets the record is a member of, space-separated: what every OAI header lists,
+    # kept here so a page of headers is one query.
+    Column("set_specs", Text, nullable=False, server_default=""),
     Index("ix_records_datestamp", "datestamp", "id"),
     Index("ix_records_locator", "locator"),
     Index(

@@ -150,6 +150,7 @@ def _row(p: Prepared, key: str, now: int) -> dict:
         "render_version": p.render_version,
         "data": json.dumps(p.record.with_key(key).to_json(), ensure_ascii=False),
         "created": now,
+        "set_specs": " ".join(sorted(set(p.set_specs))),
     }
 
 

@@ -33,6 +33,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from repository.store.migrate import upgrade  # noqa: E402
 from tests.benchmarks.harness import closed_loop, describe, start  # noqa: E402
 from tests.live import free_port, make_settings, settings_environ  # noqa: E402
 from tests.synthetic import write_jsonl  # noqa: E402
@@ -50,6 +51,7 @@ def build(url: str, data: Path, count: int) -> None:
 
     marker = data / f"built-{count}"
     if marker.exists():
+        upgrade(url)  # a store kept from an older version
         return
     data.mkdir(parents=True, exist_ok=True)
     source = write_jsonl(data / "records.jsonl", count)

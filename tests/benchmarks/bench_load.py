@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from repository.demo import page_image  # noqa: E402
+from repository.store.migrate import upgrade  # noqa: E402
 from tests.benchmarks.harness import describe, start  # noqa: E402
 from tests.live import free_port, make_settings, settings_environ  # noqa: E402
 from tests.synthetic import write_jsonl  # noqa: E402
@@ -43,6 +44,7 @@ DOCUMENTS = 24
 def build(data: Path, records: int) -> None:
     marker = data / f"built-{records}"
     if marker.exists():
+        upgrade(f"sqlite:///{data}/opis.db")  # a store kept from an older version
         return
     import pyvips
 
