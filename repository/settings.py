@@ -93,6 +93,9 @@ class Auth:
     tokens: list[str] = field(default_factory=list)
     secret: str = ""
     max_body_bytes: int = 100_000_000
+    # A folder the write API may read page images from, named by a record's pages[].image.
+    # Empty disables images by reference (uploads still work).
+    image_root: str = ""
 
 
 @dataclass(frozen=True)
