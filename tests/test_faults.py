@@ -193,3 +193,57 @@ def test_postgresql_restart_under_load_gives_fast_503s_then_recovers(tmp_path):
             assert call(server.base + "/healthz", validate=False).status == 200
     finally:
         drop_postgres_database(url)
+
+
+def test_sigkill_during_writes_leaves_each_record_whole_or_absent(database_url, tmp_path):
+    """PUTs with page images, the server killed at varying moments: after a restart every
+    record is there with all its pages, or not there at all."""
+    from tests.test_api import EDITOR, TOKENS, multipart
+
+    settings = make_settings(database_url, tmp_path / "data", auth={"tokens": TOKENS})
+    scans = [page_image([f"page {n}"] * 20, seed=n, title="k") for n in range(4)]
+    outcomes = {}
+    for attempt, delay in enumerate([0.05, 0.15, 0.3, 0.6, 1.0]):
+        key = f"GARF/f.7/op.1/d.{attempt}"
+        record = {
+            "reference": f"GARF, f. 7, op. 1, d. {attempt}",
+            "title": f"Killed {attempt}",
+            "pages": [f"{n}.jpg" for n in range(4)],
+        }
+        body, kind = multipart(record, {f"{n}.jpg": scan for n, scan in enumerate(scans)})
+        with OpisProcess(settings) as server:
+            results: list[int] = []
+
+            def put(server=server, key=key, body=body, kind=kind, results=results) -> None:
+                request = urllib.request.Request(
+                    f"{server.base}/api/records/{key}",
+                    data=body,
+                    method="PUT",
+                    headers={"Authorization": f"Bearer {EDITOR}", "Content-Type": kind},
+                )
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as response:
+                        results.append(response.status)
+                except (urllib.error.URLError, ConnectionError, OSError):
+                    results.append(-1)
+
+            writer = threading.Thread(target=put)
+            writer.start()
+            time.sleep(delay)
+            server.kill()
+            writer.join()
+        outcomes[key] = results[0]
+    with OpisProcess(settings) as server:
+        present = 0
+        for key in outcomes:
+            try:
+                with urllib.request.urlopen(f"{server.base}/api/records/{key}") as response:
+                    record = json.loads(response.read())
+            except urllib.error.HTTPError as exc:
+                assert exc.code == 404, exc.code
+                continue
+            present += 1
+            pages = record["record"]["pages"] if "record" in record else record["pages"]
+            assert len(pages) == 4, "a record is there whole, with every page"
+    assert present > 0 or all(v == -1 for v in outcomes.values())
+    assert _consistent(settings) == present
