@@ -91,7 +91,7 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await handler(request)
     except web.HTTPException:
         raise
-    except (asyncio.CancelledError, ConnectionResetError):
+    except asyncio.CancelledError:
         raise
     except (
         StoreUnavailable,
@@ -104,7 +104,7 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         log.warning("store unavailable: %s", str(exc).splitlines()[0][:300] if str(exc) else exc)
         return _unavailable(request)
     except DBAPIError as exc:
-        if exc.connection_invalidated:
+        if exc.connection_invalidated or _connection_problem(exc):
             log.warning("database connection lost: %s", str(exc).splitlines()[0][:300])
             return _unavailable(request)
         log.exception("error answering %s %s", request.method, request.path_qs)
@@ -112,6 +112,12 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     except Exception:
         log.exception("error answering %s %s", request.method, request.path_qs)
         return web.Response(status=500, text="Internal error; it has been logged.\n")
+
+
+def _connection_problem(exc: DBAPIError) -> bool:
+    """SQLSTATE class 08 (connection exception) or 57P (the server shutting down or starting)."""
+    state = getattr(exc.orig, "sqlstate", None) or ""
+    return state.startswith(("08", "57P"))
 
 
 def _unavailable(request: web.Request) -> web.Response:
