@@ -22,6 +22,7 @@ from sqlalchemy import text
 
 from metadata import identity as ident
 from metadata.readers import ReadResult, read_json_records
+from metadata.readers.json_record import FIELDS as JSON_FIELDS
 from repository.prepare import with_reference
 from repository.web_app import STORE
 from tests.conftest import fuzz_examples
@@ -29,24 +30,7 @@ from tests.live import LiveServer, make_settings
 from tests.test_api import EDITOR, TOKENS, Client, multipart
 
 LIMIT = 200_000
-FIELDS = [
-    "date",
-    "description",
-    "creators",
-    "contributors",
-    "language",
-    "subjects",
-    "places",
-    "collections",
-    "types",
-    "type",
-    "publisher",
-    "rights",
-    "funders",
-    "text",
-    "source",
-    "pages",
-]
+FIELDS = [name for name in JSON_FIELDS if name not in ("reference", "title")]
 REFERENCES = [
     "GAPPOD, f.1, op.89, d.112",
     "GAPPOD, f.1, op.89, d.113",
