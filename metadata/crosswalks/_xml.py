@@ -54,13 +54,15 @@ def add(parent: Element, tag: str, value: str | None = None, /, **attrib: str | 
     spaces); strip record values with :func:`text` first. Attributes keep the order
     given, so output is deterministic.
     """
-    child = etree.SubElement(parent, tag)
-    for name, attr in attrib.items():
-        if attr is not None:
-            child.set(name, clean(attr))
+    if attrib:
+        attrib = {name: clean(attr) for name, attr in attrib.items() if attr is not None}
+    child = _SubElement(parent, tag, attrib or None)
     if value is not None:
         child.text = clean(value)
     return child
+
+
+_SubElement = etree.SubElement
 
 
 def xml_lang(value: str | None) -> str | None:

@@ -8,6 +8,8 @@ reproduction (533, 007, 856 ind2=1). See docs/crosswalks.md for each choice.
 
 from __future__ import annotations
 
+from lxml import etree
+
 from metadata.record import Record
 
 from . import _fields
@@ -30,16 +32,18 @@ PHYSICAL = "cr |||||||||||"
 ENTERED = "000000"
 
 Subfields = list[tuple[str, str | None]]
+DATAFIELD, SUBFIELD = M + "datafield", M + "subfield"
+_SubElement = etree.SubElement
 
 
 def _field(record: Element, tag: str, ind1: str, ind2: str, subfields: Subfields) -> None:
     """A datafield with the non-empty subfields given; nothing when all are empty."""
-    kept = [(code, text(value)) for code, value in subfields if text(value)]
+    kept = [(code, cleaned) for code, value in subfields if (cleaned := text(value))]
     if not kept:
         return
-    field = add(record, M + "datafield", tag=tag, ind1=ind1, ind2=ind2)
-    for code, value in kept:
-        add(field, M + "subfield", value, code=code)
+    field = _SubElement(record, DATAFIELD, {"tag": tag, "ind1": ind1, "ind2": ind2})
+    for code, value in kept:  # already cleaned by text()
+        _SubElement(field, SUBFIELD, {"code": code}).text = value
 
 
 def _control(record: Element, tag: str, value: str) -> None:

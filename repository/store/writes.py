@@ -121,11 +121,15 @@ async def write_batch(conn: AsyncConnection, batch: Sequence[Prepared]) -> list[
     await _upsert_sets(conn, [s for p, *_ in inserts + updates for s in p.set_rows])
     written: list[tuple[Prepared, int, str]] = []
     if inserts:
-        rows = [_row(p, key, now) for p, key in inserts]
-        result = await conn.execute(
-            records.insert().returning(records.c.id, sort_by_parameter_order=True), rows
+        # A plain executemany and one query for the new ids: several times faster than
+        # INSERT ... RETURNING in parameter order, on both backends.
+        await conn.execute(records.insert(), [_row(p, key, now) for p, key in inserts])
+        keys = [key for _, key in inserts]
+        found = await conn.execute(
+            select(records.c.key, records.c.id).where(records.c.key.in_(keys))
         )
-        written += [(p, i, key) for (p, key), i in zip(inserts, result.scalars(), strict=True)]
+        ids = {key: record_id for key, record_id in found}
+        written += [(p, ids[key], key) for p, key in inserts]
     for p, record_id, key in updates:
         values = _row(p, key, now)
         del values["created"], values["key"], values["identity"]
