@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from repository.demo import page_image
 from repository.store import Store
-from repository.store.migrate import SchemaOutdated, config, head, upgrade
+from repository.store.migrate import SchemaOutdated, config, head, schema_owned, upgrade
 from repository.store.schema import metadata, records
 from repository.web_app import STORE
 from tests.conftest import create_postgres_database, drop_postgres_database
@@ -30,7 +30,10 @@ def _diff(url: str) -> list:
         try:
             async with store.engine.connect() as conn:
                 return await conn.run_sync(
-                    lambda c: compare_metadata(MigrationContext.configure(c), metadata)
+                    lambda c: compare_metadata(
+                        MigrationContext.configure(c, opts={"include_name": schema_owned}),
+                        metadata,
+                    )
                 )
         finally:
             await store.close()

@@ -15,49 +15,29 @@ Needs ``/usr/bin/chromium`` and, in ``$OPIS_NODE_DIR`` (default ``/tmp/opis-node
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
 import threading
 from asyncio import new_event_loop, run_coroutine_threadsafe
 from pathlib import Path
 
 import pytest
-import pyvips
 from aiohttp import web
 
+from tests import browser
+from tests.browser import MIRADOR_JS
 from tests.conftest import ROOT, SHARED, unavailable
 from tests.iiif_rules import request, write_folder
 from tests.live import LiveServer, free_port, ingest, make_settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-NODE_DIR = Path(os.environ.get("OPIS_NODE_DIR", "/tmp/opis-node"))
-MIRADOR_JS = NODE_DIR / "node_modules" / "mirador" / "dist" / "mirador.min.js"
-PLAYWRIGHT = NODE_DIR / "node_modules" / "playwright-core"
-INSTALL = (
-    "apt-get install -y chromium fonts-dejavu-core && "
-    f"npm install --prefix {NODE_DIR} mirador@4.0.0 playwright-core@1.65.1"
-)
-
-# repository.demo.page_image: paper (236, 226, 204) with noise; stamp (150, 40, 90) at 75 %
-PAPER = (236, 226, 204)
 BLANK_ID = "0" * 64
 
 SHOT_SCRIPT = r"""
-const fs = require('fs'); const os = require('os'); const path = require('path');
-const { chromium } = require(require.resolve('playwright-core', { paths: [process.env.NODE_DIR] }));
 (async () => {
   const [url, out, settleMs] = process.argv.slice(2);
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'opis-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM, headless: true, viewport: { width: 1400, height: 1000 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const page = context.pages()[0] || await context.newPage();
+  const { page, close } = await launch({ width: 1400, height: 1000 });
   const log = { requests: [], errors: [], canvas: null, osd: false };
   page.on('pageerror', (e) => log.errors.push(String(e)));
   page.on('requestfinished', async (r) => {
@@ -82,8 +62,8 @@ const { chromium } = require(require.resolve('playwright-core', { paths: [proces
   });
   await page.screenshot({ path: out });
   fs.writeFileSync(out.replace(/\.png$/, '.json'), JSON.stringify(log, null, 1));
-  await context.close();
-  fs.rmSync(profile, { recursive: true, force: true });
+  await close();
+  console.log(JSON.stringify(log));
 })().catch((e) => { console.error(e); process.exit(1); });
 """
 
@@ -97,16 +77,6 @@ window.__mirador = Mirador.viewer({ id: 'viewer',
   annotations: { filteredMotivations: ['oa:commenting', 'oa:tagging', 'sc:painting',
     'commenting', 'tagging', 'supplementing'] } });
 </script></body></html>"""
-
-
-def _missing() -> str | None:
-    if not CHROMIUM.exists():
-        return f"{CHROMIUM} is missing"
-    if shutil.which("node") is None:
-        return "node is missing"
-    if not MIRADOR_JS.exists() or not PLAYWRIGHT.exists():
-        return f"mirador/playwright-core are not installed in {NODE_DIR}"
-    return None
 
 
 class ViewerSite:
@@ -159,37 +129,7 @@ class ViewerSite:
 
 
 def screenshot(url: str, out: Path, settle_ms: int = 3000) -> dict:
-    script = out.parent / "shot.cjs"
-    script.write_text(SHOT_SCRIPT)
-    env = {**os.environ, "NODE_DIR": str(NODE_DIR), "CHROMIUM": str(CHROMIUM)}
-    subprocess.run(
-        ["node", str(script), url, str(out), str(settle_ms)],
-        check=True,
-        env=env,
-        timeout=120,
-        capture_output=True,
-    )
-    return json.loads(out.with_suffix(".json").read_text())
-
-
-def page_pixels(png: Path, box: dict | None) -> dict[str, float]:
-    """Fractions of paper-toned and stamp-toned pixels inside the viewer's canvas."""
-    image = pyvips.Image.new_from_file(str(png)).extract_band(0, n=3)
-    if box:
-        image = image.crop(box["x"], box["y"], box["width"], box["height"])
-    r, g, b = image[0], image[1], image[2]
-    near = [(band - value).abs() < 22 for band, value in zip((r, g, b), PAPER, strict=True)]
-    paper = near[0] & near[1] & near[2] & ((r - b) > 15)
-    stamp = (r > 130) & (g < 130) & (b > 70) & (b < 170) & ((r - g) > 50)
-    return {
-        "paper": paper.avg() / 255,
-        "stamp": stamp.avg() / 255,
-        "pixels": image.width * image.height,
-    }
-
-
-def shows_page(found: dict[str, float]) -> bool:
-    return found["paper"] > 0.05 and found["stamp"] > 0.0005
+    return browser.run(SHOT_SCRIPT, out.parent, url, str(out), str(settle_ms), timeout=120)
 
 
 def _document(tmp_path: Path) -> Path:
@@ -208,9 +148,9 @@ def _document(tmp_path: Path) -> Path:
 
 
 def test_mirador_shows_the_page_image(tmp_path):
-    missing = _missing()
+    missing = browser.missing()
     if missing:
-        unavailable(f"{missing}; install with: {INSTALL}")
+        unavailable(missing)
     settings = make_settings(f"sqlite:///{tmp_path}/opis.db", tmp_path / "data")
     report = ingest(settings, [_document(tmp_path)])
     assert not report.failed, report.entries
@@ -236,11 +176,13 @@ def test_mirador_shows_the_page_image(tmp_path):
         shutil.copy(png.with_suffix(".json"), out / png.with_suffix(".json").name)
 
     assert log["osd"] and log["canvas"], log
-    found = page_pixels(shown, log["canvas"])
-    control = page_pixels(blank, blank_log["canvas"] or log["canvas"])
+    found = browser.page_pixels(shown, log["canvas"])
+    control = browser.page_pixels(blank, blank_log["canvas"] or log["canvas"])
     (out / "mirador-pixels.json").write_text(json.dumps({"shown": found, "control": control}))
-    assert shows_page(found), f"no page pixels in the canvas: {found}"
-    assert not shows_page(control), f"the control without images passed the check: {control}"
+    assert browser.shows_page(found), f"no page pixels in the canvas: {found}"
+    assert not browser.shows_page(control), (
+        f"the control without images passed the check: {control}"
+    )
 
     iiif = [r for r in log["requests"] if "/iiif/" in r["url"]]
     assert any(r["url"] == manifest and r.get("status") == 200 for r in iiif)

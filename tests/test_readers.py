@@ -700,7 +700,7 @@ def test_json_whole_input_errors(text, message):
         ),
         (
             {"date": "1945/1946/1947"},
-            "\"date\" must be YYYY, YYYY-MM, YYYY-MM-DD or a range A/B: "
+            '"date" must be YYYY, YYYY-MM, YYYY-MM-DD or a range A/B: '
             "a range has exactly one '/'",
         ),
         ({"date": 1946}, '"date" must be a non-empty string, not a number'),

@@ -7,6 +7,7 @@ import asyncio
 from alembic import context
 
 from repository.store.engine import create_engine
+from repository.store.migrate import schema_owned
 from repository.store.schema import metadata
 
 
@@ -15,6 +16,7 @@ def _run(connection) -> None:
         connection=connection,
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
+        include_name=schema_owned,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -26,6 +26,12 @@ version_table = Table(
 )
 
 
+def schema_owned(name: str | None, type_: str, parent_names: dict) -> bool:
+    """What migrations manage: everything but the search index, which the store builds and
+    rebuilds itself (store/search.py) because it is derived from the records."""
+    return not (type_ == "table" and (name or "").startswith("search_"))
+
+
 class SchemaOutdated(StoreError):
     """The database was written by an older Opis; ``opis db upgrade`` brings it up to date."""
 

@@ -22,9 +22,7 @@ def upgrade() -> None:
     activities = op.create_table(
         "activities",
         sa.Column("id", ID, primary_key=True),
-        sa.Column(
-            "record_id", ID, sa.ForeignKey("records.id", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("record_id", ID, sa.ForeignKey("records.id", ondelete="CASCADE"), nullable=False),
         sa.Column("kind", sa.String(8), nullable=False),
         sa.Column("position", sa.BigInteger, nullable=True, unique=True),
         sa.Column("datestamp", sa.BigInteger, nullable=True),

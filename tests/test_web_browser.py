@@ -1,0 +1,217 @@
+"""The web pages in a real browser: Debian's headless Chromium over a real ``opis serve``.
+
+The corpus is ingested, the seed letter as a document folder with two generated page
+images. Mirador comes from the npm package, served from a second origin whose URL is
+the ``web.mirador_url`` setting, so the pages use no other external resource. The
+browser searches for ``Qavam``, follows the seed letter, reads what the record page
+shows, and photographs the embedded viewer: paper-toned and stamp-toned pixels must be
+there. The negative control is a record whose only page is a plain grey image: the
+same check must fail on it. ``/resolve`` with the Cyrillic citation must land on the
+letter, and the letter's page must fit a phone's width. Screenshots go to the test's
+folder and to ``test-output/``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from asyncio import new_event_loop, run_coroutine_threadsafe
+from pathlib import Path
+
+import pytest
+import pyvips
+from aiohttp import web
+
+from tests import browser
+from tests.conftest import ROOT, shared_path, unavailable
+from tests.iiif_rules import write_folder
+from tests.live import OpisProcess, free_port, ingest, make_settings
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SEED = "seed-gappod-f1-op89-d112.txt"
+TITLE = (
+    "Letter from Bagirov to Stalin and Molotov about Qavam delaying talks with the "
+    "Iranian Azerbaijani government"
+)
+CYRILLIC = "ГАППОД ф.1 оп.89 д.112"
+
+SCRIPT = r"""
+(async () => {
+  const [base, out, control, cyrillic] = process.argv.slice(2);
+  const { page, close } = await launch({ width: 1280, height: 1000 });
+  const log = { errors: [], failed: [] };
+  page.on('pageerror', (e) => log.errors.push(String(e)));
+  page.on('requestfailed', (r) => log.failed.push({ url: r.url(), error: r.failure()?.errorText }));
+  page.on('response', (r) => {
+    if (r.status() >= 400) log.failed.push({ url: r.url(), status: r.status() });
+  });
+
+  // The viewer is framed: Mirador runs in a document of its own.
+  const frame = () => page.frameLocator('iframe.viewer');
+  async function viewer(shot) {
+    await page.locator('iframe.viewer').scrollIntoViewIfNeeded();
+    const canvas = frame().locator('.openseadragon-canvas').first();
+    const drawn = frame().locator('.openseadragon-canvas canvas').first();
+    try { await drawn.waitFor({ timeout: 30000 }); } catch (e) { return false; }
+    try { await page.waitForLoadState('networkidle', { timeout: 20000 }); } catch (e) {}
+    await page.waitForTimeout(2500);
+    if (shot) await canvas.screenshot({ path: shot });
+    return true;
+  }
+
+  await page.goto(base + '/search?q=Qavam', { waitUntil: 'load' });
+  log.heading = (await page.textContent('#results-heading')).trim();
+  log.hits = await page.$$eval('ol.hits h3 a', (links) =>
+    links.map((a) => ({ text: a.textContent.trim(), href: a.href })));
+  await page.screenshot({ path: out + '/search-qavam.png', fullPage: true });
+
+  await Promise.all([
+    page.waitForURL((url) => url.pathname.startsWith('/records/')),
+    page.getByRole('link', { name: /Qavam delaying talks/ }).first().click(),
+  ]);
+  log.record_url = page.url();
+  log.viewer = await viewer(out + '/record-viewer.png');
+  log.record = await page.evaluate(() => ({
+    h1: document.querySelector('h1').textContent.trim(),
+    date: document.querySelector('.record header time')?.textContent.trim(),
+    citation: [...document.querySelectorAll('.citation dd')].map((d) => d.textContent.trim()),
+    details: document.querySelector('.details').innerText,
+    text: document.querySelector('section.text')?.innerText || '',
+  }));
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: out + '/record-page.png', fullPage: true });
+
+  const resolved = await page.goto(
+    base + '/resolve?ref=' + encodeURIComponent(cyrillic), { waitUntil: 'load' });
+  const first = resolved.request().redirectedFrom();
+  log.resolve = { url: page.url(), status: resolved.status(),
+    redirect: first ? (await first.response()).status() : null };
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.reload({ waitUntil: 'load' });
+  log.phone_viewer = await viewer(null);
+  log.phone = await page.evaluate(() => ({
+    width: document.documentElement.scrollWidth, viewport: window.innerWidth }));
+  await page.screenshot({ path: out + '/record-phone.png', fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 1000 });
+
+  await page.goto(base + '/records/' + control, { waitUntil: 'load' });
+  log.control_viewer = await viewer(out + '/control-viewer.png');
+  await close();
+  console.log(JSON.stringify(log));
+})().catch((e) => { console.error(e); process.exit(1); });
+"""
+
+
+class MiradorSite:
+    """A second origin that serves only Mirador's bundle from the npm package."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/mirador.min.js"
+        self._loop = new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._runner: web.AppRunner | None = None
+
+    async def _start(self) -> None:
+        app = web.Application()
+
+        async def mirador(request: web.Request) -> web.FileResponse:
+            return web.FileResponse(browser.MIRADOR_JS)
+
+        app.router.add_get("/mirador.min.js", mirador)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+    def __enter__(self) -> MiradorSite:
+        self._thread.start()
+        run_coroutine_threadsafe(self._start(), self._loop).result(30)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._runner is not None
+        run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+
+def _inputs(tmp_path: Path) -> list[Path]:
+    """The corpus files, the seed letter as a folder with page images, and the control."""
+    corpus = shared_path("corpus")
+    seed = corpus / SEED
+    paths = sorted(p for p in corpus.glob("*.txt") if p.name != SEED)
+    paths.append(write_folder(tmp_path / "seed", text=seed.read_text(encoding="utf-8"), pages=2))
+    control = tmp_path / "control"
+    control.mkdir()
+    grey = pyvips.Image.black(1400, 2000).new_from_image([128, 128, 128]).cast("uchar")
+    (control / "p1.jpg").write_bytes(grey.copy(interpretation="srgb").jpegsave_buffer(Q=80))
+    (control / "record.json").write_text(
+        json.dumps(
+            {
+                "reference": "GAPPOD, f.1, op.89, d.999",
+                "title": "Control: a page with nothing on it",
+                "date": "1946-05-01",
+                "pages": [{"image": "p1.jpg", "label": "л. 1"}],
+            }
+        )
+    )
+    paths.append(control)
+    return paths
+
+
+def test_search_read_view_and_resolve_in_chromium(tmp_path):
+    reason = browser.missing()
+    if reason:
+        unavailable(reason)
+    out = tmp_path / "shots"
+    out.mkdir()
+    with MiradorSite() as mirador:
+        settings = make_settings(
+            f"sqlite:///{tmp_path}/opis.db", tmp_path / "data", web={"mirador_url": mirador.url}
+        )
+        report = ingest(settings, _inputs(tmp_path))
+        assert not report.count("failed"), [e for e in report.entries if e.status == "failed"]
+        with OpisProcess(settings):
+            log = browser.run(
+                SCRIPT, tmp_path, settings.base_url, str(out), "GAPPOD/f.1/op.89/d.999", CYRILLIC
+            )
+
+    saved = ROOT / "test-output"
+    saved.mkdir(exist_ok=True)
+    for png in out.glob("*.png"):
+        shutil.copy(png, saved / f"web-{png.name}")
+    shown = browser.page_pixels(out / "record-viewer.png", None)
+    control = browser.page_pixels(out / "control-viewer.png", None)
+    (saved / "web-pixels.json").write_text(json.dumps({"shown": shown, "control": control}))
+
+    assert any(hit["text"] == TITLE for hit in log["hits"]), log["hits"]
+    letter = f"{settings.base_url}/records/GAPPOD/f.1/op.89/d.112"
+    assert log["record_url"] == letter
+    record = log["record"]
+    assert record["h1"] == TITLE
+    assert record["date"] == "20 April 1946"
+    assert "GAPPOD, f.1, op.89, d.112" in record["citation"]
+    assert "GAPPOD f.1 op.89 d.112" in record["citation"]
+    assert "Translated by" in record["details"] and "Goldberg, Gary" in record["details"]
+    assert "Obtained by" in record["details"] and "Hasanli, Jamil" in record["details"]
+    assert "Pishevari and our people from Tabriz" in record["text"]
+
+    assert log["viewer"], log
+    assert browser.shows_page(shown), f"no page pixels in the viewer: {shown}"
+    assert log["control_viewer"], log
+    assert not browser.shows_page(control), f"the grey control passed the check: {control}"
+
+    assert log["resolve"] == {"url": letter, "status": 200, "redirect": 303}, log["resolve"]
+    assert log["phone"]["width"] <= log["phone"]["viewport"], "no sideways scrolling on a phone"
+    assert log["phone_viewer"], "the viewer shows the page on a phone too"
+    assert not log["errors"], log["errors"]
+    # Requests cut short by leaving a page (net::ERR_ABORTED) are not failures.
+    local = [
+        f
+        for f in log["failed"]
+        if f["url"].startswith(settings.base_url) and f.get("error") != "net::ERR_ABORTED"
+    ]
+    assert not local, local
