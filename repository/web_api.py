@@ -25,7 +25,7 @@ from repository.api_write import RecordWriter
 from repository.auth import Token, Tokens
 from repository.store import NotFound, Store
 from repository.store.writes import ADDED, DELETED
-from repository.web_app import IMAGES, RENDERER, SETTINGS, STORE
+from repository.web_app import IMAGES, RENDERER, SETTINGS, STORE, TOKEN_NAME
 
 TOKENS = web.AppKey("api_tokens", Tokens)
 WRITER = web.AppKey("api_writer", RecordWriter)
@@ -52,7 +52,7 @@ def authorise(request: web.Request) -> Token:
             "writing needs a bearer token: Authorization: Bearer <token>",
             headers={"WWW-Authenticate": REALM},
         )
-    request["token_name"] = token.name
+    request[TOKEN_NAME] = token.name
     if not token.can_write:
         raise ApiError(
             403,

@@ -36,6 +36,8 @@ STORE = web.AppKey("store", Store)
 RENDERER = web.AppKey("renderer", Renderer)
 IMAGES = web.AppKey("images", ImageStore)
 METRICS = web.AppKey("metrics", Metrics)
+# The name of the write token a request used, for the access log.
+TOKEN_NAME = web.RequestKey("token_name", str)
 UNLIMITED = ("/healthz", "/metrics")
 # Long OAI GET requests (tokens, identifiers) are legal; aiohttp's default line limit is 8 KB.
 HANDLER_ARGS = {"max_line_size": 65536, "max_field_size": 65536}
@@ -156,7 +158,7 @@ class JsonAccessLogger(AbstractAccessLogger):
             "seconds": round(time, 6),
             "agent": request.headers.get("User-Agent", "")[:200],
         }
-        token = request.get("token_name")
+        token = request.get(TOKEN_NAME)
         if token:
             entry["token"] = token
         self.logger.info(json.dumps(entry, ensure_ascii=False))
