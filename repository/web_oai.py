@@ -6,6 +6,7 @@ compression is gzip when the client accepts it, as Identify advertises.
 
 from __future__ import annotations
 
+import gzip
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -58,12 +59,13 @@ async def oai(request: web.Request) -> web.StreamResponse:
         echo = echo if exc.code not in ("badVerb", "badArgument") else None
     stylesheet = f"{base}/static/oai.xsl" if settings.oai.stylesheet else None
     payload = xml.head(ctx.response_date, ctx.base_url, echo, stylesheet) + body + xml.TAIL
-    response = web.Response(body=payload, content_type=CONTENT_TYPE, charset="utf-8")
-    response.headers["Cache-Control"] = "no-cache"
-    response.headers["Vary"] = "Accept-Encoding"
+    headers = {"Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
     if _accepts_gzip(request.headers.get("Accept-Encoding", "")):
-        response.enable_compression(web.ContentCoding.gzip)
-    return response
+        # Level 1: a page of XML shrinks nearly as much as at the default level, in a
+        # fraction of the time (harvest throughput is bound by this per page).
+        payload = gzip.compress(payload, compresslevel=1, mtime=0)
+        headers["Content-Encoding"] = "gzip"
+    return web.Response(body=payload, content_type=CONTENT_TYPE, charset="utf-8", headers=headers)
 
 
 def _accepts_gzip(header: str) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select, tuple_
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from repository.store.schema import memberships, records, renditions, sets
@@ -54,22 +54,26 @@ async def page(
     *,
     inclusive: bool = False,
 ) -> list[Header]:
-    """Up to ``limit`` headers after ``after`` (from it, when ``inclusive``)."""
+    """Up to ``limit`` headers after ``after`` (from it, when ``inclusive``).
+
+    The position is written as one datestamp range plus a tie-break on the id, not as a
+    row-value comparison next to the window's own lower bound: that way both databases
+    seek straight to it in the (datestamp, id) index, and the last page of a million
+    records costs what the first does.
+    """
+    start = window.start if after is None else max(window.start, after[0])
     if window.set_spec is None:
         stamp, rid, deleted = records.c.datestamp, records.c.id, records.c.deleted
         source = records
-        conditions = [stamp.between(window.start, window.end)]
+        conditions = [stamp.between(start, window.end)]
     else:
         stamp, rid = memberships.c.datestamp, memberships.c.record_id
         deleted = records.c.deleted | ~memberships.c.member
         source = memberships.join(records, records.c.id == memberships.c.record_id)
-        conditions = [
-            memberships.c.spec == window.set_spec,
-            stamp.between(window.start, window.end),
-        ]
+        conditions = [memberships.c.spec == window.set_spec, stamp.between(start, window.end)]
     if after is not None:
-        position = tuple_(stamp, rid)
-        conditions.append(position >= tuple_(*after) if inclusive else position > tuple_(*after))
+        tie = rid >= after[1] if inclusive else rid > after[1]
+        conditions.append(or_(stamp > after[0], tie))
     columns = [
         rid.label("id"),
         records.c.key,

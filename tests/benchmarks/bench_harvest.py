@@ -159,7 +159,7 @@ def main() -> None:
         url,
         data / "store",
         port=port,
-        server={"workers": args.workers, "max_concurrent_requests": 10_000},
+        server={"workers": args.workers, "max_concurrent_requests": 10_000, "public_url": PUBLIC},
     )
     env = settings_environ(settings)
     opis = start(["-m", "repository", "serve"], env, f"http://127.0.0.1:{port}/healthz")
