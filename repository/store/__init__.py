@@ -52,7 +52,7 @@ class Store:
         self.engine = create_engine(url, pool_size=pool_size)
         self._secret: bytes | None = None
         # Answers computed from stamped state, valid until the next visible change.
-        self.memo = Memo(32 << 20)
+        self.memo = Memo(16 << 20)
         self._stamping = asyncio.Lock()
         self.clock_seen = 0
         self.changed = -1

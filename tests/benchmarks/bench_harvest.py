@@ -3,11 +3,14 @@
     python tests/benchmarks/bench_harvest.py [--records 100000 | --million] [--data DIR]
                                              [--db URL] [--workers N]
 
+(with --db, the PostgreSQL database must exist: createdb opis_bench)
+
 Builds a store of synthetic records with the real ingest (kept in --data to reuse),
 starts ``opis serve`` and measures, with one harvester following resumption tokens
 as Sickle or the oaipmh client do:
 
-* a full ListRecords oai_dc harvest at 100 records per page, in records/s;
+* a full ListRecords oai_dc harvest at 100 records per page, in records/s, and four
+  such harvests at once (total records/s);
 * the latency of the first and of the last page (each fetched 5 times, best kept);
 * GetRecord throughput and p50/p99 latency with 16 concurrent clients;
 * the server's peak resident memory.
@@ -115,6 +118,10 @@ async def measure(name: str, oai: str, identifiers: list[str], server) -> dict:
         last = await page_latency(
             session, oai, {"verb": "ListRecords", "resumptionToken": last_token}
         )
+    async with aiohttp.ClientSession() as session:
+        started = time.perf_counter()
+        together = await asyncio.gather(*(harvest(session, oai) for _ in range(4)))
+        four = sum(done[0] for done in together) / (time.perf_counter() - started)
     n, latencies, errors = await get_records(oai, identifiers, 10)
     result = {
         "name": name,
@@ -126,6 +133,7 @@ async def measure(name: str, oai: str, identifiers: list[str], server) -> dict:
         "getrecord": n / 10,
         "latencies": latencies,
         "errors": errors,
+        "four": four,
         "memory": server.peak_memory_mb(),
     }
     print(
@@ -133,6 +141,7 @@ async def measure(name: str, oai: str, identifiers: list[str], server) -> dict:
         f"  | first page {first * 1000:6.1f} ms, last page {last * 1000:6.1f} ms"
         f" (x{last / first:4.2f})"
     )
+    print(f"{name:8s} 4 harvesters at once: {four:8.0f} records/s in total")
     print(
         f"{name:8s} GetRecord x16: {result['getrecord']:7.0f} req/s  {describe(latencies)}"
         f"  errors {errors}  | server peak memory {result['memory']:6.0f} MB",
