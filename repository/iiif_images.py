@@ -19,6 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyvips
+
 from manifests.image_api import PROFILE_URI, Limits, Plan, parse, render
 from manifests.presentation import PresentationContext, info_document
 from repository.iiif_cache import ByteLRU, Cached
@@ -32,6 +34,10 @@ _INFO_ROWS = 10_000
 
 # libvips reports every resize and thread pool at INFO: per request, that floods the log.
 logging.getLogger("pyvips").setLevel(logging.WARNING)
+# libvips keeps its own cache of recent operations; rendered tiles are cached above it
+# (ByteLRU), so keep libvips's small and the server's memory bounded.
+pyvips.cache_set_max_mem(32 << 20)
+pyvips.cache_set_max(50)
 
 
 @dataclass(frozen=True)
