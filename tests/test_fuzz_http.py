@@ -17,6 +17,7 @@ from lxml import etree
 
 from manifests.image_api import ImageRequestError, Limits, parse
 from repository.demo import page_image
+from repository.oai.errors import CODES
 from repository.web_iiif import IMAGE_SERVICE
 from tests.conftest import fuzz_examples
 from tests.live import LiveServer, ingest, make_settings
@@ -47,16 +48,6 @@ DATES = [
     "-2020-01-01",
     "2020-01-01T00:00:00+01:00",
 ]
-CODES = {
-    "badArgument",
-    "badResumptionToken",
-    "badVerb",
-    "cannotDisseminateFormat",
-    "idDoesNotExist",
-    "noRecordsMatch",
-    "noMetadataFormats",
-    "noSetHierarchy",
-}
 SETTINGS = settings(
     max_examples=fuzz_examples(300),
     deadline=None,

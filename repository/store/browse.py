@@ -9,15 +9,14 @@ for equality only, so the answers do not depend on the database's collation.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from metadata.record import Record
 from metadata.references import canonical, key_to_set_spec
+from repository.store.lookup import records_in_order
 from repository.store.schema import records, sets
 from repository.store.search_document import HERE, ROOT
 from repository.store.search_tables import search_docs, search_tree
@@ -135,25 +134,13 @@ async def recent(conn: AsyncConnection, limit: int = 10) -> list[Listed]:
 
 async def listed(conn: AsyncConnection, ids: list[int]) -> list[Listed]:
     """The documents with these ids, in this order (ids not found are left out)."""
-    if not ids:
-        return []
-    rows = await conn.execute(
-        select(records.c.id, records.c.key, records.c.data).where(records.c.id.in_(ids))
-    )
-    by_id = {row.id: row for row in rows}
-    out = []
-    for record_id in ids:
-        row = by_id.get(record_id)
-        if row is None:
-            continue
-        record = Record.from_json(json.loads(row.data))
-        out.append(
-            Listed(
-                key=row.key,
-                title=record.title,
-                date=record.date,
-                citation=canonical(record.reference) if record.reference else record.citation,
-                pages=len(record.pages),
-            )
+    return [
+        Listed(
+            key=key,
+            title=record.title,
+            date=record.date,
+            citation=canonical(record.reference) if record.reference else record.citation,
+            pages=len(record.pages),
         )
-    return out
+        for key, record in await records_in_order(conn, ids)
+    ]

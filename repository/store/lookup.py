@@ -1,4 +1,5 @@
-"""Finding records by identity: how a harvested deletion finds the key its document has.
+"""Finding stored records: by identity (how a harvested deletion finds the key its
+document has) and by id, in a given order (search hits, browse lists).
 
 A deleted record arrives as a bare OAI header, so the only handle on the document is
 the identity its source id gives it (metadata/identity.py); the key it was stored
@@ -7,12 +8,18 @@ under depends on what else held its locator when it was first written.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from repository.store import Store
+from metadata.record import Record
 from repository.store.schema import records
+
+if TYPE_CHECKING:  # the store package imports this module
+    from repository.store import Store
 
 
 async def keys_by_identity(store: Store, identities: Iterable[str]) -> dict[str, str]:
@@ -25,3 +32,14 @@ async def keys_by_identity(store: Store, identities: Iterable[str]) -> dict[str,
             select(records.c.identity, records.c.key).where(records.c.identity.in_(wanted))
         )
         return {row.identity: row.key for row in rows}
+
+
+async def records_in_order(conn: AsyncConnection, ids: list[int]) -> list[tuple[str, Record]]:
+    """(key, record) for these ids, in this order; ids not found are left out."""
+    if not ids:
+        return []
+    rows = await conn.execute(
+        select(records.c.id, records.c.key, records.c.data).where(records.c.id.in_(ids))
+    )
+    by_id = {row.id: row for row in rows}
+    return [(by_id[i].key, Record.from_json(json.loads(by_id[i].data))) for i in ids if i in by_id]

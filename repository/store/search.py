@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from metadata.record import Record
 from metadata.references import canonical
 from repository.store import search_postgres, search_sqlite
+from repository.store.lookup import records_in_order
 from repository.store.schema import meta, records
 from repository.store.search_document import SAMPLE_RATES, SEPARATOR, Document, document
 from repository.store.search_query import FACETS, Query, read
@@ -327,22 +328,12 @@ def _order(name: str):
 
 
 async def _hits(conn: AsyncConnection, ids: list[int], q: Query) -> Iterable[Hit]:
-    if not ids:
-        return []
-    rows = await conn.execute(
-        select(records.c.id, records.c.key, records.c.data).where(records.c.id.in_(ids))
-    )
-    by_id = {row.id: row for row in rows}
     out = []
-    for record_id in ids:
-        row = by_id.get(record_id)
-        if row is None:
-            continue
-        record = Record.from_json(json.loads(row.data))
+    for key, record in await records_in_order(conn, ids):
         texts = [d.value for d in record.description] + [t.content for t in record.text]
         out.append(
             Hit(
-                key=row.key,
+                key=key,
                 title=record.title,
                 date=record.date,
                 citation=canonical(record.reference) if record.reference else record.citation,
