@@ -4,10 +4,6 @@ also while records are being written, and full pages never change."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 import urllib.request
 
 import pytest
@@ -15,8 +11,8 @@ import pytest
 from repository.demo import page_image
 from repository.oai.dates import format_us
 from repository.web_app import STORE
-from tests.conftest import ROOT
 from tests.live import LiveServer, ingest, make_settings
+from tests.writer import while_writing
 
 MEDIA = 'application/ld+json;profile="http://iiif.io/api/discovery/1/context.json"'
 
@@ -157,41 +153,9 @@ def test_walking_back_gives_the_live_manifests(database_url, tmp_path):
 def test_following_the_stream_while_records_change(database_url, tmp_path, writers):
     settings = make_settings(database_url, tmp_path / "data", iiif={"discovery_page_size": 7})
     with LiveServer(settings) as server:
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        procs = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "tests.writer",
-                    settings.database.url,
-                    settings.storage.data_dir,
-                    settings.base_url,
-                    str(n),
-                    str(n * 30),
-                    "30",
-                    "6",
-                    "pages",
-                ],
-                env=env,
-                cwd=ROOT,
-            )
-            for n in range(writers)
-        ]
         follower = Follower(server.url("/iiif/discovery/collection.json"))
-        rounds = 0
-        try:
-            while any(p.poll() is None for p in procs) or rounds < 2:
-                if all(p.poll() is not None for p in procs):
-                    time.sleep(2.5)
-                    rounds += 1
-                follower.sync()
-        finally:
-            for p in procs:
-                if p.poll() is None:
-                    p.kill()
-                p.wait()
-        assert [p.returncode for p in procs] == [0] * writers
+        for _ in while_writing(settings, writers, records=30, seconds=6, pages=True):
+            follower.sync()
         truth = server.call(_manifests(server))
     assert follower.live() == set(truth)
     assert sum(1 for k, _ in follower.state.values() if k == "Delete") > 0

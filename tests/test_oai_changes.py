@@ -9,9 +9,6 @@ the latest state of every record, deletions included.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from dataclasses import replace
 
@@ -19,9 +16,9 @@ import pytest
 from lxml import etree
 
 from repository.web_app import STORE
-from tests.conftest import ROOT
 from tests.live import LiveServer, OpisProcess, ingest, make_settings
 from tests.oai_client import NS, call, harvest
+from tests.writer import while_writing
 
 DC_TITLE = "{http://purl.org/dc/elements/1.1/}title"
 
@@ -216,50 +213,16 @@ def test_the_guarantee_incremental_chain_under_concurrent_writers(database_url, 
     settings = make_settings(database_url, tmp_path / "data", oai={"page_size": 7})
     with LiveServer(settings) as server:
         oai = server.url("/oai")
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        procs = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "tests.writer",
-                    settings.database.url,
-                    settings.storage.data_dir,
-                    settings.base_url,
-                    str(n),
-                    str(n * 40),
-                    "40",
-                    "8",
-                ],
-                env=env,
-                cwd=ROOT,
-            )
-            for n in range(writers)
-        ]
         mirror: dict[str, str | None] = {}
         since = None
-        rounds = 0
-        try:
-            while any(p.poll() is None for p in procs) or rounds < 2:
-                if all(p.poll() is not None for p in procs):
-                    time.sleep(2.5)  # every commit stamped: the last round sees the final state
-                    rounds += 1
-                result = harvest(
-                    oai,
-                    "ListRecords",
-                    metadataPrefix="oai_dc",
-                    **({"from": since} if since else {}),
-                )
-                ids = result.identifiers
-                assert len(ids) == len(set(ids)), "a record repeated inside one list"
-                _mirror_apply(mirror, result)
-                since = result.pages[0].response_date
-        finally:
-            for p in procs:
-                if p.poll() is None:
-                    p.kill()
-                p.wait()
-        assert [p.returncode for p in procs] == [0] * writers
+        for _ in while_writing(settings, writers, records=40, seconds=8):
+            result = harvest(
+                oai, "ListRecords", metadataPrefix="oai_dc", **({"from": since} if since else {})
+            )
+            ids = result.identifiers
+            assert len(ids) == len(set(ids)), "a record repeated inside one list"
+            _mirror_apply(mirror, result)
+            since = result.pages[0].response_date
         truth = server.call(_store_state(server))
     assert mirror == truth
     assert sum(1 for v in truth.values() if v is None) > 0, "the run had deletions"

@@ -12,9 +12,13 @@ in five drops or restores it.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 from metadata.record import Page, Record, Source
 from repository.demo import page_image
@@ -69,6 +73,49 @@ async def main(argv: list[str]) -> None:
             await asyncio.sleep(rng.random() * 0.01)
     finally:
         await store.close()
+
+
+def while_writing(
+    settings, writers: int, records: int, seconds: float, *, pages: bool = False
+) -> Iterator[int]:
+    """Run writer processes on ``settings``'s store and yield once per round of the
+    caller's work until they are done, then twice more after every commit has been
+    stamped, so the caller's last round sees the final state. Fails if a writer failed."""
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.writer",
+                settings.database.url,
+                settings.storage.data_dir,
+                settings.base_url,
+                str(n),
+                str(n * records),
+                str(records),
+                str(seconds),
+                *(["pages"] if pages else []),
+            ],
+            env=env,
+            cwd=root,
+        )
+        for n in range(writers)
+    ]
+    rounds = 0
+    try:
+        while any(p.poll() is None for p in procs) or rounds < 2:
+            if all(p.poll() is not None for p in procs):
+                time.sleep(2.5)  # the server stamps every second: all commits now visible
+                rounds += 1
+            yield rounds
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+    assert [p.returncode for p in procs] == [0] * writers, "a writer process failed"
 
 
 if __name__ == "__main__":
