@@ -63,7 +63,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
             "PRAGMA synchronous=NORMAL",
             "PRAGMA busy_timeout=60000",
             "PRAGMA foreign_keys=ON",
-            "PRAGMA cache_size=-8192",
+            "PRAGMA cache_size=-2048",
             "PRAGMA temp_store=MEMORY",
         ):
             cursor.execute(pragma)
