@@ -87,5 +87,5 @@ def _serve(settings: Settings, index: int) -> None:
         access_log_class=JsonAccessLogger,
         print=None,
         reuse_port=settings.server.workers > 1,
-        handler_args=HANDLER_ARGS,
+        **HANDLER_ARGS,
     )

@@ -53,3 +53,16 @@ def test_sigterm_stops_gracefully_and_logs_json(sqlite_url, tmp_path):
     oai = [e for e in entries if e["path"].startswith("/oai")]
     assert oai and oai[0]["status"] == 200 and oai[0]["agent"] == "probe/1"
     assert {"ts", "remote", "method", "seconds", "bytes"} <= set(oai[0])
+
+
+def test_opis_serve_accepts_long_oai_requests(sqlite_url, tmp_path):
+    """A 20 KB GET (a long identifier or token) is an OAI answer, not an HTTP 400."""
+    settings = make_settings(sqlite_url, tmp_path / "data")
+    with OpisProcess(settings) as process:
+        identifier = "oai:opis.example.org:" + "x" * 20_000
+        reply = call(
+            process.base + "/oai",
+            {"verb": "GetRecord", "metadataPrefix": "oai_dc", "identifier": identifier},
+        )
+        assert reply.status == 200 and reply.errors == ["idDoesNotExist"]
+        assert "Failed to create request handler" not in process.log()
