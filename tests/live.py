@@ -164,3 +164,35 @@ def settings_environ(settings: Settings) -> dict[str, str]:
                 value = ",".join(f"{k}={v}" for k, v in value.items())
             env[f"OPIS_{section}_{key}".upper()] = str(value)
     return env
+
+
+class Site:
+    """A small aiohttp application of a test's own (another origin), in a thread."""
+
+    def __init__(self, routes: list[tuple[str, str, object]]) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.routes = routes
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._runner: web.AppRunner | None = None
+
+    async def _start(self) -> None:
+        app = web.Application()
+        for method, path, handler in self.routes:
+            app.router.add_route(method, path, handler)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+    def __enter__(self) -> Site:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(30)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()

@@ -17,8 +17,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import threading
-from asyncio import new_event_loop, run_coroutine_threadsafe
 from pathlib import Path
 
 import pytest
@@ -28,7 +26,7 @@ from tests import browser
 from tests.browser import MIRADOR_JS
 from tests.conftest import ROOT, SHARED, unavailable
 from tests.iiif_rules import request, write_folder
-from tests.live import LiveServer, free_port, ingest, make_settings
+from tests.live import LiveServer, Site, ingest, make_settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -79,53 +77,34 @@ window.__mirador = Mirador.viewer({ id: 'viewer',
 </script></body></html>"""
 
 
-class ViewerSite:
+def viewer_site(broken_manifest: bytes) -> Site:
     """Another origin serving Mirador, the viewer page and the broken-image manifest."""
 
-    def __init__(self, broken_manifest: bytes) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.broken = broken_manifest
-        self._loop = new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._runner: web.AppRunner | None = None
-
-    def viewer_url(self, manifest: str) -> str:
-        return f"{self.base}/viewer?manifest={manifest}"
-
-    async def _viewer(self, request: web.Request) -> web.Response:
+    async def viewer(request: web.Request) -> web.Response:
         page = VIEWER_PAGE.replace("MANIFEST", json.dumps(request.query["manifest"]))
         return web.Response(text=page, content_type="text/html")
 
-    async def _broken(self, request: web.Request) -> web.Response:
+    async def broken(request: web.Request) -> web.Response:
         return web.Response(
-            body=self.broken,
+            body=broken_manifest,
             content_type="application/json",
             headers={"Access-Control-Allow-Origin": "*"},
         )
 
-    async def _mirador(self, request: web.Request) -> web.FileResponse:
+    async def mirador(request: web.Request) -> web.FileResponse:
         return web.FileResponse(MIRADOR_JS)
 
-    async def _start(self) -> None:
-        app = web.Application()
-        app.router.add_get("/viewer", self._viewer)
-        app.router.add_get("/broken/manifest", self._broken)
-        app.router.add_get("/mirador.min.js", self._mirador)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+    return Site(
+        [
+            ("GET", "/viewer", viewer),
+            ("GET", "/broken/manifest", broken),
+            ("GET", "/mirador.min.js", mirador),
+        ]
+    )
 
-    def __enter__(self) -> ViewerSite:
-        self._thread.start()
-        run_coroutine_threadsafe(self._start(), self._loop).result(30)
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        assert self._runner is not None
-        run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(30)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
+def viewer_url(site: Site, manifest: str) -> str:
+    return f"{site.base}/viewer?manifest={manifest}"
 
 
 def screenshot(url: str, out: Path, settle_ms: int = 3000) -> dict:
@@ -163,11 +142,11 @@ def test_mirador_shows_the_page_image(tmp_path):
         broken = json.dumps(doc).replace(image_id, BLANK_ID)
         other = doc["items"][1]["items"][0]["items"][0]["body"]["service"][0]["id"]
         broken = broken.replace(other.rsplit("/", 1)[1], BLANK_ID).encode()
-        with ViewerSite(broken) as viewer:
+        with viewer_site(broken) as viewer:
             shown = tmp_path / "mirador-letter.png"
-            log = screenshot(viewer.viewer_url(manifest), shown)
+            log = screenshot(viewer_url(viewer, manifest), shown)
             blank = tmp_path / "mirador-broken-image.png"
-            blank_log = screenshot(viewer.viewer_url(f"{viewer.base}/broken/manifest"), blank)
+            blank_log = screenshot(viewer_url(viewer, f"{viewer.base}/broken/manifest"), blank)
 
     out = ROOT / "test-output"
     out.mkdir(exist_ok=True)

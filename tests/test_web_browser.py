@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
-from asyncio import new_event_loop, run_coroutine_threadsafe
 from pathlib import Path
 
 import pytest
@@ -26,7 +24,7 @@ from aiohttp import web
 from tests import browser
 from tests.conftest import ROOT, shared_path, unavailable
 from tests.iiif_rules import write_folder
-from tests.live import OpisProcess, free_port, ingest, make_settings
+from tests.live import OpisProcess, Site, ingest, make_settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -105,37 +103,15 @@ SCRIPT = r"""
 """
 
 
-class MiradorSite:
+def mirador_site() -> Site:
     """A second origin that serves only Mirador's bundle from the npm package."""
 
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/mirador.min.js"
-        self._loop = new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._runner: web.AppRunner | None = None
+    async def mirador(request: web.Request) -> web.FileResponse:
+        return web.FileResponse(browser.MIRADOR_JS)
 
-    async def _start(self) -> None:
-        app = web.Application()
-
-        async def mirador(request: web.Request) -> web.FileResponse:
-            return web.FileResponse(browser.MIRADOR_JS)
-
-        app.router.add_get("/mirador.min.js", mirador)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
-
-    def __enter__(self) -> MiradorSite:
-        self._thread.start()
-        run_coroutine_threadsafe(self._start(), self._loop).result(30)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._runner is not None
-        run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(30)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
+    site = Site([("GET", "/mirador.min.js", mirador)])
+    site.url = f"{site.base}/mirador.min.js"
+    return site
 
 
 def _inputs(tmp_path: Path) -> list[Path]:
@@ -168,7 +144,7 @@ def test_search_read_view_and_resolve_in_chromium(tmp_path):
         unavailable(reason)
     out = tmp_path / "shots"
     out.mkdir()
-    with MiradorSite() as mirador:
+    with mirador_site() as mirador:
         settings = make_settings(
             f"sqlite:///{tmp_path}/opis.db", tmp_path / "data", web={"mirador_url": mirador.url}
         )
