@@ -203,11 +203,12 @@ def create_app(
     app[IMAGES] = ImageStore(settings)
     app[METRICS] = Metrics()
 
-    from repository import web_ops
+    # Imported here: each front-end imports this module's keys.
+    from repository import web_api, web_discovery, web_iiif, web_oai, web_ops, web_pages
 
     web_ops.setup(app)
     app.router.add_static("/static", Path(__file__).parent / "static", append_version=False)
-    for module in _protocol_modules():
+    for module in (web_oai, web_discovery, web_iiif, web_pages, web_api):
         module.setup(app)
 
     async def lifecycle(app: web.Application) -> object:
@@ -225,24 +226,6 @@ def create_app(
 
     app.cleanup_ctx.append(lifecycle)
     return app
-
-
-def _protocol_modules() -> list:
-    """The protocol front-ends, each a module with ``setup(app)``."""
-    modules = []
-    for name in (
-        "repository.web_oai",
-        "repository.web_discovery",
-        "repository.web_iiif",
-        "repository.web_pages",
-        "repository.web_api",
-    ):
-        try:
-            modules.append(__import__(name, fromlist=["setup"]))
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-    return modules
 
 
 def configure_logging(access_log: bool) -> None:
