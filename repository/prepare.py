@@ -11,10 +11,9 @@ import hashlib
 import json
 from dataclasses import replace
 
-from metadata.references import parse
-
 from metadata import identity as ident
 from metadata.record import Page, Record
+from metadata.references import parse
 from metadata.sets import set_infos
 from repository.rendering import Renderer
 from repository.store.writes import Prepared, SetRow

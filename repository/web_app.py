@@ -165,7 +165,7 @@ class JsonAccessLogger(AbstractAccessLogger):
 
     @property
     def enabled(self) -> bool:
-        return True
+        return self.logger.isEnabledFor(logging.INFO)
 
 
 def _now() -> float:

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from repository.demo import page_image
 from repository.store import Store
 from repository.store.migrate import SchemaOutdated, config, head, schema_owned, upgrade
-from repository.store.schema import metadata, records
+from repository.store.schema import meta, metadata, records
 from repository.web_app import STORE
 from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.live import LiveServer, ingest, make_settings, settings_environ
@@ -197,3 +197,26 @@ def test_new_rows_after_a_copy_get_fresh_ids(tmp_path):
 
 def test_head_is_known():
     assert head() == _revisions()[-1]
+
+
+def test_a_brief_snapshot_keeps_one_state_while_another_connection_commits(database_url):
+    """Brief snapshots (GetRecord, resumed OAI pages) are snapshots on both backends,
+    though on SQLite they run on a synchronous connection beside the async engine."""
+
+    async def run() -> list[str | None]:
+        store = await Store(database_url).open()
+        probe = select(meta.c.value).where(meta.c.name == "probe")
+        seen = []
+        try:
+            await store.set_meta("probe", "before")
+            async with store.brief_snapshot() as conn:
+                seen.append((await conn.execute(probe)).scalar())
+                await store.set_meta("probe", "after")  # committed on another connection
+                seen.append((await conn.execute(probe)).scalar())
+            async with store.brief_snapshot() as conn:
+                seen.append((await conn.execute(probe)).scalar())
+        finally:
+            await store.close()
+        return seen
+
+    assert asyncio.run(run()) == ["before", "before", "after"]

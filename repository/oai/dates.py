@@ -51,7 +51,13 @@ def _to_us(moment: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-@functools.lru_cache(maxsize=4096)
 def format_us(us: int) -> str:
     """A datestamp as the protocol writes it (truncated to the second, UTC)."""
-    return (_EPOCH + timedelta(microseconds=us)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _format_second(us // 1_000_000)
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_second(second: int) -> str:
+    # Cached by the second: every response of the same second shares its responseDate,
+    # and records written together share datestamps.
+    return (_EPOCH + timedelta(seconds=second)).strftime("%Y-%m-%dT%H:%M:%SZ")

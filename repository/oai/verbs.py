@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metadata.crosswalks import FORMATS
 from repository.oai import dates, tokens, xml
@@ -24,6 +23,7 @@ from repository.oai.errors import OAIError, OAIErrors
 from repository.settings import Settings
 from repository.store import Store, reads
 from repository.store.clock import now_us, read_clock
+from repository.store.engine import Reader
 from repository.store.schema import memberships, records, renditions
 
 STALE_CLOCK_US = 2_000_000
@@ -91,7 +91,7 @@ async def list_metadata_formats(ctx: Context, request: OAIRequest) -> bytes:
     prefixes = list(FORMATS)
     identifier = request.get("identifier")
     if identifier is not None:
-        async with ctx.store.snapshot() as conn:
+        async with ctx.store.brief_snapshot() as conn:
             header = await _header(ctx, conn, identifier, None)
             if not header.deleted:
                 prefixes = await reads.formats_of(conn, header.id)
@@ -126,7 +126,7 @@ async def get_record(ctx: Context, request: OAIRequest) -> bytes:
 async def _get_record(ctx: Context, identifier: str, prefix: str) -> bytes | OAIErrors:
     """The GetRecord answer from stamped state (so it can be memoised until a change)."""
     problems = []
-    async with ctx.store.snapshot() as conn:
+    async with ctx.store.brief_snapshot() as conn:
         try:
             found = await _header(ctx, conn, identifier, prefix)
         except OAIError as exc:
@@ -139,7 +139,7 @@ async def _get_record(ctx: Context, identifier: str, prefix: str) -> bytes | OAI
     assert found is not None
     if found.datestamp is None:  # committed a moment ago, not yet stamped: stamp it now
         await ctx.store.stamp()
-        async with ctx.store.snapshot() as conn:
+        async with ctx.store.brief_snapshot() as conn:
             found = await _header(ctx, conn, identifier, prefix)
     if not found.deleted and found.body is None:
         return OAIErrors([_cannot(prefix)])
@@ -213,11 +213,11 @@ async def _list(ctx: Context, request: OAIRequest, verb: str) -> bytes:
         cursor, total = position.cursor, position.total
         fmt = prefix if verb == "ListRecords" else None
         limit = ctx.settings.oai.page_size + 1
-        async with ctx.store.snapshot() as conn:
+        async with ctx.store.brief_snapshot() as conn:
             rows = await _resume(conn, window, position, limit, fmt)
         if rows is None:  # the next record changed a moment ago: stamp it, then read again
             await ctx.store.stamp()
-            async with ctx.store.snapshot() as conn:
+            async with ctx.store.brief_snapshot() as conn:
                 rows = await _resume(conn, window, position, limit, fmt)
     else:
         prefix = request.args["metadataPrefix"]
@@ -290,7 +290,7 @@ def _list_page(
 
 
 async def _resume(
-    conn: AsyncConnection,
+    conn: Reader,
     window: reads.Window,
     position: tokens.Position,
     limit: int,
@@ -314,7 +314,7 @@ _PENDING = reads.Header(0, "", 0, False)
 
 
 async def _current(
-    conn: AsyncConnection, record_id: int | None, set_spec: str | None, fmt: str | None
+    conn: Reader, record_id: int | None, set_spec: str | None, fmt: str | None
 ) -> reads.Header | None:
     if record_id is None:
         return None
@@ -381,9 +381,7 @@ def _no_match_reason(request: OAIRequest) -> str:
     return "no records have datestamps in the requested range"
 
 
-async def _header(
-    ctx: Context, conn: AsyncConnection, identifier: str, fmt: str | None
-) -> reads.Header:
+async def _header(ctx: Context, conn: Reader, identifier: str, fmt: str | None) -> reads.Header:
     key = ctx.key_of(identifier)
     header = await reads.header_by_key(conn, key, fmt) if key else None
     if header is None:

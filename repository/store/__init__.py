@@ -23,7 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from metadata.record import Record
 from repository.store import clock, migrate, search, writes
 from repository.store.engine import (
+    Reader,
+    brief_snapshot,
     create_engine,
+    create_inline_engine,
     insert_missing,
     read_snapshot,
     write_transaction,
@@ -50,6 +53,7 @@ class Store:
     def __init__(self, url: str, *, pool_size: int = 8) -> None:
         self.url = url
         self.engine = create_engine(url, pool_size=pool_size)
+        self.inline = create_inline_engine(url)
         self._secret: bytes | None = None
         # Answers computed from stamped state, valid until the next visible change.
         self.memo = Memo(16 << 20)
@@ -74,6 +78,8 @@ class Store:
 
     async def close(self) -> None:
         await self.engine.dispose()
+        if self.inline is not None:
+            self.inline.dispose()
 
     # -- small named values -------------------------------------------------------
 
@@ -164,6 +170,12 @@ class Store:
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[AsyncConnection]:
         async with read_snapshot(self.engine) as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def brief_snapshot(self) -> AsyncIterator[Reader]:
+        """A snapshot for a few indexed reads; on SQLite it skips aiosqlite's threads."""
+        async with brief_snapshot(self.engine, self.inline) as conn:
             yield conn
 
     async def get(self, key: str) -> StoredRecord:

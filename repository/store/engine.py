@@ -4,6 +4,12 @@ SQLite runs in WAL mode (readers never wait for the writer) with explicit transa
 read transactions keep one snapshot across statements, write transactions start with
 ``BEGIN IMMEDIATE`` so writers queue instead of failing half-way. PostgreSQL read
 transactions that must see one snapshot use REPEATABLE READ.
+
+aiosqlite runs every call (cursor, execute, fetch, commit) in a thread of its own and
+hands the answer back to the event loop: some ten thread switches for one read, which
+cost far more than an indexed SQLite lookup. So brief reads (a GetRecord, a resumed
+OAI page) go through ``brief_snapshot``: on SQLite it runs them at once in the event
+loop's thread, on a plain synchronous connection; on PostgreSQL it is ``read_snapshot``.
 """
 
 from __future__ import annotations
@@ -12,8 +18,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import sqlalchemy
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, Engine, Result, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from repository.store.errors import StoreUnavailable
@@ -34,7 +41,7 @@ def create_engine(url: str, *, pool_size: int = 8) -> AsyncEngine:
     target = async_url(url)
     if target.startswith("sqlite"):
         engine = create_async_engine(target, pool_size=pool_size, max_overflow=24, pool_timeout=10)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine.sync_engine)
     else:
         try:
             import asyncpg  # noqa: F401
@@ -53,15 +60,35 @@ def create_engine(url: str, *, pool_size: int = 8) -> AsyncEngine:
     return engine
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
+def create_inline_engine(url: str) -> Engine | None:
+    """For SQLite files, a synchronous engine whose reads run in the caller's thread.
+
+    Its pool never makes a caller wait (more connections open instead): a wait would
+    block the event loop. A reader waits at most a second for a lock (WAL readers take
+    none, except while SQLite recovers a crashed writer's log).
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    engine = sqlalchemy.create_engine(
+        parsed.set(drivername="sqlite+pysqlite"),
+        pool_size=4,
+        max_overflow=-1,
+        connect_args={"check_same_thread": False},
+    )
+    _configure_sqlite(engine, busy_ms=1000)
+    return engine
+
+
+def _configure_sqlite(engine: Engine, *, busy_ms: int = 60000) -> None:
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         for pragma in (
             "PRAGMA journal_mode=WAL",
             "PRAGMA synchronous=NORMAL",
-            "PRAGMA busy_timeout=60000",
+            f"PRAGMA busy_timeout={busy_ms}",
             "PRAGMA foreign_keys=ON",
             "PRAGMA cache_size=-2048",
             "PRAGMA temp_store=MEMORY",
@@ -69,7 +96,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
             cursor.execute(pragma)
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "")
         conn.exec_driver_sql(f"BEGIN {mode}".strip())
@@ -97,6 +124,35 @@ async def read_snapshot(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
             conn = await conn.execution_options(isolation_level="REPEATABLE READ")
         async with conn.begin():
             yield conn
+
+
+class InlineConnection:
+    """The part of ``AsyncConnection`` that reads use, over a synchronous connection.
+
+    ``execute`` returns the same buffered result ``AsyncConnection.execute`` does; it
+    never yields to the event loop, so a snapshot's statements run back to back.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self.sync_connection = connection
+
+    async def execute(self, statement: Any, parameters: Any = None) -> Result:
+        return self.sync_connection.execute(statement, parameters)
+
+
+# What read functions take: either kind of connection.
+Reader = AsyncConnection | InlineConnection
+
+
+@asynccontextmanager
+async def brief_snapshot(engine: AsyncEngine, inline: Engine | None) -> AsyncIterator[Reader]:
+    """A read snapshot for a few indexed statements (see the module's docstring)."""
+    if inline is None:
+        async with read_snapshot(engine) as conn:
+            yield conn
+        return
+    with inline.connect() as conn, conn.begin():
+        yield InlineConnection(conn)
 
 
 async def insert_missing(conn: AsyncConnection, table: Any, rows: list[dict]) -> None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 
+from repository.store.engine import Reader
 from repository.store.schema import memberships, records, renditions, sets
 
 
@@ -34,7 +34,7 @@ class Window:
     set_spec: str | None = None
 
 
-async def count(conn: AsyncConnection, window: Window) -> int:
+async def count(conn: Reader, window: Window) -> int:
     if window.set_spec is None:
         query = select(func.count()).where(records.c.datestamp.between(window.start, window.end))
     else:
@@ -46,7 +46,7 @@ async def count(conn: AsyncConnection, window: Window) -> int:
 
 
 async def page(
-    conn: AsyncConnection,
+    conn: Reader,
     window: Window,
     after: tuple[int, int] | None,
     limit: int,
@@ -103,23 +103,27 @@ async def page(
     ]
 
 
-async def header_by_key(conn: AsyncConnection, key: str, fmt: str | None) -> Header | None:
-    columns = [
-        records.c.id,
-        records.c.key,
-        records.c.datestamp,
-        records.c.deleted,
-        records.c.set_specs,
-    ]
+def _by_key(with_body: bool) -> Select:
+    columns = [records.c.id, records.c.key, records.c.datestamp, records.c.deleted]
+    columns.append(records.c.set_specs)
     source = records
-    if fmt is not None:
+    if with_body:
         source = records.outerjoin(
-            renditions, and_(renditions.c.record_id == records.c.id, renditions.c.format == fmt)
+            renditions,
+            and_(renditions.c.record_id == records.c.id, renditions.c.format == bindparam("fmt")),
         )
         columns.append(renditions.c.body)
-    row = (
-        await conn.execute(select(*columns).select_from(source).where(records.c.key == key))
-    ).first()
+    return select(*columns).select_from(source).where(records.c.key == bindparam("key"))
+
+
+# Built once: GetRecord is the hottest single-record read, and building a statement
+# costs more than running it.
+_BY_KEY = {True: _by_key(True), False: _by_key(False)}
+
+
+async def header_by_key(conn: Reader, key: str, fmt: str | None) -> Header | None:
+    query = _BY_KEY[fmt is not None]
+    row = (await conn.execute(query, {"key": key, "fmt": fmt})).first()
     if row is None:
         return None
     return Header(
@@ -132,23 +136,23 @@ async def header_by_key(conn: AsyncConnection, key: str, fmt: str | None) -> Hea
     )
 
 
-async def formats_of(conn: AsyncConnection, record_id: int) -> list[str]:
+async def formats_of(conn: Reader, record_id: int) -> list[str]:
     rows = await conn.execute(
         select(renditions.c.format).where(renditions.c.record_id == record_id)
     )
     return list(rows.scalars())
 
 
-async def earliest(conn: AsyncConnection) -> int | None:
+async def earliest(conn: Reader) -> int | None:
     return (await conn.execute(select(func.min(records.c.datestamp)))).scalar()
 
 
-async def set_count(conn: AsyncConnection) -> int:
+async def set_count(conn: Reader) -> int:
     return int((await conn.execute(select(func.count()).select_from(sets))).scalar_one())
 
 
 async def set_page(
-    conn: AsyncConnection, after: str | None, limit: int, *, inclusive: bool = False
+    conn: Reader, after: str | None, limit: int, *, inclusive: bool = False
 ) -> list[tuple[str, str, str]]:
     query = select(sets.c.spec, sets.c.name, sets.c.description).order_by(sets.c.spec).limit(limit)
     if after is not None:
@@ -156,6 +160,6 @@ async def set_page(
     return [tuple(r) for r in await conn.execute(query)]
 
 
-async def set_exists(conn: AsyncConnection, spec: str) -> bool:
+async def set_exists(conn: Reader, spec: str) -> bool:
     row = (await conn.execute(select(sets.c.spec).where(sets.c.spec == spec))).first()
     return row is not None

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -114,3 +117,76 @@ def describe(latencies: list[float]) -> str:
         f"p50 {statistics.median(latencies) * 1000:6.2f} ms  "
         f"p99 {percentile(latencies, 99) * 1000:6.2f} ms"
     )
+
+
+WRK_SCRIPT = """
+local paths, wanted = {}, %(wanted)s
+bad = 0  -- a global: done() reads it from each thread
+for line in io.lines(%(paths)s) do paths[#paths + 1] = line end
+local threads = {}
+function setup(thread) threads[#threads + 1] = thread end
+function init() math.randomseed(os.time() + math.random(1000)) end
+function request() return wrk.format("GET", paths[math.random(#paths)]) end
+function response(status, headers, body)
+  if status ~= 200 or not string.find(body, wanted, 1, true) then bad = bad + 1 end
+end
+function done(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.timeout + summary.errors.status
+  for _, thread in ipairs(threads) do errors = errors + thread:get("bad") end
+  io.write(string.format("OPIS %%d %%d %%f %%f\\n", summary.requests, errors,
+    latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+@dataclass
+class Load:
+    rate: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.rate:7.0f} req/s  p50 {self.p50_ms:6.2f} ms  p99 {self.p99_ms:6.2f} ms"
+            f"  errors {self.errors}"
+        )
+
+
+def wrk_available() -> bool:
+    return shutil.which("wrk") is not None
+
+
+def wrk(base: str, paths: list[str], wanted: str, clients: int, seconds: int) -> Load:
+    """``clients`` connections asking for random ``paths`` as fast as the server answers.
+
+    wrk is a C load generator: one Python client process would saturate long before a
+    fast server does (both servers then measure the client, not themselves). Responses
+    are uncompressed, so that each is checked: one that is not a 200 containing
+    ``wanted`` counts as an error.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        listing = Path(tmp) / "paths.txt"
+        listing.write_text("\n".join(paths) + "\n")
+        script = Path(tmp) / "load.lua"
+        script.write_text(
+            WRK_SCRIPT % {"paths": json.dumps(str(listing)), "wanted": json.dumps(wanted)}
+        )
+        done = subprocess.run(
+            [
+                "wrk",
+                "-t1",
+                f"-c{clients}",
+                f"-d{seconds}s",
+                "-s",
+                str(script),
+                base,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    line = next(x for x in done.stdout.splitlines() if x.startswith("OPIS "))
+    requests, errors, p50, p99 = line.split()[1:]
+    return Load(int(requests) / seconds, float(p50) / 1000, float(p99) / 1000, int(errors))
