@@ -2,7 +2,7 @@
 downloaded browser, plus the pixel check that tells a shown page image from viewer chrome.
 
 Needs ``/usr/bin/chromium`` (``$CHROMIUM``) and, in ``$OPIS_NODE_DIR`` (default
-``/tmp/opis-node``), ``npm install --prefix $OPIS_NODE_DIR mirador@4.0.0
+``~/.cache/opis-node``), ``npm install --prefix $OPIS_NODE_DIR mirador@4.0.0
 playwright-core@1.65.1``. A test calls ``missing()`` and hands the reason to
 ``tests.conftest.unavailable``, which fails instead of skipping in CI.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 import pyvips
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-NODE_DIR = Path(os.environ.get("OPIS_NODE_DIR", "/tmp/opis-node"))
+NODE_DIR = Path(os.environ.get("OPIS_NODE_DIR", Path.home() / ".cache" / "opis-node"))
 MIRADOR_JS = NODE_DIR / "node_modules" / "mirador" / "dist" / "mirador.min.js"
 PLAYWRIGHT = NODE_DIR / "node_modules" / "playwright-core"
 INSTALL = (

@@ -8,7 +8,7 @@ counts paper-coloured and stamp-coloured pixels inside the OpenSeadragon canvas.
 negative control is the same manifest with every image id pointing at an image that
 does not exist: viewer chrome alone must fail the same check.
 
-Needs ``/usr/bin/chromium`` and, in ``$OPIS_NODE_DIR`` (default ``/tmp/opis-node``),
+Needs ``/usr/bin/chromium`` and, in ``$OPIS_NODE_DIR`` (default ``~/.cache/opis-node``),
 ``npm install --prefix $OPIS_NODE_DIR mirador@4.0.0 playwright-core@1.65.1``.
 """
 
