@@ -76,7 +76,7 @@ class Documents:
         cached = self.cache.peek(name)
         if cached is not None and cached.token[0] == clock:
             return cached
-        async with self.store.snapshot() as conn:
+        async with self.store.brief_snapshot() as conn:
             state = await queries.record_state(conn, key)
             if state is None:
                 raise Missing(404, f"no document with key {key}")

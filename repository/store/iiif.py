@@ -16,6 +16,7 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metadata.record import Record
+from repository.store.engine import Reader
 from repository.store.schema import memberships, records, renditions, sets
 
 MANIFEST = "iiif:manifest"
@@ -31,7 +32,7 @@ class RecordState:
     deleted: bool
 
 
-async def record_state(conn: AsyncConnection, key: str) -> RecordState | None:
+async def record_state(conn: Reader, key: str) -> RecordState | None:
     row = (
         await conn.execute(
             select(records.c.id, records.c.datestamp, records.c.deleted).where(records.c.key == key)
@@ -40,7 +41,7 @@ async def record_state(conn: AsyncConnection, key: str) -> RecordState | None:
     return RecordState(row.id, row.datestamp, bool(row.deleted)) if row else None
 
 
-async def manifest_body(conn: AsyncConnection, record_id: int) -> bytes | None:
+async def manifest_body(conn: Reader, record_id: int) -> bytes | None:
     """The stored manifest of a record; None when it has none (no page images)."""
     return (
         await conn.execute(
