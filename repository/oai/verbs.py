@@ -126,7 +126,7 @@ async def get_record(ctx: Context, request: OAIRequest) -> bytes:
 async def _get_record(ctx: Context, identifier: str, prefix: str) -> bytes | OAIErrors:
     """The GetRecord answer from stamped state (so it can be memoised until a change)."""
     problems = []
-    async with ctx.store.brief_snapshot() as conn:
+    async with ctx.store.single_statement() as conn:
         try:
             found = await _header(ctx, conn, identifier, prefix)
         except OAIError as exc:
@@ -139,7 +139,7 @@ async def _get_record(ctx: Context, identifier: str, prefix: str) -> bytes | OAI
     assert found is not None
     if found.datestamp is None:  # committed a moment ago, not yet stamped: stamp it now
         await ctx.store.stamp()
-        async with ctx.store.brief_snapshot() as conn:
+        async with ctx.store.single_statement() as conn:
             found = await _header(ctx, conn, identifier, prefix)
     if not found.deleted and found.body is None:
         return OAIErrors([_cannot(prefix)])

@@ -29,6 +29,7 @@ from repository.store.engine import (
     create_inline_engine,
     insert_missing,
     read_snapshot,
+    single_statement,
     write_transaction,
 )
 from repository.store.errors import NotFound, StoreError, StoreUnavailable
@@ -176,6 +177,12 @@ class Store:
     async def brief_snapshot(self) -> AsyncIterator[Reader]:
         """A snapshot for a few indexed reads; on SQLite it skips aiosqlite's threads."""
         async with brief_snapshot(self.engine, self.inline) as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def single_statement(self) -> AsyncIterator[Reader]:
+        """A connection for one read statement (a GetRecord): the cheapest on each backend."""
+        async with single_statement(self.engine, self.inline) as conn:
             yield conn
 
     async def get(self, key: str) -> StoredRecord:

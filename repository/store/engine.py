@@ -53,7 +53,9 @@ def create_engine(url: str, *, pool_size: int = 8) -> AsyncEngine:
             target,
             pool_size=pool_size,
             max_overflow=8,
-            pool_pre_ping=True,
+            # No ping before each use (a round trip on every read): a connection that
+            # died with a server restart fails its request with a 503, and SQLAlchemy then
+            # replaces every connection older than the failure.
             pool_timeout=10,
             connect_args={"timeout": 10, "command_timeout": 60},
         )
@@ -153,6 +155,18 @@ async def brief_snapshot(engine: AsyncEngine, inline: Engine | None) -> AsyncIte
         return
     with inline.connect() as conn, conn.begin():
         yield InlineConnection(conn)
+
+
+@asynccontextmanager
+async def single_statement(engine: AsyncEngine, inline: Engine | None) -> AsyncIterator[Reader]:
+    """For one statement, which sees one committed state by itself: on PostgreSQL it runs
+    outside any transaction (no BEGIN and COMMIT round trips), on SQLite inline."""
+    if inline is not None:
+        with inline.connect() as conn:
+            yield InlineConnection(conn)
+        return
+    async with engine.connect() as conn:
+        yield await conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
 async def insert_missing(conn: AsyncConnection, table: Any, rows: list[dict]) -> None:
