@@ -65,7 +65,7 @@ class Documents:
             return self._clock
         async with self._clock_lock:
             if time.monotonic() - self._clock_read >= CLOCK_TTL:
-                async with self.store.engine.connect() as conn:
+                async with self.store.single_statement() as conn:
                     self._clock = await read_changed(conn)
                 self._clock_read = time.monotonic()
         return self._clock

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 
 import pytest
 from alembic import command
@@ -220,3 +221,38 @@ def test_a_brief_snapshot_keeps_one_state_while_another_connection_commits(datab
         return seen
 
     assert asyncio.run(run()) == ["before", "before", "after"]
+
+
+def test_a_read_in_a_thread_returns_what_the_read_returns(database_url):
+    """The first page of an OAI list (a count over the repository) runs this way: on
+    SQLite in a worker thread, in one hand-off; a read that would wait fails loudly."""
+
+    async def run() -> tuple:
+        store = await Store(database_url).open()
+        probe = select(meta.c.value).where(meta.c.name == "probe")
+        try:
+            await store.set_meta("probe", "seen")
+
+            async def read(conn):
+                return (await conn.execute(probe)).scalar(), threading.get_ident()
+
+            async def waits(conn):
+                await asyncio.sleep(0)
+                return (await conn.execute(probe)).scalar()
+
+            value, thread = await store.read_in_thread(read)
+            try:
+                waited = await store.read_in_thread(waits)
+            except RuntimeError as exc:
+                waited = str(exc)
+            return value, thread != threading.get_ident(), waited
+        finally:
+            await store.close()
+
+    value, elsewhere, waited = asyncio.run(run())
+    assert value == "seen"
+    if database_url.startswith("sqlite"):
+        assert elsewhere, "SQLite reads it in a worker thread"
+        assert waited == "a read on an inline connection waited for something"
+    else:
+        assert (elsewhere, waited) == (False, "seen")

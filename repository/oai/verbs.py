@@ -226,20 +226,22 @@ async def _list(ctx: Context, request: OAIRequest, verb: str) -> bytes:
             raise _cannot(prefix)
         cursor = 0
         await ctx.store.fresh_clock(STALE_CLOCK_US)
-        async with ctx.store.snapshot() as conn:
+        limit = ctx.settings.oai.page_size + 1
+        fmt = prefix if verb == "ListRecords" else None
+
+        async def first_page(conn: Reader) -> tuple[int, reads.Window, int, list[reads.Header]]:
             clock = await read_clock(conn)
-            ctx.response_date = dates.format_us(clock)
-            window = reads.Window(window.start, min(window.end, clock), window.set_spec)
-            total = await reads.count(conn, window) if window.start <= window.end else 0
-            if total == 0:
-                raise OAIError("noRecordsMatch", _no_match_reason(request))
-            rows = await reads.page(
-                conn,
-                window,
-                None,
-                ctx.settings.oai.page_size + 1,
-                prefix if verb == "ListRecords" else None,
-            )
+            frozen = reads.Window(window.start, min(window.end, clock), window.set_spec)
+            if frozen.start > frozen.end:
+                return clock, frozen, 0, []
+            total = await reads.count(conn, frozen)
+            rows = await reads.page(conn, frozen, None, limit, fmt) if total else []
+            return clock, frozen, total, rows
+
+        clock, window, total, rows = await ctx.store.read_in_thread(first_page)
+        ctx.response_date = dates.format_us(clock)
+        if total == 0:
+            raise OAIError("noRecordsMatch", _no_match_reason(request))
     if not rows:  # only if the token's records vanished, which tombstones prevent
         raise OAIError("badResumptionToken", "the records of this list are gone; start again")
     return _list_page(ctx, verb, prefix, window, rows, cursor, total, token is not None)

@@ -11,10 +11,12 @@ import asyncio
 import json
 import secrets
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -28,13 +30,16 @@ from repository.store.engine import (
     create_engine,
     create_inline_engine,
     insert_missing,
+    read_in_thread,
     read_snapshot,
     single_statement,
+    write_in_thread,
     write_transaction,
 )
 from repository.store.errors import NotFound, StoreError, StoreUnavailable
 from repository.store.schema import images, meta, pages, records
 
+T = TypeVar("T")
 # The clock is kept at most this old, so list answers' responseDate stays near now.
 FRESH_US = 1_000_000
 
@@ -55,6 +60,9 @@ class Store:
         self.url = url
         self.engine = create_engine(url, pool_size=pool_size)
         self.inline = create_inline_engine(url)
+        # Threads for long reads and stamps, apart from the default executor's file and
+        # image work.
+        self._readers: ThreadPoolExecutor | None = None
         self._secret: bytes | None = None
         # Answers computed from stamped state, valid until the next visible change.
         self.memo = Memo(16 << 20)
@@ -79,6 +87,9 @@ class Store:
 
     async def close(self) -> None:
         await self.engine.dispose()
+        if self._readers is not None:
+            self._readers.shutdown(wait=False)
+            self._readers = None
         if self.inline is not None:
             self.inline.dispose()
 
@@ -127,7 +138,7 @@ class Store:
 
     async def stamp(self) -> int:
         """Make committed changes visible to OAI (see clock.py); returns the clock."""
-        t, changed = await clock.stamp(self.engine)
+        t, changed = await write_in_thread(self.engine, self.inline, self._threads(), clock.stamp)
         self.clock_seen = max(self.clock_seen, t)
         self._observe(changed)
         return t
@@ -135,7 +146,7 @@ class Store:
     async def tick(self) -> None:
         """The server's once-a-second duty: stamp what is pending and keep the clock fresh
         (list answers use it as their responseDate), and notice others' stamps."""
-        async with self.engine.connect() as conn:
+        async with self.brief_snapshot() as conn:
             waiting = await clock.pending(conn)
             changed = await clock.read_changed(conn)
             now = await clock.read_clock(conn)
@@ -156,7 +167,7 @@ class Store:
         async with self._stamping:
             if clock.now_us() - self.clock_seen <= max_age_us:
                 return
-            async with self.engine.connect() as conn:
+            async with self.single_statement() as conn:
                 self.clock_seen = max(self.clock_seen, await clock.read_clock(conn))
             if clock.now_us() - self.clock_seen > max_age_us:
                 await self.stamp()
@@ -185,6 +196,15 @@ class Store:
         async with single_statement(self.engine, self.inline) as conn:
             yield conn
 
+    async def read_in_thread(self, read: Callable[[Reader], Awaitable[T]]) -> T:
+        """``read(conn)`` in one snapshot, off the event loop (see engine.read_in_thread)."""
+        return await read_in_thread(self.engine, self.inline, self._threads(), read)
+
+    def _threads(self) -> ThreadPoolExecutor:
+        if self._readers is None:
+            self._readers = ThreadPoolExecutor(2, thread_name_prefix="opis-store")
+        return self._readers
+
     async def get(self, key: str) -> StoredRecord:
         async with self.engine.connect() as conn:
             row = (
@@ -209,7 +229,7 @@ class Store:
         )
 
     async def image(self, image_id: str) -> dict | None:
-        async with self.engine.connect() as conn:
+        async with self.single_statement() as conn:
             row = (await conn.execute(select(images).where(images.c.id == image_id))).first()
         return dict(row._mapping) if row is not None else None
 

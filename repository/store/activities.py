@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from repository.store.engine import Reader
 from repository.store.schema import activities, records
 
 CREATE, UPDATE, DELETE = "Create", "Update", "Delete"
@@ -26,7 +27,7 @@ async def record(conn: AsyncConnection, items: Sequence[tuple[int, str]]) -> Non
         )
 
 
-async def stamp(conn: AsyncConnection, t: int, start: int) -> int:
+async def stamp(conn: Reader, t: int, start: int) -> int:
     """Give pending activities positions from ``start``; returns the next free position."""
     ids = list(
         (

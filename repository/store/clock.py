@@ -23,10 +23,10 @@ from __future__ import annotations
 import time
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from repository.store import activities
-from repository.store.engine import is_sqlite, write_transaction
+from repository.store.engine import Reader, is_sqlite
 from repository.store.schema import memberships, meta, records
 
 CLOCK = "clock"
@@ -41,54 +41,56 @@ def now_us() -> int:
     return time.time_ns() // 1000
 
 
-async def read_clock(conn: AsyncConnection) -> int:
+async def read_clock(conn: Reader) -> int:
     """The clock in this connection's snapshot (0 when nothing was ever stamped)."""
     value = (await conn.execute(select(meta.c.value).where(meta.c.name == CLOCK))).scalar()
     return int(value) if value is not None else 0
 
 
-async def read_changed(conn: AsyncConnection) -> int:
+async def read_changed(conn: Reader) -> int:
     value = (await conn.execute(select(meta.c.value).where(meta.c.name == CHANGED))).scalar()
     return int(value) if value is not None else 0
 
 
-async def pending(conn: AsyncConnection) -> bool:
+async def pending(conn: Reader) -> bool:
     """Whether some committed change still waits for its datestamp."""
     found = await conn.execute(select(records.c.id).where(records.c.datestamp.is_(None)).limit(1))
     return found.first() is not None
 
 
-async def stamp(engine: AsyncEngine) -> tuple[int, int]:
-    """Stamp every pending change; returns (clock, changed). Safe from any process."""
-    async with write_transaction(engine) as conn:
-        if not is_sqlite(engine):
-            await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
-        last = await read_clock(conn)
-        t = max(now_us(), last + 1)
-        stamped = await conn.execute(
-            update(records).where(records.c.datestamp.is_(None)).values(datestamp=t)
-        )
-        await conn.execute(
-            update(memberships).where(memberships.c.datestamp.is_(None)).values(datestamp=t)
-        )
-        await _put(conn, CLOCK, t, exists=bool(last))
-        start = await _get(conn, activities.NEXT)
-        end = await activities.stamp(conn, t, start or 0)
-        if end != (start or 0):
-            await _put(conn, activities.NEXT, end, exists=start is not None)
-        changed = await read_changed(conn)
-        if stamped.rowcount:
-            await _put(conn, CHANGED, t, exists=bool(changed))
-            changed = t
-        return t, changed
+async def stamp(conn: Reader) -> tuple[int, int]:
+    """Stamp every pending change; returns (clock, changed). Safe from any process.
+
+    ``conn`` is in a write transaction (one that holds SQLite's write lock).
+    """
+    if isinstance(conn, AsyncConnection) and not is_sqlite(conn.engine):
+        await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
+    last = await read_clock(conn)
+    t = max(now_us(), last + 1)
+    stamped = await conn.execute(
+        update(records).where(records.c.datestamp.is_(None)).values(datestamp=t)
+    )
+    await conn.execute(
+        update(memberships).where(memberships.c.datestamp.is_(None)).values(datestamp=t)
+    )
+    await _put(conn, CLOCK, t, exists=bool(last))
+    start = await _get(conn, activities.NEXT)
+    end = await activities.stamp(conn, t, start or 0)
+    if end != (start or 0):
+        await _put(conn, activities.NEXT, end, exists=start is not None)
+    changed = await read_changed(conn)
+    if stamped.rowcount:
+        await _put(conn, CHANGED, t, exists=bool(changed))
+        changed = t
+    return t, changed
 
 
-async def _get(conn: AsyncConnection, name: str) -> int | None:
+async def _get(conn: Reader, name: str) -> int | None:
     value = (await conn.execute(select(meta.c.value).where(meta.c.name == name))).scalar()
     return None if value is None else int(value)
 
 
-async def _put(conn: AsyncConnection, name: str, value: int, *, exists: bool) -> None:
+async def _put(conn: Reader, name: str, value: int, *, exists: bool) -> None:
     if exists:
         await conn.execute(update(meta).where(meta.c.name == name).values(value=str(value)))
     else:

@@ -14,9 +14,11 @@ loop's thread, on a plain synchronous connection; on PostgreSQL it is ``read_sna
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from concurrent.futures import Executor
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy
 from sqlalchemy import event
@@ -25,6 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from repository.store.errors import StoreUnavailable
 
+T = TypeVar("T")
+# How long a connection waits for SQLite's lock: writers queue; inline readers (which
+# take no lock in WAL mode, but for a crashed writer's recovery) must not stall the loop.
+WRITER_BUSY_MS, READER_BUSY_MS = 60_000, 1_000
 _DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
 
@@ -78,11 +84,11 @@ def create_inline_engine(url: str) -> Engine | None:
         max_overflow=-1,
         connect_args={"check_same_thread": False},
     )
-    _configure_sqlite(engine, busy_ms=1000)
+    _configure_sqlite(engine, busy_ms=READER_BUSY_MS)
     return engine
 
 
-def _configure_sqlite(engine: Engine, *, busy_ms: int = 60000) -> None:
+def _configure_sqlite(engine: Engine, *, busy_ms: int = WRITER_BUSY_MS) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
@@ -155,6 +161,69 @@ async def brief_snapshot(engine: AsyncEngine, inline: Engine | None) -> AsyncIte
         return
     with inline.connect() as conn, conn.begin():
         yield InlineConnection(conn)
+
+
+async def read_in_thread(
+    engine: AsyncEngine,
+    inline: Engine | None,
+    threads: Executor,
+    read: Callable[[Reader], Awaitable[T]],
+) -> T:
+    """``read(conn)`` in one snapshot; on SQLite in one of ``threads``, in one hand-off.
+
+    For reads too long for the event loop (a count over the whole repository) that
+    would otherwise pay aiosqlite's hand-off per call, each one waiting behind a busy
+    loop. ``read`` is an ordinary read coroutine: on an ``InlineConnection`` nothing in
+    it suspends, so the thread runs it to the end without an event loop.
+    """
+    if inline is None:
+        async with read_snapshot(engine) as conn:
+            return await read(conn)
+
+    def run() -> T:
+        with inline.connect() as conn, conn.begin():
+            return _run_to_end(read(InlineConnection(conn)))
+
+    return await asyncio.get_running_loop().run_in_executor(threads, run)
+
+
+async def write_in_thread(
+    engine: AsyncEngine,
+    inline: Engine | None,
+    threads: Executor,
+    write: Callable[[Reader], Awaitable[T]],
+) -> T:
+    """``write(conn)`` in one write transaction; on SQLite in one of ``threads``.
+
+    For a short, frequent write (the stamp) that must not pay a hand-off per statement
+    while the event loop is busy. On SQLite the transaction is ``BEGIN IMMEDIATE`` and
+    waits for the write lock as long as any writer does.
+    """
+    if inline is None:
+        async with write_transaction(engine) as conn:
+            return await write(conn)
+
+    def run() -> T:
+        with inline.connect() as conn:
+            raw = conn.connection.driver_connection
+            raw.execute(f"PRAGMA busy_timeout={WRITER_BUSY_MS}")
+            try:
+                immediate = conn.execution_options(sqlite_begin="IMMEDIATE")
+                with immediate.begin():
+                    return _run_to_end(write(InlineConnection(immediate)))
+            finally:
+                raw.execute(f"PRAGMA busy_timeout={READER_BUSY_MS}")
+
+    return await asyncio.get_running_loop().run_in_executor(threads, run)
+
+
+def _run_to_end(coroutine: Coroutine[Any, Any, T]) -> T:
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    coroutine.close()
+    raise RuntimeError("a read on an inline connection waited for something")
 
 
 @asynccontextmanager
