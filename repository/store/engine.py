@@ -7,9 +7,11 @@ transactions that must see one snapshot use REPEATABLE READ.
 
 aiosqlite runs every call (cursor, execute, fetch, commit) in a thread of its own and
 hands the answer back to the event loop: some ten thread switches for one read, which
-cost far more than an indexed SQLite lookup. So brief reads (a GetRecord, a resumed
-OAI page) go through ``brief_snapshot``: on SQLite it runs them at once in the event
-loop's thread, on a plain synchronous connection; on PostgreSQL it is ``read_snapshot``.
+cost far more than an indexed SQLite lookup, and each waits behind a busy event loop.
+So on SQLite, brief reads (a GetRecord, a resumed OAI page) run at once in the event
+loop's thread on a plain synchronous connection (``brief_snapshot``, ``single_statement``),
+and longer reads and the stamp run on one in a store thread, in one hand-off
+(``read_in_thread``, ``write_in_thread``). On PostgreSQL each is the usual async path.
 """
 
 from __future__ import annotations
