@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from repository.store.search_document import ALTERNATE, CONTAINER, SAMPLE, Document, tally
-from repository.store.search_query import FILTERS, Query, Term
+from repository.store.search_document import Document, tally
+from repository.store.search_query import Query, Term, required_tags
 from repository.store.search_text import words
 
 MAX_POSITION = 16383  # PostgreSQL's limit; later words share it
@@ -127,12 +127,10 @@ def condition(
     words_all = " & ".join(_term(t) for t in query.terms)
     if words_all:
         parts.append(f"({words_all})")
-    if query.units:
-        either = [_lexeme(tag(kind, u)) for u in query.units for kind in (CONTAINER, ALTERNATE)]
-        parts.append("(" + " | ".join(either) + ")")
-    parts += [_lexeme(tag(FILTERS[name], value)) for name, value in query.filters]
-    if sample > 1:
-        parts.append(_lexeme(tag(SAMPLE, str(sample))))
+    either, every = required_tags(query, sample)
+    if either:
+        parts.append("(" + " | ".join(_lexeme(tag(k, v)) for k, v in either) + ")")
+    parts += [_lexeme(tag(k, v)) for k, v in every]
     expression = " & ".join(parts)
     if title_only is not None and words_all:  # weight A: the title (unused: TITLE_FIRST)
         in_title = " & ".join(_term(t, ":A") for t in query.terms)

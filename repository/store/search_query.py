@@ -15,7 +15,15 @@ from dataclasses import dataclass
 
 from metadata.references import canonical, parse, parse_key, unit_key
 from metadata.sets import containers
-from repository.store.search_document import CONTAINER, DECADE, LANGUAGE, TYPE, YEAR
+from repository.store.search_document import (
+    ALTERNATE,
+    CONTAINER,
+    DECADE,
+    LANGUAGE,
+    SAMPLE,
+    TYPE,
+    YEAR,
+)
 from repository.store.search_text import PRIVATE, words
 
 # Facet name -> the tag kind that filters on it.
@@ -96,3 +104,20 @@ def _citation(text: str) -> tuple[tuple[str, ...], str | None, str]:
     if not units:
         return (), None, text
     return tuple(units), next(iter(units.values())), found.remainder
+
+
+Tag = tuple[str, str]
+
+
+def required_tags(query: Query, sample: int = 1) -> tuple[list[Tag], list[Tag]]:
+    """The (kind, value) tags a matching record carries: (any one of, every one of).
+
+    A citation matches a record filed under it or one citing it as an alternate; every
+    filter holds, and a sample rate keeps one record in ``sample``. Each backend writes
+    the tags in its own query syntax.
+    """
+    either = [(kind, unit) for unit in query.units for kind in (CONTAINER, ALTERNATE)]
+    every = [(FILTERS[name], value) for name, value in query.filters]
+    if sample > 1:
+        every.append((SAMPLE, str(sample)))
+    return either, every

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from repository.store.search_document import ALTERNATE, CONTAINER, SAMPLE, Document, tally
-from repository.store.search_query import FILTERS, Query, Term
+from repository.store.search_document import Document, tally
+from repository.store.search_query import Query, Term, required_tags
 
 TAG = "\ue000"
 COLUMNS = ("title", "meta", "refs", "body", "tags")
@@ -109,12 +109,10 @@ def condition(
     words = " AND ".join(_term(t) for t in query.terms)
     if words:
         parts.append(f"{{title}}: ({words})" if title_only else f"({words})")
-    if query.units:
-        either = [_quote(tag(kind, u)) for u in query.units for kind in (CONTAINER, ALTERNATE)]
-        parts.append("(" + " OR ".join(either) + ")")
-    parts += [_quote(tag(FILTERS[name], value)) for name, value in query.filters]
-    if sample > 1:
-        parts.append(_quote(tag(SAMPLE, str(sample))))
+    either, every = required_tags(query, sample)
+    if either:
+        parts.append("(" + " OR ".join(_quote(tag(k, v)) for k, v in either) + ")")
+    parts += [_quote(tag(k, v)) for k, v in every]
     expression = " AND ".join(parts)
     if title_only is False and words:
         expression = f"({expression}) NOT ({{title}}: ({words}))"
