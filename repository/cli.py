@@ -69,7 +69,7 @@ def serve(
     settings = _settings(config_path, server={"host": host, "port": port, "workers": workers})
     _check_store(settings)
     if demo:
-        from repository.demo import load_demo
+        from repository.intake.demo import load_demo
 
         report = asyncio.run(load_demo(settings))
         click.echo(f"demo data: {report.summary()}", err=True)
@@ -82,7 +82,7 @@ def serve(
 @click.option("-v", "--verbose", is_flag=True, help="List every record, not only problems.")
 def ingest(config_path: str | None, paths: tuple[str, ...], verbose: bool) -> None:
     """Ingest files, folders and globs (page text, JSON, document folders). Idempotent."""
-    from repository.ingest import ingest_paths
+    from repository.intake.ingest import ingest_paths
 
     settings = _settings(config_path)
     _check_store(settings)
@@ -164,7 +164,7 @@ def harvest(
     verbose: bool,
 ) -> None:
     """Harvest an OAI-PMH repository into this one, incrementally (docs/harvest.md)."""
-    from repository.harvest import run_command
+    from repository.intake.harvest import run_command
 
     settings = _settings(config_path)
     _check_store(settings)

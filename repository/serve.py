@@ -20,14 +20,14 @@ import time
 
 from aiohttp import web
 
-from repository.settings import Settings
-from repository.web_app import (
+from repository.app import (
     HANDLER_ARGS,
     RENDERER,
     JsonAccessLogger,
     configure_logging,
     create_app,
 )
+from repository.settings import Settings
 
 log = logging.getLogger("opis")
 

@@ -53,7 +53,7 @@ async function launch(viewport) {
 }
 """
 
-# repository.demo.page_image: paper (236, 226, 204) with noise; stamp (150, 40, 90) at 75 %
+# repository.intake.demo.page_image: paper (236, 226, 204) with noise; stamp (150, 40, 90) at 75 %
 PAPER = (236, 226, 204)
 
 

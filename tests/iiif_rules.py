@@ -431,7 +431,7 @@ def write_folder(
     seed: int = 1,
 ) -> Path:
     """A document folder as ingest reads it: record.txt or record.json plus page JPEGs."""
-    from repository.demo import page_image
+    from repository.intake.demo import page_image
 
     folder.mkdir(parents=True, exist_ok=True)
     if record is not None:

@@ -23,9 +23,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-from repository.ingest import Report, ingest_paths
+from repository.app import HANDLER_ARGS, create_app
+from repository.intake.ingest import Report, ingest_paths
 from repository.settings import Settings, load
-from repository.web_app import HANDLER_ARGS, create_app
 
 
 def free_port() -> int:

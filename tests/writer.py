@@ -21,10 +21,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from metadata.record import Page, Record, Source
-from repository.demo import page_image
-from repository.images import ImageStore
-from repository.prepare import prepare
-from repository.rendering import Renderer
+from repository.intake.demo import page_image
+from repository.records.page_images import ImageStore
+from repository.records.prepare import prepare
+from repository.records.renditions import Renderer
 from repository.settings import load
 from repository.store import Store
 

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from metadata.references import canonical, key_to_set_spec
 from repository.store.lookup import records_in_order
 from repository.store.schema import records, sets
-from repository.store.search_document import HERE, ROOT
-from repository.store.search_tables import search_docs, search_tree
+from repository.store.search.document import HERE, ROOT
+from repository.store.search.tables import search_docs, search_tree
 
 # Up to this many documents in one container are listed in key order (sorted here);
 # beyond it, in the order they were added, which the index gives without sorting.

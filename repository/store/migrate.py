@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from repository.store.errors import StoreError
 from repository.store.schema import metadata
 
-SCRIPTS = Path(__file__).resolve().parent.parent / "migrations"
+SCRIPTS = Path(__file__).resolve().parent / "migrations"
 FIRST = "0001"
 version_table = Table(
     "alembic_version", MetaData(), Column("version_num", String(32), primary_key=True)

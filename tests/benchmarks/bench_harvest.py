@@ -61,7 +61,7 @@ RECORD = re.compile(rb"<record>")
 def build(url: str, data: Path, count: int) -> None:
     import asyncio as aio
 
-    from repository.ingest import ingest_paths
+    from repository.intake.ingest import ingest_paths
 
     marker = data / f"built-{count}"
     if marker.exists():

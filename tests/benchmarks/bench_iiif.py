@@ -41,9 +41,9 @@ import aiohttp  # noqa: E402
 import pyvips  # noqa: E402
 
 from manifests.image_api import parse, render  # noqa: E402
-from repository.images import ImageStore  # noqa: E402
-from repository.ingest import ingest_paths  # noqa: E402
-from repository.pyramids import DiskPyramid, LevelCache  # noqa: E402
+from repository.iiif.pyramids import DiskPyramid, LevelCache  # noqa: E402
+from repository.intake.ingest import ingest_paths  # noqa: E402
+from repository.records.page_images import ImageStore  # noqa: E402
 from tests.live import free_port, make_settings, settings_environ  # noqa: E402
 
 SCAN = (6000, 8000)

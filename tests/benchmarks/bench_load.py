@@ -30,7 +30,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from repository.demo import page_image  # noqa: E402
+from repository.intake.demo import page_image  # noqa: E402
 from repository.store.migrate import upgrade  # noqa: E402
 from tests.benchmarks.harness import describe, start  # noqa: E402
 from tests.live import free_port, make_settings, settings_environ  # noqa: E402
@@ -48,7 +48,7 @@ def build(data: Path, records: int) -> None:
         return
     import pyvips
 
-    from repository.ingest import ingest_paths
+    from repository.intake.ingest import ingest_paths
 
     data.mkdir(parents=True, exist_ok=True)
     scan = pyvips.Image.new_from_buffer(page_image(["load"] * 40, seed=3, title="scan"), "")

@@ -78,7 +78,7 @@ def write_source(path: Path, count: int) -> None:
 
 
 def build(url: str, data: Path, count: int) -> None:
-    from repository.ingest import ingest_paths
+    from repository.intake.ingest import ingest_paths
 
     marker = data / f"built-{count}"
     if marker.exists():

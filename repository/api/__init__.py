@@ -1,0 +1,1 @@
+"""The write API: records over HTTP with bearer tokens, described by OpenAPI."""

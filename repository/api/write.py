@@ -1,0 +1,320 @@
+"""``PUT /api/records/<key>``: one record through the same steps as ``opis ingest``.
+
+The steps, in order: read and validate the JSON record (the ingest reader, so the same
+messages), check that it belongs at the key the URL names, store its page images
+(content-addressed files, complete before they are referenced), prepare it (parse,
+identity, render), register the images, then write it in one transaction. Nothing is
+written before every check has passed, and the record is in the store whole or not at
+all.
+
+The key is the record's, never the client's choice: a new document gets its locator
+(or ``<locator>/doc.<id>`` when another document holds the locator), a known document
+keeps the key it has. The URL must name that key. The check runs inside the write
+transaction, which rolls back when the key would differ, so a concurrent writer can
+never make the record land anywhere else than the URL says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+
+from manifests.image_api import ImageRejected
+from metadata import identity as ident
+from metadata.readers import ReaderError, read_json_records
+from metadata.record import Page, Record
+from repository.api.body import Upload
+from repository.api.errors import ApiError
+from repository.records.page_images import ImageError, ImageStore, StoredImage, valid_id
+from repository.records.prepare import prepare, with_reference
+from repository.records.renditions import Renderer
+from repository.settings import Settings
+from repository.store import Store, StoreUnavailable
+from repository.store.engine import write_transaction
+from repository.store.schema import records
+from repository.store.writes import ADDED, Outcome, Prepared, write_batch
+
+
+@dataclass(frozen=True)
+class Written:
+    outcome: Outcome
+    warnings: list[str]
+
+
+@dataclass(frozen=True)
+class _Image:
+    id: str
+    width: int
+    height: int
+
+
+class _Elsewhere(Exception):
+    """Raised inside the write transaction to roll it back: the key would differ."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+
+
+class RecordWriter:
+    def __init__(
+        self, store: Store, renderer: Renderer, images: ImageStore, settings: Settings
+    ) -> None:
+        self.store = store
+        self.renderer = renderer
+        self.images = images
+        self.limits = settings.images
+        root = settings.auth.image_root.strip()
+        self.image_root = Path(root).resolve() if root else None
+
+    async def put(self, key: str, upload: Upload) -> Written:
+        record, warnings = parse_record(upload.record)
+        with _database():
+            await self._check_key(key, record)
+            pages, rows = await self._store_images(record, upload.files)
+        record = replace(record, pages=pages)
+        try:
+            prepared, more = prepare(record, self.renderer)
+        except Exception as exc:  # a crosswalk that cannot render this record
+            raise ApiError(422, "the record cannot be rendered", [str(exc)[:500]]) from None
+        with _database():
+            await self.store.add_images(rows)
+            outcome = await self._write(key, prepared)
+        return Written(outcome, [*warnings, *more])
+
+    # -- where the record belongs ---------------------------------------------------
+
+    async def _check_key(self, key: str, record: Record) -> None:
+        """Refuse a body meant for another key before any image work is done.
+
+        A known document (same identity) must be sent to the key it has, whatever its
+        reference says now: keys never change. A new one must be sent to the key its
+        reference gives. Whether that key is free is decided in the write transaction;
+        the images are stored by then, and kept for the retry under the right key.
+        """
+        try:
+            parsed, notes = with_reference(record)
+            locator, identity = ident.locator(parsed), ident.identity(parsed)
+        except Exception as exc:  # a reference the key grammar cannot spell
+            raise ApiError(422, "no key can be made for this record", [str(exc)[:500]]) from None
+        async with self.store.engine.connect() as conn:
+            stored = (
+                await conn.execute(select(records.c.key).where(records.c.identity == identity))
+            ).scalar()
+        if stored is not None:
+            if stored != key:
+                raise _known_elsewhere(stored)
+            return
+        if key != locator and not key.startswith(f"{locator}/doc."):
+            raise ApiError(
+                422,
+                f"the record's reference gives the key {locator}, not {key}",
+                [
+                    *notes,
+                    "a new document is stored under the key its reference gives; PUT it there",
+                ],
+                extra={"expected_key": locator},
+            )
+
+    async def _write(self, key: str, prepared: Prepared) -> Outcome:
+        try:
+            async with write_transaction(self.store.engine) as conn:
+                (outcome,) = await write_batch(conn, [prepared])
+                if outcome.key != key:
+                    raise _Elsewhere(outcome)
+        except _Elsewhere as elsewhere:
+            found = elsewhere.outcome
+            if found.status != ADDED:
+                raise _known_elsewhere(found.key) from None
+            if key == prepared.locator:
+                raise _held_by_another(key, found.key) from None
+            raise ApiError(
+                422,
+                f"this document gets the key {found.key}, not {key}",
+                extra={"expected_key": found.key},
+            ) from None
+        return outcome
+
+    # -- page images ----------------------------------------------------------------
+
+    async def _store_images(
+        self, record: Record, files: dict[str, bytes]
+    ) -> tuple[tuple[Page, ...], list[dict]]:
+        """Every page's image stored (or found), as pages with ids; rows to register."""
+        wanted = record.pages or tuple(Page(name) for name in sorted(files))
+        unused = sorted(set(files) - {p.image for p in wanted})
+        if unused:
+            raise ApiError(
+                422,
+                "uploaded images that no page names",
+                [f"image part {name!r} is not named in pages[].image" for name in unused],
+            )
+        problems = []
+        for page in wanted:
+            problem = await self._locate(page.image, files)
+            if problem:
+                problems.append(problem)
+        if problems:
+            raise ApiError(422, "page images that are missing or not allowed", problems)
+        pages: list[Page] = []
+        rows: dict[str, dict] = {}
+        for page in wanted:
+            found = await self._image(page.image, files, rows)
+            for n, image in enumerate(found):
+                label = (
+                    page.label if n == 0 else (f"{page.label} ({n + 1})" if page.label else None)
+                )
+                pages.append(Page(image.id, label, image.width, image.height))
+        for row in self.images.pending_rows():  # built by any request: register them too
+            rows.setdefault(row["id"], row)
+        return tuple(pages), list(rows.values())
+
+    async def _locate(self, name: str, files: dict[str, bytes]) -> str | None:
+        """Why the page image ``name`` cannot be had, or None when it can."""
+        if name in files:
+            return None
+        if valid_id(name) and await self.store.image(name) is not None:
+            return None
+        if self.image_root is None:
+            return (
+                f"page image {name!r}: not among the uploaded files, and images by reference "
+                "are disabled on this server (auth.image_root is empty)"
+            )
+        try:
+            self._resolve(name)
+        except ImageError as exc:
+            return str(exc)
+        return None
+
+    def _resolve(self, name: str) -> Path:
+        """A file under ``auth.image_root``; the server's own path is never shown."""
+        assert self.image_root is not None
+        try:
+            return self.images.resolve_input(name, self.image_root)
+        except ImageError as exc:
+            message = str(exc).replace(str(self.image_root), "the image folder")
+            message = message.replace("the record's folder", "the image folder")
+            message = message.replace("relative to the record", "relative to the image folder")
+            raise ImageError(message) from None
+
+    async def _image(
+        self, name: str, files: dict[str, bytes], rows: dict[str, dict]
+    ) -> list[_Image]:
+        if name in files:
+            return await self._store(name, files[name], rows)
+        if valid_id(name):
+            row = await self.store.image(name)
+            if row is not None:
+                return [_Image(row["id"], row["width"], row["height"])]
+        path = self._resolve(name)
+        try:
+            self._check_size(name, path.stat().st_size)
+            data = await asyncio.to_thread(path.read_bytes)
+        except OSError as exc:
+            raise ApiError(422, f"page image {name!r}: cannot be read ({exc.strerror})") from None
+        return await self._store(name, data, rows)
+
+    def _check_size(self, name: str, size: int) -> None:
+        if size > self.limits.max_input_bytes:
+            raise ApiError(
+                422,
+                f"page image {name!r}: {size} bytes is over images.max_input_bytes "
+                f"({self.limits.max_input_bytes})",
+            )
+
+    async def _store(self, name: str, data: bytes, rows: dict[str, dict]) -> list[_Image]:
+        self._check_size(name, len(data))
+        try:
+            stored: list[StoredImage] = await self.images.store_bytes(data)
+        except (ImageRejected, ImageError) as exc:
+            raise ApiError(422, f"page image {name!r}: {exc}", [f"{name}: {exc}"]) from None
+        for image in stored:
+            rows[image.id] = image.row()
+        return [_Image(i.id, i.width, i.height) for i in stored]
+
+
+@contextmanager
+def _database() -> Iterator[None]:
+    """Database failures as the API reports them: a lost race is 409, a lost database 503."""
+    try:
+        yield
+    except IntegrityError:
+        raise ApiError(
+            409, "another request changed this record at the same moment; send it again"
+        ) from None
+    except DBAPIError as exc:
+        if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
+            raise StoreUnavailable(str(exc)[:300]) from exc
+        raise  # the database refused this statement: a fault here, answered 500 and logged
+    except ConnectionError as exc:
+        raise StoreUnavailable(str(exc)[:300]) from exc
+
+
+def parse_record(body: bytes) -> tuple[Record, list[str]]:
+    """One JSON object, validated by the ingest reader: 400 if not JSON, 422 if not valid."""
+    try:
+        text = body.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, f"the record is not UTF-8: {exc.reason} at byte {exc.start}") from None
+    try:
+        data = json.loads(text, parse_constant=_no_constants)
+    except json.JSONDecodeError as exc:
+        raise ApiError(
+            400, f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
+    except RecursionError:
+        raise ApiError(400, "the JSON is nested too deeply") from None
+    except ValueError as exc:
+        raise ApiError(400, f"not valid JSON: {str(exc)[:200]}") from None
+    if not isinstance(data, dict):
+        raise ApiError(422, f"the body must be one JSON object (one record), not {_kind(data)}")
+    (result,) = read_json_records(text)
+    if isinstance(result, ReaderError):
+        raise ApiError(422, "the record is not valid", list(result.problems))
+    return result.record, list(result.warnings)
+
+
+def _no_constants(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    return "a boolean" if isinstance(value, bool) else "a number"
+
+
+def _known_elsewhere(key: str) -> ApiError:
+    return ApiError(
+        409,
+        f"this document is already stored under the key {key}, and a key never changes",
+        [
+            "a document is recognised by its source id, else its source URL, else its "
+            "title, date and reference; PUT it to its key to change it"
+        ],
+        extra={"expected_key": key},
+    )
+
+
+def _held_by_another(key: str, elsewhere: str) -> ApiError:
+    details = [
+        "a document is recognised by its source id, else its source URL, else its title, "
+        "date and reference; this body describes another document than the one stored here",
+        f"as a new document it is stored under {elsewhere}",
+    ]
+    return ApiError(
+        409,
+        f"the key {key} holds a different document",
+        details,
+        extra={"expected_key": elsewhere},
+    )

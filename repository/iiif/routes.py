@@ -1,0 +1,199 @@
+"""The IIIF endpoints: Presentation 3.0 manifests and collections, Image API 3.0.
+
+Keys contain ``/`` and percent-escapes (``tet.2%2Fb``, ``cty.%C3%89-Korea``), and a
+decoded path cannot tell ``%2F`` from ``/``, so every handler reads its parameters
+from the raw path. The routes below only pick the handler (and name it in metrics).
+CORS: ``web_app.iiif_cors`` puts ``Access-Control-Allow-Origin: *`` on every response
+under /iiif, errors and 304s included; OPTIONS answers preflights here.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+
+from aiohttp import web
+
+from manifests.image_api import ImageRequestError
+from manifests.presentation import urls
+from repository.app import IMAGES, SETTINGS, STORE
+from repository.iiif import responses as http
+from repository.iiif.cache import ByteLRU
+from repository.iiif.documents import Documents, Missing
+from repository.iiif.image_service import ImageService, canonical_link, profile_link
+from repository.records.iiif_settings import presentation_context
+
+DOCUMENTS = web.AppKey("iiif_documents", Documents)
+IMAGE_SERVICE = web.AppKey("iiif_images", ImageService)
+
+PRESENTATION_CACHE = "public, max-age=60"
+INFO_CACHE = "public, max-age=86400"
+IMAGE_CACHE = "public, max-age=31536000, immutable"
+MAX_KEY = 1000
+
+_COLLECTION = re.compile(r"^/iiif/3/(?P<prefix>.+)/collection(?:/(?P<part>[1-9][0-9]{0,8}))?$")
+_MANIFEST = re.compile(r"^/iiif/3/(?P<key>.+)/manifest$")
+_IMAGE = re.compile(r"^/iiif/image/3/(?P<id>[^/]*)(?P<rest>/.*)?$")
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
+
+
+def _canonical_escapes(raw: str) -> str:
+    """RFC 3986 normalisation: upper-case hex, unreserved characters unescaped."""
+
+    def fix(match: re.Match[str]) -> str:
+        char = chr(int(match.group(1), 16))
+        return char if char in _UNRESERVED else f"%{match.group(1).upper()}"
+
+    return _ESCAPE.sub(fix, raw)
+
+
+def _method_check(request: web.Request) -> web.Response | None:
+    if request.method == "OPTIONS":
+        return http.preflight(request)
+    if request.method not in ("GET", "HEAD"):
+        return http.not_allowed()
+    return None
+
+
+def _redirect_if_spelled_differently(request: web.Request, raw: str) -> None:
+    canonical = _canonical_escapes(raw)
+    if canonical != raw:
+        raise web.HTTPMovedPermanently(request.app[SETTINGS].base_url + canonical)
+
+
+def _presentation(request: web.Request, entry) -> web.Response:
+    try:
+        content_type = http.json_type(request.headers.get("Accept", ""), http.PRESENTATION_CONTEXT)
+    except http.NotAcceptable as exc:
+        return http.json_error(406, str(exc))
+    return http.respond(request, entry, content_type, cache_control=PRESENTATION_CACHE)
+
+
+async def top_collection(request: web.Request) -> web.StreamResponse:
+    early = _method_check(request)
+    if early is not None:
+        return early
+    try:
+        entry = await request.app[DOCUMENTS].collection(None)
+    except Missing as exc:
+        return http.json_error(exc.status, exc.message)
+    return _presentation(request, entry)
+
+
+async def collection(request: web.Request) -> web.StreamResponse:
+    early = _method_check(request)
+    if early is not None:
+        return early
+    raw = request.rel_url.raw_path
+    match = _COLLECTION.match(raw)
+    if match is None or len(raw) > MAX_KEY:
+        return http.json_error(404, "no such collection")
+    _redirect_if_spelled_differently(request, raw)
+    part = int(match["part"]) if match["part"] else None
+    try:
+        entry = await request.app[DOCUMENTS].collection(match["prefix"], part)
+    except Missing as exc:
+        return http.json_error(exc.status, exc.message)
+    return _presentation(request, entry)
+
+
+async def manifest(request: web.Request) -> web.StreamResponse:
+    early = _method_check(request)
+    if early is not None:
+        return early
+    raw = request.rel_url.raw_path
+    match = _MANIFEST.match(raw)
+    if match is None or len(raw) > MAX_KEY:
+        return http.json_error(404, "no such manifest")
+    _redirect_if_spelled_differently(request, raw)
+    try:
+        entry = await request.app[DOCUMENTS].manifest(match["key"])
+    except Missing as exc:
+        return http.json_error(exc.status, exc.message)
+    return _presentation(request, entry)
+
+
+async def image(request: web.Request) -> web.StreamResponse:
+    """Base URI (303 to info.json), info.json, or an image request, by the raw path."""
+    early = _method_check(request)
+    if early is not None:
+        return early
+    match = _IMAGE.match(request.rel_url.raw_path)
+    service: ImageService = request.app[IMAGE_SERVICE]
+    found = await service.lookup(match["id"]) if match else None
+    rest = match["rest"] if match else None
+    if found is None:
+        if rest in (None, "/", "/info.json"):  # viewers parse this body as JSON
+            return http.json_error(404, "no such image")
+        return http.text_error(404, "no such image")
+    base = urls.image_service(request.app[SETTINGS].base_url, found.id)
+    if rest is None or rest == "/":
+        raise web.HTTPSeeOther(f"{base}/info.json")
+    if rest == "/info.json":
+        return _info(request, service, found)
+    params = [unquote(p) for p in rest[1:].split("/")]
+    if len(params) != 4:
+        return http.text_error(
+            400, "expected {region}/{size}/{rotation}/{quality}.{format} after the identifier"
+        )
+    try:
+        plan = service.plan(found, *params)
+    except ImageRequestError as exc:
+        return http.text_error(exc.status, exc.message)
+    rendered = await service.image(found, plan)
+    links = f"{profile_link()}, {canonical_link(base, rendered.canonical)}"
+    return http.respond(
+        request,
+        rendered.entry,
+        rendered.media_type,
+        cache_control=IMAGE_CACHE,
+        headers={"Link": links},
+        vary=None,  # one representation: no negotiation, no compression of JPEG/PNG
+    )
+
+
+def _info(request: web.Request, service: ImageService, found) -> web.Response:
+    try:
+        content_type = http.json_type(request.headers.get("Accept", ""), http.IMAGE_CONTEXT)
+    except http.NotAcceptable as exc:
+        return http.json_error(406, str(exc))
+    return http.respond(
+        request,
+        service.info(found),
+        content_type,
+        cache_control=INFO_CACHE,
+        headers={"Link": profile_link()},
+    )
+
+
+def setup(app: web.Application) -> None:
+    settings = app[SETTINGS]
+    context = presentation_context(settings)
+    app[DOCUMENTS] = Documents(
+        app[STORE], context, settings.iiif.collection_page_size, ByteLRU(32 << 20, 4 << 20)
+    )
+    app[IMAGE_SERVICE] = ImageService(
+        app[STORE],
+        app[IMAGES],
+        context,
+        workers=settings.images.workers,
+        cache=ByteLRU(64 << 20, 2 << 20),
+    )
+    routes = (
+        ("/iiif/3/collection", top_collection),
+        (r"/iiif/3/{prefix:.+}/collection", collection),
+        (r"/iiif/3/{prefix:.+}/collection/{part:[0-9]+}", collection),
+        (r"/iiif/3/{key:.+}/manifest", manifest),
+        ("/iiif/image/3/{id}", image),
+        ("/iiif/image/3/{id}/info.json", image),
+        ("/iiif/image/3/{id}/{region}/{size}/{rotation}/{quality_format}", image),
+        ("/iiif/image/3/{id}/{malformed:.+}", image),  # answered 400, not the router's 404
+    )
+    for path, handler in routes:
+        app.router.add_route("*", path, handler)
+
+    async def close(app: web.Application) -> None:
+        app[IMAGE_SERVICE].close()
+
+    app.on_cleanup.append(close)

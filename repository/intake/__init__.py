@@ -1,0 +1,1 @@
+"""Getting records in: files and folders, finding aids, OAI-PMH harvests, the demo set."""

@@ -1,0 +1,368 @@
+"""``opis ingest``: files, folders and globs into the store, idempotently.
+
+Each record is prepared (parsed, rendered) outside any transaction, then written in
+batches, one transaction per batch, so a record is in the store whole or not at all and
+an interrupted run leaves only whole records behind; running it again completes it.
+A batch that fails is retried record by record, so one bad record fails alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import glob
+import multiprocessing
+import os
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from metadata.readers import (
+    ReaderError,
+    ReadResult,
+    iter_json_lines,
+    read_json_records,
+    read_page_text,
+)
+from metadata.record import Page, Record
+from repository.records.page_images import ImageError, ImageStore
+from repository.records.prepare import prepare, with_pages
+from repository.records.renditions import Renderer
+from repository.settings import Settings
+from repository.store import Store
+from repository.store.writes import ADDED, UNCHANGED, UPDATED, Prepared
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".pdf", ".jp2"}
+JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
+LINES_SUFFIXES = {".jsonl", ".ndjson"}
+TEXT_SUFFIXES = {".txt"}
+FAILED, SKIPPED = "failed", "skipped"
+
+
+@dataclass
+class Entry:
+    """What happened to one input record (or one skipped input)."""
+
+    source: str
+    status: str
+    key: str | None = None
+    message: str = ""
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class Report:
+    entries: list[Entry] = field(default_factory=list)
+
+    def add(self, entry: Entry) -> None:
+        self.entries.append(entry)
+
+    def count(self, status: str) -> int:
+        return sum(1 for e in self.entries if e.status == status)
+
+    @property
+    def failed(self) -> bool:
+        return any(e.status == FAILED for e in self.entries)
+
+    def summary(self) -> str:
+        parts = [f"{self.count(s)} {s}" for s in (ADDED, UPDATED, UNCHANGED, FAILED, SKIPPED)]
+        return ", ".join(parts)
+
+
+@dataclass
+class _Pending:
+    source: str
+    prepared: Prepared
+    warnings: list[str]
+
+
+class Ingest:
+    def __init__(
+        self,
+        store: Store,
+        renderer: Renderer,
+        images: ImageStore,
+        *,
+        batch_size: int = 500,
+        workers: int = 0,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.renderer = renderer
+        self.images = images
+        self.batch_size = batch_size
+        self.report = Report()
+        self.workers = workers
+        self._unprepared: list[tuple[str, ReadResult]] = []
+        self._inflight: asyncio.Future[list[_Pending]] | None = None
+        self._pool: ProcessPoolExecutor | None = None
+        self._on_progress = on_progress or (lambda n: None)
+
+    async def run(self, paths: Iterable[str]) -> Report:
+        for kind, path in expand(paths):
+            if kind == SKIPPED:
+                self.report.add(Entry(str(path), SKIPPED, message=_skip_reason(path)))
+                continue
+            if kind == FAILED:
+                self.report.add(Entry(str(path), FAILED, message="no such file or folder"))
+                continue
+            async for source, result in self._read(kind, path):
+                if isinstance(result, Exception):
+                    self.report.add(Entry(source, FAILED, message=str(result)))
+                    self._on_progress(1)
+                    continue
+                await self._queue(source, result)
+        try:
+            await self.flush()
+        finally:
+            self.close()
+        return self.report
+
+    async def _read(
+        self, kind: str, path: Path
+    ) -> AsyncIterator[tuple[str, ReadResult | Exception]]:
+        try:
+            if kind == "folder":
+                yield str(path), await self._read_folder(path)
+                return
+            if path.suffix.lower() in LINES_SUFFIXES:
+                results: Iterable[ReadResult | ReaderError] = _stream_lines(path)
+                many = True
+            else:
+                text = _read_text(path)
+                if kind == "text":
+                    yield str(path), read_page_text(text)
+                    return
+                results = read_json_records(text)
+                many = len(results) > 1
+        except (ReaderError, ImageError, OSError, UnicodeDecodeError) as exc:
+            yield str(path), exc
+            return
+        for n, result in enumerate(results, 1):
+            source = f"{path}:{n}" if many else str(path)
+            if isinstance(result, Exception):
+                yield source, result
+                continue
+            try:
+                yield source, await self._with_images(result, path.parent)
+            except ImageError as exc:
+                yield source, exc
+
+    async def _read_folder(self, folder: Path) -> ReadResult:
+        """A document folder: ``record.json`` or ``record.txt`` plus its page images."""
+        if (folder / "record.json").is_file():
+            results = read_json_records(_read_text(folder / "record.json"))
+            if len(results) != 1:
+                raise ReaderError(f"{folder}/record.json must hold exactly one record")
+            if isinstance(results[0], Exception):
+                raise results[0]
+            result = results[0]
+        else:
+            result = read_page_text(_read_text(folder / "record.txt"))
+        if not result.record.pages:
+            names = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+            record = _replace_pages(result.record, tuple(Page(image=n) for n in names))
+            result = ReadResult(record, result.warnings)
+        return await self._with_images(result, folder)
+
+    async def _with_images(self, result: ReadResult, base: Path) -> ReadResult:
+        if not result.record.pages:
+            return result
+        stored: list[Page] = []
+        for page in result.record.pages:
+            path = self.images.resolve_input(page.image, base)
+            for n, image in enumerate(await self.images.store_file(path)):
+                label = (
+                    page.label if n == 0 else (f"{page.label} ({n + 1})" if page.label else None)
+                )
+                stored.append(Page(image.id, label, image.width, image.height))
+        return ReadResult(with_pages(result.record, stored), result.warnings)
+
+    async def _queue(self, source: str, result: ReadResult) -> None:
+        self._unprepared.append((source, result))
+        if len(self._unprepared) >= self.batch_size:
+            await self._dispatch()
+
+    async def _dispatch(self) -> None:
+        """Start preparing the queued records; meanwhile write the batch prepared before."""
+        chunk, self._unprepared = self._unprepared, []
+        if not chunk:
+            return
+        preparing = asyncio.ensure_future(self._prepare(chunk, big=len(chunk) >= self.batch_size))
+        if self._inflight is not None:
+            await self._write(await self._inflight)
+        self._inflight = preparing
+
+    async def flush(self) -> None:
+        await self._dispatch()
+        if self._inflight is not None:
+            inflight, self._inflight = self._inflight, None
+            await self._write(await inflight)
+
+    async def _prepare(self, chunk: list[tuple[str, ReadResult]], *, big: bool) -> list[_Pending]:
+        """Parse, key and render records: in worker processes for big inputs."""
+        records = [result.record for _, result in chunk]
+        if big and self._pool is None and self.workers > 0:
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=context,
+                initializer=_init_worker,
+                initargs=(self.renderer.settings,),
+            )
+        if self._pool is not None:
+            loop = asyncio.get_running_loop()
+            size = -(-len(records) // self.workers)
+            parts = [records[i : i + size] for i in range(0, len(records), size)]
+            done = await asyncio.gather(
+                *(loop.run_in_executor(self._pool, _prepare_many, part) for part in parts)
+            )
+            outcomes = [item for part in done for item in part]
+        else:
+            outcomes = _prepare_many(records, self.renderer)
+        pending = []
+        for (source, result), (prepared, extra) in zip(chunk, outcomes, strict=True):
+            if prepared is None:
+                self.report.add(Entry(source, FAILED, message=str(extra)))
+                self._on_progress(1)
+                continue
+            prepared.render = self.renderer.render
+            pending.append(_Pending(source, prepared, [*result.warnings, *extra]))
+        return pending
+
+    async def _write(self, batch: list[_Pending]) -> None:
+        if not batch:
+            return
+        await self.store.add_images(self.images.pending_rows())
+        try:
+            outcomes = await self.store.write([p.prepared for p in batch])
+        except Exception:
+            outcomes = None
+        if outcomes is None:  # find the record that fails, keep the others
+            for pending in batch:
+                try:
+                    (outcome,) = await self.store.write([pending.prepared])
+                except Exception as exc:
+                    self.report.add(Entry(pending.source, FAILED, message=f"not stored: {exc}"))
+                else:
+                    self._record(pending, outcome.key, outcome.status)
+        else:
+            for pending, outcome in zip(batch, outcomes, strict=True):
+                self._record(pending, outcome.key, outcome.status)
+        await self.store.stamp()
+        self._on_progress(len(batch))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def _record(self, pending: _Pending, key: str, status: str) -> None:
+        self.report.add(Entry(pending.source, status, key, warnings=tuple(pending.warnings)))
+
+
+def expand(paths: Iterable[str]) -> list[tuple[str, Path]]:
+    """Inputs in a stable order: (kind, path) with kind text/json/folder/skipped/failed."""
+    out: list[tuple[str, Path]] = []
+    for raw in paths:
+        matches = sorted(glob.glob(raw)) if glob.has_magic(raw) else [raw]
+        if not matches:
+            out.append((FAILED, Path(raw)))
+        for match in matches:
+            out.extend(_classify(Path(match)))
+    return out
+
+
+def _classify(path: Path) -> list[tuple[str, Path]]:
+    if path.is_dir():
+        if (path / "record.json").is_file() or (path / "record.txt").is_file():
+            return [("folder", path)]
+        found: list[tuple[str, Path]] = []
+        for child in sorted(path.iterdir(), key=lambda p: p.name):
+            if child.name.startswith("."):
+                continue
+            found.extend(_classify(child))
+        return found
+    if not path.exists():
+        return [(FAILED, path)]
+    suffix = path.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        return [("text", path)]
+    if suffix in JSON_SUFFIXES:
+        return [("json", path)]
+    return [(SKIPPED, path)]
+
+
+def _skip_reason(path: Path) -> str:
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        return "an image outside a document folder (put it beside a record.json)"
+    return f"not an input Opis reads ({path.suffix or 'no suffix'}): skipped"
+
+
+def _stream_lines(path: Path) -> Iterator[ReadResult | ReaderError]:
+    with open(path, encoding="utf-8-sig") as handle:
+        yield from iter_json_lines(handle)
+
+
+_worker_renderer: Renderer | None = None
+
+
+def _init_worker(settings: Settings) -> None:
+    global _worker_renderer
+    _worker_renderer = Renderer(settings)
+
+
+def _prepare_many(
+    records: list[Record], renderer: Renderer | None = None
+) -> list[tuple[Prepared | None, list[str] | str]]:
+    """Prepare records (in a worker process, with that process's renderer)."""
+    renderer = renderer or _worker_renderer
+    out: list[tuple[Prepared | None, list[str] | str]] = []
+    for record in records:
+        try:
+            prepared, warnings = prepare(record, renderer)
+        except Exception as exc:  # a crosswalk that cannot render this record
+            out.append((None, f"cannot render: {exc}"))
+            continue
+        prepared.render = None  # bound to this process's renderer; the caller sets its own
+        out.append((prepared, warnings))
+    return out
+
+
+def _read_text(path: Path) -> str:
+    with open(path, encoding="utf-8-sig") as handle:
+        return handle.read()
+
+
+def _replace_pages(record: Record, pages: tuple[Page, ...]) -> Record:
+    return replace(record, pages=pages)
+
+
+def input_size(paths: Iterable[tuple[str, Path]]) -> int:
+    return sum(os.path.getsize(p) for kind, p in paths if kind in ("text", "json"))
+
+
+async def ingest_paths(settings: Settings, paths: list[str], *, progress: bool = False) -> Report:
+    """Open the store, ingest, close: what ``opis ingest`` runs."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    store = await Store(settings.database.url).open()
+    try:
+        workers = os.cpu_count() or 1
+        if not progress:
+            return await Ingest(
+                store, Renderer(settings), ImageStore(settings), workers=workers
+            ).run(paths)
+        columns = (TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, transient=True) as bar:
+            task = bar.add_task("ingest", total=None)
+            ingest = Ingest(
+                store,
+                Renderer(settings),
+                ImageStore(settings),
+                workers=workers,
+                on_progress=lambda n: bar.advance(task, n),
+            )
+            return await ingest.run(paths)
+    finally:
+        await store.close()

@@ -1,0 +1,1 @@
+"""Operations: health, Prometheus metrics, request logs, the middlewares around every request."""

@@ -1,0 +1,35 @@
+"""Operations endpoints: ``/healthz`` for load balancers, ``/metrics`` for Prometheus."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from repository.app import METRICS, STORE
+from repository.store import StoreUnavailable
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """200 when the store answers, 503 when it does not (so a proxy takes this worker out)."""
+    try:
+        await request.app[STORE].ping()
+    except StoreUnavailable as exc:
+        return web.json_response({"status": "unavailable", "error": str(exc)[:200]}, status=503)
+    return web.json_response({"status": "ok"}, headers={"Cache-Control": "no-store"})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    counts = await request.app[STORE].counts()
+    gauges = {
+        "opis_records": ("Live records.", counts["live"]),
+        "opis_records_deleted": ("Deleted records (tombstones).", counts["deleted"]),
+        "opis_images": ("Stored page images.", counts["images"]),
+    }
+    body = request.app[METRICS].render(gauges)
+    return web.Response(
+        text=body, content_type="text/plain", charset="utf-8", headers={"Cache-Control": "no-store"}
+    )
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)

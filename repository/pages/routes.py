@@ -1,0 +1,199 @@
+"""Web pages for people: home, search, a record or container, and the citation resolver.
+
+Plain server-rendered HTML that works without JavaScript; only the page viewer
+(Mirador, loaded from ``web.mirador_url``) needs it. Keys contain ``/`` and
+percent-escapes (``%2F``, ``%C3%89``) and a decoded path cannot tell ``%2F`` from ``/``,
+so ``/records/...`` is read from the raw path; a key spelled with other escapes
+(lower-case hex, escaped letters) is redirected to its one canonical spelling.
+"""
+
+from __future__ import annotations
+
+import re
+
+from aiohttp import web
+
+from metadata.sets import container_info, containers
+from repository.app import SETTINGS, STORE
+from repository.pages.html import PAGES, Pages, container_name, respond, search_path
+from repository.pages.resolve import resolve
+from repository.pages.views import breadcrumbs, facets, filter_label, record_view
+from repository.store import NotFound, browse, search
+from repository.store.search.query import FACETS, FILTERS
+
+RECORDS = "/records/"
+MAX_KEY = 1000
+SHOWN_FONDS = 12
+CHILDREN_SHOWN = 2000
+DOCUMENTS_PAGE = 100
+OTHERS_SHOWN = 50
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
+
+
+async def home(request: web.Request) -> web.Response:
+    async with request.app[STORE].snapshot() as conn:
+        archives = await browse.children(conn)
+        fonds = {a.prefix: await browse.children(conn, a.prefix) for a in archives}
+        recent = await browse.recent(conn, 10)
+    body = request.app[PAGES].render(
+        "home.html",
+        archives=archives,
+        fonds=fonds,
+        shown_fonds=SHOWN_FONDS,
+        recent=recent,
+        total=sum(a.count for a in archives),
+    )
+    return respond(request, body)
+
+
+async def search_page(request: web.Request) -> web.Response:
+    text = request.query.get("q", "").strip()
+    filters = {name: request.query.get(name, "").strip() for name in FILTERS}
+    page = _page_number(request)
+    size = request.app[SETTINGS].web.page_size
+    async with request.app[STORE].snapshot() as conn:
+        result = await search.query(conn, text, filters, page, size)
+    chosen = [
+        (filter_label(name, value), search_path(text, **{**filters, name: ""}))
+        for name, value in filters.items()
+        if value and name not in FACETS
+    ]
+    body = request.app[PAGES].render(
+        "search.html",
+        text=text,
+        result=result,
+        filters=filters,
+        facets=facets(result, text, filters),
+        chosen=chosen,
+        page_link=lambda n: search_path(text, page=n, **filters),
+        offset=(result.page - 1) * result.page_size,
+    )
+    return respond(request, body)
+
+
+async def record_page(request: web.Request) -> web.StreamResponse:
+    raw = request.rel_url.raw_path
+    key = raw[len(RECORDS) :]
+    canonical = _canonical_escapes(key).rstrip("/")
+    if canonical != key and canonical:
+        target = request.app[SETTINGS].base_url + RECORDS + canonical
+        raise web.HTTPMovedPermanently(
+            target + (f"?{request.query_string}" if request.query_string else "")
+        )
+    pages = request.app[PAGES]
+    if not key or len(key) > MAX_KEY:
+        return respond(request, pages.render("not_found.html", key=key, ancestor=None), status=404)
+    try:
+        stored = await request.app[STORE].get(key)
+    except NotFound:
+        stored = None
+    if stored is not None and stored.deleted:
+        body = pages.render("gone.html", key=key, record=stored.record, crumbs=breadcrumbs(key))
+        return respond(request, body, status=410)
+    if stored is not None:
+        return await _record(request, key, stored.record)
+    async with request.app[STORE].snapshot() as conn:
+        if await browse.exists(conn, key):
+            return await _container(request, conn, key)
+        ancestor = await _nearest(conn, key)
+    body = pages.render("not_found.html", key=key, ancestor=ancestor)
+    return respond(request, body, status=404)
+
+
+async def _record(request: web.Request, key: str, record) -> web.Response:
+    unit = _unit_of(key)
+    async with request.app[STORE].snapshot() as conn:
+        _, here = await browse.documents(conn, unit, 0, OTHERS_SHOWN + 1) if unit else (0, [])
+        # A document cited above unit level (``GAPPOD/f.1/op.89``) can have units below it.
+        below = await browse.children(conn, key) if key == unit else []
+    others = [item for item in here if item.key != key][:OTHERS_SHOWN]
+    view = record_view(key, record, request.app[SETTINGS], others)
+    body = request.app[PAGES].render("record.html", view=view, unit=unit, children=below)
+    return respond(request, body)
+
+
+async def _container(request: web.Request, conn, prefix: str) -> web.Response:
+    page = _page_number(request)
+    kids = await browse.children(conn, prefix)
+    count, docs = await browse.documents(conn, prefix, (page - 1) * DOCUMENTS_PAGE, DOCUMENTS_PAGE)
+    settings = request.app[SETTINGS]
+    info = container_info(prefix)
+    body = request.app[PAGES].render(
+        "container.html",
+        prefix=prefix,
+        info=info,
+        name=container_name(prefix),
+        crumbs=breadcrumbs(prefix),
+        children=kids[:CHILDREN_SHOWN],
+        more_children=max(0, len(kids) - CHILDREN_SHOWN),
+        total=sum(k.count for k in kids) + count,
+        documents=docs,
+        count=count,
+        page=page,
+        pages=max(1, -(-count // DOCUMENTS_PAGE)),
+        collection=f"{settings.base_url}/iiif/3/{prefix}/collection",
+        oai_set=f"{settings.base_url}/oai?verb=ListRecords&metadataPrefix=oai_dc&set={info.spec}",
+    )
+    return respond(request, body)
+
+
+async def viewer_page(request: web.Request) -> web.Response:
+    """Mirador on one of this repository's manifests, in a document of its own.
+
+    The record page frames it: Mirador brings its own landmarks, headings and global
+    styles, which would otherwise land inside the record page.
+    """
+    manifest = request.query.get("manifest", "")
+    ours = f"{request.app[SETTINGS].base_url}/iiif/3/"
+    if not (manifest.startswith(ours) and manifest.endswith("/manifest")):
+        raise web.HTTPNotFound(text="The viewer shows this repository's IIIF manifests only.\n")
+    return respond(request, request.app[PAGES].render("viewer.html", manifest=manifest))
+
+
+async def to_home(request: web.Request) -> web.Response:
+    """``/records/`` alone: the tree of everything is on the home page."""
+    raise web.HTTPMovedPermanently(request.app[SETTINGS].base_url + "/")
+
+
+async def _nearest(conn, key: str) -> str | None:
+    """The deepest existing container above a key that is not there."""
+    parts = key.split("/")
+    for n in range(len(parts) - 1, 0, -1):
+        prefix = "/".join(parts[:n])
+        if await browse.exists(conn, prefix):
+            return prefix
+    return None
+
+
+def _unit_of(key: str) -> str | None:
+    found = containers(key)
+    return found[-1] if found else None
+
+
+def _page_number(request: web.Request) -> int:
+    try:
+        return max(1, min(int(request.query.get("page", "1")), search.MAX_PAGE))
+    except ValueError:
+        return 1
+
+
+def _canonical_escapes(raw: str) -> str:
+    """RFC 3986 normalisation: upper-case hex, unreserved characters unescaped."""
+
+    def fix(match: re.Match[str]) -> str:
+        char = chr(int(match.group(1), 16))
+        return char if char in _UNRESERVED else f"%{match.group(1).upper()}"
+
+    return _ESCAPE.sub(fix, raw)
+
+
+def setup(app: web.Application) -> None:
+    app[PAGES] = Pages(app[SETTINGS])
+    app.router.add_get("/", home)
+    app.router.add_get("/search", search_page)
+    app.router.add_get("/resolve", resolve)
+    app.router.add_get("/viewer", viewer_page)
+    app.router.add_get(RECORDS + "{key:.+}", record_page)
+    app.router.add_get("/records", to_home)
+    app.router.add_get(RECORDS, to_home)

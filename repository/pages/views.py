@@ -1,0 +1,183 @@
+"""What each page shows, worked out before the template sees it.
+
+The templates only lay things out; the decisions live here, where they can be read
+and tested: which links a facet value carries, which texts go side by side, which
+citation forms a record offers, and what the breadcrumbs are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+from metadata import crosswalks
+from metadata.languages import name as language_name
+from metadata.record import Record, TextBody
+from metadata.references import archive_name, canonical, locator
+from metadata.sets import containers
+from repository.pages.html import container_label, display_date, record_path, search_path
+from repository.settings import Settings
+from repository.store.browse import Listed
+from repository.store.search import FacetValue, SearchResult
+from repository.store.search.query import FACETS
+
+HEADINGS = {
+    "archive": "Archive",
+    "fond": "Fond",
+    "decade": "Decade",
+    "year": "Year",
+    "language": "Language",
+    "type": "Type",
+}
+# Choosing a value of the first narrows within the second; dropping it drops the second.
+NARROWER = {"archive": "fond", "decade": "year"}
+SHOWN_VALUES = 12
+
+
+@dataclass(frozen=True)
+class Crumb:
+    href: str
+    label: str
+
+
+@dataclass(frozen=True)
+class FacetLink:
+    label: str
+    count: int
+    href: str
+    selected: bool
+
+
+@dataclass(frozen=True)
+class Facet:
+    name: str
+    heading: str
+    values: tuple[FacetLink, ...]
+    more: int  # values not shown
+    clear: str | None  # link that drops this facet, when one of its values is chosen
+
+
+def breadcrumbs(key: str, *, include_self: bool = False) -> list[Crumb]:
+    """Home, then each container above ``key`` (and ``key`` itself when asked)."""
+    crumbs = [Crumb("/", "Home")]
+    for prefix in containers(key):
+        if prefix != key or include_self:
+            crumbs.append(Crumb(record_path(prefix), container_label(prefix)))
+    return crumbs
+
+
+def facets(result: SearchResult, text: str, filters: dict[str, str]) -> list[Facet]:
+    out = []
+    for name in FACETS:
+        values: tuple[FacetValue, ...] = result.facets.get(name, ())
+        chosen = filters.get(name, "")
+        if not values and not chosen:
+            continue
+        links = []
+        for value in values[:SHOWN_VALUES]:
+            wanted = {**filters, name: value.value}
+            if name in NARROWER:
+                wanted[NARROWER[name]] = ""
+            links.append(
+                FacetLink(
+                    facet_label(name, value.value),
+                    value.count,
+                    search_path(text, **wanted),
+                    value.value == chosen,
+                )
+            )
+        clear = None
+        if chosen:
+            dropped = {**filters, name: ""}
+            if name in NARROWER:
+                dropped[NARROWER[name]] = ""
+            clear = search_path(text, **dropped)
+        out.append(
+            Facet(name, HEADINGS[name], tuple(links), max(0, len(values) - SHOWN_VALUES), clear)
+        )
+    return out
+
+
+def facet_label(name: str, value: str) -> str:
+    if name == "archive":
+        full = archive_name(value)
+        return f"{value} ({full})" if full else container_label(value)
+    if name == "fond":
+        return container_label(value)
+    if name == "decade":
+        return f"{value}s"
+    if name == "language":
+        return language_name(value) or value
+    return value
+
+
+def filter_label(name: str, value: str) -> str:
+    if name == "within":
+        return container_label(value)
+    return facet_label(name, value)
+
+
+@dataclass(frozen=True)
+class RecordView:
+    key: str
+    record: Record
+    crumbs: list[Crumb]
+    locator: str | None  # the canonical reference with sheets
+    full_citation: str
+    alternates: list[str]
+    bodies: list[TextBody]
+    side_by_side: bool
+    oai_links: list[tuple[str, str]]
+    manifest: str | None
+    viewer: str | None  # the framed page viewer on the manifest
+    drag_link: str | None
+    record_url: str
+    source_url: str | None  # the source's page, when it is a web address
+    others: list[Listed]  # other documents in the same unit
+
+
+def record_view(key: str, record: Record, settings: Settings, others: list[Listed]) -> RecordView:
+    base = settings.base_url
+    ref = record.reference
+    found = locator(ref) if ref else None
+    record_url = f"{base}{record_path(key)}"
+    parts = [f"“{record.title}”", display_date(record.date), found or record.citation]
+    full = ", ".join(p for p in parts if p) + f". {settings.repository.name}, {record_url}"
+    bodies = sorted(record.text, key=lambda b: (b.kind != "transcription", b.language or ""))
+    kinds = {b.kind for b in bodies}
+    identifier = f"oai:{settings.repository.identifier}:{key}"
+    oai = [
+        (
+            prefix,
+            f"{base}/oai?verb=GetRecord&metadataPrefix={prefix}"
+            f"&identifier={quote(identifier, safe=':/')}",
+        )
+        for prefix in crosswalks.FORMATS
+    ]
+    manifest = None
+    if any(page.width and page.height for page in record.pages):
+        manifest = f"{base}/iiif/3/{key}/manifest"
+    return RecordView(
+        key=key,
+        record=record,
+        crumbs=breadcrumbs(key),
+        locator=found,
+        full_citation=full,
+        alternates=[c for c in (locator(a) or canonical(a) for a in record.alternates) if c],
+        bodies=bodies,
+        side_by_side=len(bodies) == 2 and kinds == {"transcription", "translation"},
+        oai_links=oai,
+        manifest=manifest,
+        viewer=f"{base}/viewer?{urlencode({'manifest': manifest})}" if manifest else None,
+        drag_link=f"{manifest}?manifest={manifest}" if manifest else None,
+        record_url=record_url,
+        source_url=web_address(record.source.url),
+        others=others,
+    )
+
+
+def web_address(url: str | None) -> str | None:
+    """``url`` if it is http(s): ingested data never puts a ``javascript:`` link on a page."""
+    if url and url.strip().lower().startswith(("http://", "https://")):
+        return url.strip()
+    return None

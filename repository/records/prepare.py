@@ -1,0 +1,73 @@
+"""From a record as a reader gives it to a record ready to store (``Prepared``).
+
+Everything that does not need the final key happens here, outside the write
+transaction: parsing the citation, identity and locator, the set tree, a content hash
+(so unchanged input is recognised and leaves the datestamp alone), and rendering.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import replace
+
+from metadata import identity as ident
+from metadata.record import Page, Record
+from metadata.references import parse
+from metadata.sets import set_infos
+from repository.records.renditions import Renderer
+from repository.store.writes import Prepared, SetRow
+
+
+def with_reference(record: Record) -> tuple[Record, list[str]]:
+    """Parse the citation into the primary reference and alternates."""
+    warnings: list[str] = []
+    if record.reference is not None or not record.citation:
+        return record, warnings
+    citation = parse(record.citation)
+    if not citation.references:
+        warnings.append(f"citation {record.citation!r} not understood ({citation.error})")
+        return record, warnings
+    if citation.inferred_archive:
+        warnings.append(
+            f"citation {record.citation!r} names no archive; {citation.primary.archive} "
+            "inferred from its style"
+        )
+    return (
+        replace(record, reference=citation.references[0], alternates=citation.references[1:]),
+        warnings,
+    )
+
+
+def content_hash(record: Record) -> str:
+    body = json.dumps(replace(record, key=None).to_json(), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def prepare(record: Record, renderer: Renderer) -> tuple[Prepared, list[str]]:
+    record, warnings = with_reference(record)
+    if record.reference is None or not record.reference.archive:
+        warnings.append(
+            "no archival citation: stored in the UNCITED branch under a key made from "
+            + ("its source record id" if record.source.id else "its date and title")
+        )
+    locator = ident.locator(record)
+    infos = set_infos(record, locator)
+    prepared = Prepared(
+        record=record,
+        identity=ident.identity(record),
+        token=ident.token(record),
+        locator=locator,
+        content_hash=content_hash(record),
+        render_version=renderer.version,
+        set_specs=tuple(i.spec for i in infos),
+        set_rows=tuple(SetRow(i.spec, i.name, i.description) for i in infos),
+        render=renderer.render,
+        renditions=renderer.render(record.with_key(locator)),
+        pages=tuple((p.image, p.label) for p in record.pages),
+    )
+    return prepared, warnings
+
+
+def with_pages(record: Record, stored: list[Page]) -> Record:
+    return replace(record, pages=tuple(stored))

@@ -1,0 +1,70 @@
+"""Rendering a record into every stored form, once, when it is written.
+
+The output depends on the record and on a few settings (the public URL, the OAI
+namespace, the repository name). ``version`` fingerprints all of them together with
+the crosswalks' own version, so when any of them changes the store knows which
+records to render again (and their datestamps move, as the metadata did).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from manifests.presentation import build_manifest
+from metadata import crosswalks
+from metadata.record import Record
+from metadata.references import archive_name, canonical, level_label
+from repository.records import iiif_settings
+from repository.settings import Settings
+
+IIIF_MANIFEST = "iiif:manifest"
+
+
+class Renderer:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.base = settings.base_url
+        self.presentation = iiif_settings.presentation_context(settings)
+        fingerprint = "\n".join(
+            [
+                crosswalks.VERSION,
+                self.base,
+                settings.repository.identifier,
+                settings.repository.name,
+                iiif_settings.fingerprint(self.presentation),
+            ]
+        )
+        self.version = hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
+
+    def oai_identifier(self, key: str) -> str:
+        return f"oai:{self.settings.repository.identifier}:{key}"
+
+    def record_url(self, key: str) -> str:
+        return f"{self.base}/records/{key}"
+
+    def manifest_url(self, key: str) -> str:
+        return f"{self.base}/iiif/3/{key}/manifest"
+
+    def context(self, record: Record) -> crosswalks.Context:
+        assert record.key is not None, "records are rendered once they have a key"
+        ref = record.reference
+        return crosswalks.Context(
+            oai_identifier=self.oai_identifier(record.key),
+            record_url=self.record_url(record.key),
+            manifest_url=self.manifest_url(record.key) if record.pages else None,
+            repository_name=self.settings.repository.name,
+            reference_canonical=canonical(ref) if ref else None,
+            archive_code=ref.archive if ref else None,
+            archive_name=archive_name(ref.archive) if ref and ref.archive else None,
+            hierarchy=tuple((level_label(n), v) for n, v in ref.levels) if ref else (),
+            sheets=ref.pages if ref else None,
+            alternates=tuple(c for c in (canonical(a) for a in record.alternates) if c),
+        )
+
+    def render(self, record: Record) -> dict[str, bytes]:
+        context = self.context(record)
+        out = {prefix: fmt.render(record, context) for prefix, fmt in crosswalks.FORMATS.items()}
+        if any(page.width and page.height for page in record.pages):
+            manifest = build_manifest(record, self.presentation)
+            out[IIIF_MANIFEST] = iiif_settings.to_bytes(manifest)
+        return out

@@ -1,0 +1,302 @@
+"""Ingest: every input format, idempotence, keys that never collide, whole-or-nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from repository.intake.demo import page_image
+from repository.store import NotFound, Store
+from tests.conftest import shared_path
+from tests.live import ingest, make_settings, settings_environ
+from tests.synthetic import write_jsonl
+
+
+def opis(settings, *args, **kwargs) -> subprocess.CompletedProcess:
+    env = {**os.environ, **settings_environ(settings)}
+    return subprocess.run(
+        [sys.executable, "-m", "repository", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        **kwargs,
+    )
+
+
+def stored(settings, key):
+    async def get():
+        store = await Store(settings.database.url).open()
+        try:
+            return await store.get(key)
+        finally:
+            await store.close()
+
+    return asyncio.run(get())
+
+
+def keys_of(settings) -> dict[str, str]:
+    """key -> title of every live record."""
+
+    async def scan():
+        from sqlalchemy import select
+
+        from repository.store.schema import records
+
+        store = await Store(settings.database.url).open()
+        try:
+            async with store.engine.connect() as conn:
+                rows = await conn.execute(select(records.c.key, records.c.data, records.c.deleted))
+                return {k: json.loads(d)["title"] for k, d, deleted in rows if not deleted}
+        finally:
+            await store.close()
+
+    return asyncio.run(scan())
+
+
+@pytest.fixture
+def settings(database_url, tmp_path):
+    return make_settings(database_url, tmp_path / "data")
+
+
+def test_the_whole_corpus_ingests_and_again_changes_nothing(settings):
+    corpus = shared_path("corpus")
+    first = opis(settings, "ingest", str(corpus))
+    assert first.returncode == 0, first.stderr
+    assert "27 added, 0 updated, 0 unchanged, 0 failed, 2 skipped" in first.stdout
+    assert "README.md" in first.stderr and "INDEX.tsv" in first.stderr
+
+    seed = stored(settings, "GAPPOD/f.1/op.89/d.112").record
+    assert seed.title.startswith("Letter from Bagirov to Stalin and Molotov about Qavam")
+    assert seed.date == "1946-04-20"
+    assert "offensive Iranian troops" in seed.description[0].value
+    assert seed.creators == ("Bagirov, M. D.", "Maslennikov, I. I.")
+    assert {(a.name, a.role) for a in seed.contributors} == {
+        ("Hasanli, Jamil", "obtainer"),
+        ("Goldberg, Gary", "translator"),
+    }
+    assert "HAPP@wilsoncenter.org" in seed.rights
+    body = seed.text[0].content
+    assert body.startswith("To Cde. Stalin") and "Pishevari and our people from Tabriz" in body
+    assert "For our part we request your instructions" in body
+    assert seed.reference.archive == "GAPPOD"
+
+    datestamp = stored(settings, "GAPPOD/f.1/op.89/d.112").datestamp
+    again = opis(settings, "ingest", str(corpus))
+    assert again.returncode == 0
+    assert "0 added, 0 updated, 27 unchanged, 0 failed, 2 skipped" in again.stdout
+    assert stored(settings, "GAPPOD/f.1/op.89/d.112").datestamp == datestamp
+
+
+def test_pages_without_a_citation_get_stable_keys_in_their_own_branch(settings, tmp_path):
+    page = (
+        "Skip to content\n\nMarch 3, 1950\n\nNote on the delivery of coal to the depot\n\n"
+        "The coal arrived two days late and the depot manager asked for a receipt.\n"
+    )
+    path = tmp_path / "note.txt"
+    path.write_text(page)
+    result = opis(settings, "ingest", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "UNCITED branch" in result.stderr
+    keys = list(keys_of(settings))
+    assert len(keys) == 1 and keys[0].startswith("UNCITED/doc.1950-03-03-note-on-the-delivery")
+    path.write_text(page)  # same document again, from a new file
+    (tmp_path / "copy.txt").write_text(page)
+    again = opis(settings, "ingest", str(path), str(tmp_path / "copy.txt"))
+    assert "2 unchanged" in again.stdout
+    assert list(keys_of(settings)) == keys
+
+
+def _pair(tmp_path: Path) -> tuple[Path, Path]:
+    citation = "MNL OL XIX-J-1-j É-Korea, 1972, 60. doboz, 81-146, 00394"
+    first = {
+        "reference": citation,
+        "title": "Report on the ambassador's visit",
+        "date": "1972-08-12",
+        "source": {"id": "123125"},
+    }
+    second = {
+        "reference": citation,
+        "title": "Report on the trade talks",
+        "date": "1972-08-20",
+        "source": {"id": "123123"},
+    }
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps(first, ensure_ascii=False))
+    b.write_text(json.dumps(second, ensure_ascii=False))
+    return a, b
+
+
+@pytest.mark.parametrize("order", ["ab", "ba"])
+def test_two_documents_with_one_citation_stay_two_records(database_url, tmp_path, order):
+    a, b = _pair(tmp_path)
+    settings = make_settings(database_url, tmp_path / "data")
+    paths = [a, b] if order == "ab" else [b, a]
+    report = ingest(settings, paths)
+    assert report.count("added") == 2, report.entries
+    keys = keys_of(settings)
+    assert sorted(keys.values()) == [
+        "Report on the ambassador's visit",
+        "Report on the trade talks",
+    ]
+    unit = "MNL-OL/f.XIX-J-1-j/cty.%C3%89-Korea/yr.1972/box.60/tet.81-146/no.00394"
+    assert all(k == unit or k.startswith(unit + "/doc.") for k in keys)
+    # Re-ingesting, in either order, finds each document under the key it already has.
+    for again in ([a, b], [b, a]):
+        report = ingest(settings, again)
+        assert report.count("unchanged") == 2
+        assert keys_of(settings) == keys
+
+
+def test_same_citation_without_ids_is_told_apart_by_title_and_date(database_url, tmp_path):
+    citation = "GAPPOD, f.1, op.89, d.90"
+    lines = [
+        {"reference": citation, "title": "First letter", "date": "1945-07-14"},
+        {"reference": citation, "title": "Second letter", "date": "1945-07-16"},
+    ]
+    path = tmp_path / "two.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in lines))
+    settings = make_settings(database_url, tmp_path / "data")
+    assert ingest(settings, [path]).count("added") == 2
+    keys = keys_of(settings)
+    assert len(keys) == 2 and "GAPPOD/f.1/op.89/d.90" in keys
+
+
+def test_a_bad_record_fails_alone_and_the_exit_status_says_so(settings, tmp_path):
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(
+        '{"reference": "RGASPI, f. 17, op. 3, d. 1", "title": "Good one"}\n'
+        '{"reference": "RGASPI, f. 17, op. 3, d. 2"}\n'
+        "{not json\n"
+        '{"reference": "RGASPI, f. 17, op. 3, d. 3", "title": "Good two"}\n'
+    )
+    result = opis(settings, "ingest", str(path))
+    assert result.returncode == 1
+    assert "2 added" in result.stdout and "2 failed" in result.stdout
+    assert f"{path}:2" in result.stderr and '"title"' in result.stderr
+    assert f"{path}:3" in result.stderr
+    assert set(keys_of(settings)) == {"RGASPI/f.17/op.3/d.1", "RGASPI/f.17/op.3/d.3"}
+
+
+def test_missing_inputs_fail_with_their_name(settings, tmp_path):
+    result = opis(settings, "ingest", str(tmp_path / "nowhere.json"))
+    assert result.returncode == 1
+    assert "nowhere.json: no such file or folder" in result.stderr
+
+
+def _document_folder(root: Path, name: str, reference: str, pages: int = 2) -> Path:
+    folder = root / name
+    folder.mkdir(parents=True)
+    record = {"reference": reference, "title": f"Document {name}", "date": "1950-01-01"}
+    (folder / "record.json").write_text(json.dumps(record))
+    for n in range(pages):
+        (folder / f"{n + 1:03d}.jpg").write_bytes(page_image([f"page {n + 1}"], seed=n, title=name))
+    return folder
+
+
+def test_document_folders_store_their_page_images_in_order(settings, tmp_path):
+    folder = _document_folder(tmp_path / "in", "one", "RGASPI, f. 17, op. 3, d. 10, ll. 1-2")
+    report = ingest(settings, [folder])
+    assert report.count("added") == 1, report.entries
+    record = stored(settings, "RGASPI/f.17/op.3/d.10/ll.1-2").record
+    assert [p.width for p in record.pages] == [1400, 1400]
+    assert len({p.image for p in record.pages}) == 2
+    for page in record.pages:
+        image_dir = Path(settings.storage.data_dir) / "images" / page.image[:2] / page.image
+        assert (image_dir / "pyramid.tif").is_file() and (image_dir / "info.json").is_file()
+
+
+def test_a_corrupt_image_fails_the_whole_document(settings, tmp_path):
+    folder = _document_folder(tmp_path / "in", "broken", "RGASPI, f. 17, op. 3, d. 11")
+    good = (folder / "002.jpg").read_bytes()
+    (folder / "002.jpg").write_bytes(good[: len(good) // 2])
+    report = ingest(settings, [folder])
+    assert report.count("failed") == 1
+    assert "002.jpg" in report.entries[0].message
+    with pytest.raises(NotFound):
+        stored(settings, "RGASPI/f.17/op.3/d.11")
+
+
+def test_delete_leaves_a_tombstone(settings, tmp_path):
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps({"reference": "GARF, f. 5446, op. 1, d. 7", "title": "To delete"}))
+    ingest(settings, [path])
+    result = opis(settings, "delete", "GARF/f.5446/op.1/d.7", "GARF/no/such")
+    assert result.returncode == 1
+    assert "deleted   GARF/f.5446/op.1/d.7" in result.stdout
+    assert "GARF/no/such: no such record" in result.stderr
+    gone = stored(settings, "GARF/f.5446/op.1/d.7")
+    assert gone.deleted and gone.datestamp is not None
+    # Ingesting it again brings it back under the same key.
+    assert ingest(settings, [path]).count("updated") == 1
+    assert not stored(settings, "GARF/f.5446/op.1/d.7").deleted
+
+
+def test_killed_ingest_leaves_whole_records_and_a_rerun_completes(sqlite_url, tmp_path):
+    settings = make_settings(sqlite_url, tmp_path / "data")
+    source = write_jsonl(tmp_path / "many.jsonl", 6000)
+    env = {**os.environ, **settings_environ(settings)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "repository", "ingest", str(source)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(_safe_keys(settings)) < 600:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    partial = _safe_keys(settings)
+    assert 0 < len(partial) < 6000, "the ingest was meant to be killed half-way"
+    _assert_consistent(settings)
+    report = ingest(settings, [source])
+    assert report.count("failed") == 0
+    assert report.count("added") == 6000 - len(partial)
+    assert report.count("unchanged") == len(partial)
+    _assert_consistent(settings)
+
+
+def _safe_keys(settings) -> set[str]:
+    try:
+        return set(keys_of(settings))
+    except Exception:
+        return set()
+
+
+def _assert_consistent(settings) -> None:
+    """Every record has all its renditions and memberships: none is half-written."""
+
+    async def check():
+        from sqlalchemy import func, select
+
+        from repository.store.schema import memberships, records, renditions
+
+        store = await Store(settings.database.url).open()
+        try:
+            async with store.engine.connect() as conn:
+                total = (await conn.execute(select(func.count()).select_from(records))).scalar()
+                formats = await conn.execute(
+                    select(renditions.c.record_id, func.count()).group_by(renditions.c.record_id)
+                )
+                counts = dict(formats.all())
+                members = set(
+                    (await conn.execute(select(memberships.c.record_id).distinct())).scalars()
+                )
+                ids = set((await conn.execute(select(records.c.id))).scalars())
+        finally:
+            await store.close()
+        assert len(ids) == total
+        assert set(counts) == ids and set(counts.values()) == {3}
+        assert members == ids
+
+    asyncio.run(check())

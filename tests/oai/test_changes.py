@@ -1,0 +1,245 @@
+"""Harvests that are always complete, while the repository changes under them.
+
+The guarantee (issue: "OAI-PMH provider that never loses an update"): a chain of
+incremental harvests, each ``from`` the responseDate of the previous harvest's first
+page, run while other processes create, update and delete records, ends with exactly
+the latest state of every record, deletions included.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import replace
+
+import pytest
+from lxml import etree
+
+from repository.app import STORE
+from tests.live import LiveServer, OpisProcess, ingest, make_settings
+from tests.oai_client import NS, call, harvest
+from tests.writer import while_writing
+
+DC_TITLE = "{http://purl.org/dc/elements/1.1/}title"
+
+
+def _write(folder, name, items):
+    path = folder / name
+    path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in items))
+    return path
+
+
+def _item(n, title=None, collections=()):
+    return {
+        "reference": f"RGANI, f. 5, op. 30, d. {n}",
+        "title": title or f"Record {n}",
+        "source": {"id": f"r{n}"},
+        "collections": list(collections),
+    }
+
+
+@pytest.fixture
+def live(database_url, tmp_path):
+    settings = make_settings(database_url, tmp_path / "data", oai={"page_size": 5})
+    ingest(settings, [_write(tmp_path, "base.jsonl", [_item(n) for n in range(23)])])
+    with LiveServer(settings) as server:
+        server.oai = server.url("/oai")
+        server.folder = tmp_path
+        server.prefix = f"oai:{settings.repository.identifier}:RGANI/f.5/op.30/d."
+        yield server
+
+
+def _update(server, items, name="change.jsonl"):
+    report = ingest(server.settings, [_write(server.folder, name, items)])
+    assert report.count("failed") == 0
+    server.call(server.app[STORE].stamp())
+
+
+def _titles(result):
+    out = {}
+    for item in result.items:
+        header = item.find("oai:header", NS)
+        identifier = header.findtext("oai:identifier", namespaces=NS)
+        title = item.find(f".//{DC_TITLE}")
+        out[identifier] = None if header.get("status") == "deleted" else title.text
+    return out
+
+
+def test_e1_new_record_appears_in_the_next_incremental_harvest(live):
+    first = harvest(live.oai, "ListRecords", metadataPrefix="oai_dc")
+    _update(live, [_item(100)])
+    nxt = harvest(
+        live.oai, "ListRecords", metadataPrefix="oai_dc", **{"from": first.pages[0].response_date}
+    )
+    assert live.prefix + "100" in nxt.identifiers
+
+
+def test_e2_e3_changes_during_a_harvest_are_never_skipped_or_repeated(live):
+    first = call(live.oai, "verb=ListRecords&metadataPrefix=oai_dc")
+    r0 = first.response_date
+    delivered = [e.text for e in first.findall(".//oai:header/oai:identifier")]
+    token = first.text("oai:ListRecords/oai:resumptionToken")
+    changed = delivered[0]
+    n_changed = changed.rsplit(".", 1)[1]
+    undelivered = sorted(set(f"{live.prefix}{n}" for n in range(23)) - set(delivered))
+    doomed = undelivered[:5]
+    _update(live, [_item(int(n_changed), "Changed title")] + [_item(200 + n) for n in range(50)])
+    for identifier in doomed:
+        live.call(live.app[STORE].delete(identifier.split(":", 2)[2]))
+    live.call(live.app[STORE].stamp())
+    seen = list(delivered)
+    while token:
+        page = call(live.oai, {"verb": "ListRecords", "resumptionToken": token})
+        seen += [e.text for e in page.findall(".//oai:header/oai:identifier")]
+        token = page.text("oai:ListRecords/oai:resumptionToken")
+    assert len(seen) == len(set(seen)), "no record twice in one list"
+    unchanged = {f"{live.prefix}{n}" for n in range(23)} - set(doomed) - {changed}
+    assert unchanged <= set(seen), "every unchanged record delivered"
+    later = harvest(live.oai, "ListRecords", metadataPrefix="oai_dc", **{"from": r0})
+    titles = _titles(later)
+    assert titles[changed] == "Changed title"
+    assert all(titles[d] is None for d in doomed), "deletions reach the next harvest"
+    assert all(f"{live.prefix}{200 + n}" in titles for n in range(50))
+    stamp = later.headers()[changed][0]
+    assert stamp >= r0
+
+
+def test_e4_e5_deletions_and_set_departures_reach_incremental_harvests(live):
+    _update(live, [_item(7, collections=["Crisis"])])
+    base = harvest(live.oai, "ListIdentifiers", metadataPrefix="oai_dc", set="collection:crisis")
+    assert base.identifiers == [live.prefix + "7"]
+    r0 = base.pages[0].response_date
+    _update(live, [_item(7)])  # leaves the collection, stays in the repository
+    live.call(live.app[STORE].delete("RGANI/f.5/op.30/d.3"))
+    live.call(live.app[STORE].stamp())
+    in_set = harvest(
+        live.oai,
+        "ListIdentifiers",
+        metadataPrefix="oai_dc",
+        set="collection:crisis",
+        **{"from": r0},
+    )
+    assert in_set.headers()[live.prefix + "7"][1] is True, "gone from the set = deleted there"
+    everywhere = harvest(live.oai, "ListIdentifiers", metadataPrefix="oai_dc", **{"from": r0})
+    assert everywhere.headers()[live.prefix + "7"][1] is False
+    assert everywhere.headers()[live.prefix + "3"][1] is True
+    got = call(
+        live.oai, {"verb": "GetRecord", "identifier": live.prefix + "3", "metadataPrefix": "oai_dc"}
+    )
+    assert got.find("oai:GetRecord/oai:record/oai:header").get("status") == "deleted"
+
+
+def test_e9_identical_harvests_are_identical(live):
+    a = harvest(live.oai, "ListRecords", metadataPrefix="mods")
+    b = harvest(live.oai, "ListRecords", metadataPrefix="mods")
+    assert a.headers() == b.headers()
+    assert [etree.tostring(x) for x in a.items] == [etree.tostring(x) for x in b.items]
+
+
+def test_e6_new_public_url_rerenders_and_bumps_datestamps(database_url, tmp_path):
+    settings = make_settings(database_url, tmp_path / "data")
+    ingest(settings, [_write(tmp_path, "r.jsonl", [_item(n) for n in range(3)])])
+    with LiveServer(settings) as server:
+        before = harvest(server.url("/oai"), "ListRecords", metadataPrefix="oai_dc")
+    moved = replace(
+        settings, server=replace(settings.server, public_url="https://archive.example.net/opis")
+    )
+    with LiveServer(moved) as server:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            after = harvest(
+                server.url("/oai"),
+                "ListRecords",
+                metadataPrefix="oai_dc",
+                **{"from": before.pages[0].response_date},
+            )
+            new = [
+                x for x in after.items if b"archive.example.net/opis/records/" in etree.tostring(x)
+            ]
+            if len(new) == 3:
+                break
+            time.sleep(0.3)
+    assert len(new) == 3, "every record re-rendered with the new URL and a new datestamp"
+    old = before.headers()
+    assert all(after.headers()[i][0] >= old[i][0] for i in old)
+
+
+def test_e7_tokens_outlive_a_restart_of_the_process(sqlite_url, tmp_path):
+    settings = make_settings(sqlite_url, tmp_path / "data", oai={"page_size": 4})
+    ingest(settings, [_write(tmp_path, "r.jsonl", [_item(n) for n in range(10)])])
+    with OpisProcess(settings) as process:
+        token = call(process.base + "/oai", "verb=ListIdentifiers&metadataPrefix=oai_dc").text(
+            "oai:ListIdentifiers/oai:resumptionToken"
+        )
+        before = call(process.base + "/oai", {"verb": "ListIdentifiers", "resumptionToken": token})
+        process.kill()
+    with OpisProcess(settings) as process:
+        after = call(process.base + "/oai", {"verb": "ListIdentifiers", "resumptionToken": token})
+    ids = ".//oai:header/oai:identifier"
+    assert [e.text for e in before.findall(ids)] == [e.text for e in after.findall(ids)]
+
+
+def test_e11_datestamps_are_utc_whatever_the_server_timezone(sqlite_url, tmp_path):
+    settings = make_settings(sqlite_url, tmp_path / "data")
+    ingest(settings, [_write(tmp_path, "r.jsonl", [_item(1)])])
+    with OpisProcess(settings, env={"TZ": "Asia/Yekaterinburg"}) as process:
+        oai = process.base + "/oai"
+        before = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 1))
+        ingest(settings, [_write(tmp_path, "r2.jsonl", [_item(1, "Changed")])])
+        time.sleep(1.5)
+        found = harvest(oai, "ListRecords", metadataPrefix="oai_dc", **{"from": before})
+        assert _titles(found) == {
+            f"oai:{settings.repository.identifier}:RGANI/f.5/op.30/d.1": "Changed"
+        }
+
+
+def test_503_with_retry_after_when_overloaded(sqlite_url, tmp_path):
+    settings = make_settings(
+        sqlite_url, tmp_path / "data", server={"max_concurrent_requests": 0, "retry_after": 7}
+    )
+    with LiveServer(settings) as server:
+        busy = call(server.url("/oai"), "verb=Identify")
+        assert busy.status == 503 and busy.headers["Retry-After"] == "7"
+        assert call(server.url("/healthz"), validate=False).status == 200
+
+
+def _mirror_apply(mirror, result):
+    for identifier, title in _titles(result).items():
+        mirror[identifier] = title
+
+
+@pytest.mark.parametrize("writers", [2])
+def test_the_guarantee_incremental_chain_under_concurrent_writers(database_url, tmp_path, writers):
+    settings = make_settings(database_url, tmp_path / "data", oai={"page_size": 7})
+    with LiveServer(settings) as server:
+        oai = server.url("/oai")
+        mirror: dict[str, str | None] = {}
+        since = None
+        for _ in while_writing(settings, writers, records=40, seconds=8):
+            result = harvest(
+                oai, "ListRecords", metadataPrefix="oai_dc", **({"from": since} if since else {})
+            )
+            ids = result.identifiers
+            assert len(ids) == len(set(ids)), "a record repeated inside one list"
+            _mirror_apply(mirror, result)
+            since = result.pages[0].response_date
+        truth = server.call(_store_state(server))
+    assert mirror == truth
+    assert sum(1 for v in truth.values() if v is None) > 0, "the run had deletions"
+    assert len(truth) > 20
+
+
+async def _store_state_of(server):
+    from sqlalchemy import select
+
+    from repository.store.schema import records
+
+    store = server.app[STORE]
+    async with store.engine.connect() as conn:
+        rows = await conn.execute(select(records.c.key, records.c.deleted, records.c.data))
+        prefix = f"oai:{server.settings.repository.identifier}:"
+        return {prefix + k: (None if d else json.loads(data)["title"]) for k, d, data in rows}
+
+
+def _store_state(server):
+    return _store_state_of(server)
