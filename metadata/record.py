@@ -7,6 +7,7 @@ metadata format. Nothing here knows about files, HTTP or databases.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -162,7 +163,7 @@ def _strings(value: Any) -> tuple[str, ...]:
 
 
 _FIELD_NAMES = {f.name for f in fields(Record)}
-_LOADERS = {
+_LOADERS: dict[str, Callable[[Any], Any]] = {
     "reference": lambda v: Reference.from_json(v) if v else None,
     "alternates": lambda v: tuple(Reference.from_json(x) for x in v),
     "description": lambda v: tuple(Text(**x) for x in v),

@@ -186,7 +186,7 @@ def build_pyramid(
             # rotating needs random access; the page is within max_pixels, so it fits
             image = _load(data, fmt, page, access="random", fail_on="error").autorot()
         image = normalise(image, keep_alpha=False)
-        return image.tiffsave_buffer(
+        pyramid: bytes = image.tiffsave_buffer(
             tile=True,
             tile_width=tile_size,
             tile_height=tile_size,
@@ -198,6 +198,7 @@ def build_pyramid(
         )
     except pyvips.Error as error:
         raise ImageRejected(f"truncated or corrupt image: {_first_line(error)}") from None
+    return pyramid
 
 
 def open_pyramid_buffer(data: bytes) -> PyramidBuffer:

@@ -38,7 +38,8 @@ LEVEL2_FORMATS = ("jpg", "png")
 
 def has_operation(name: str) -> bool:
     """True when this libvips build has the named operation (loader or saver)."""
-    return pyvips.type_find("VipsOperation", name) != 0
+    gtype: int = pyvips.type_find("VipsOperation", name)
+    return gtype != 0
 
 
 @functools.cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 from .formats import LEVEL2_FORMATS, supported_formats
@@ -77,7 +78,7 @@ def info_json(
     limits: Limits,
     rights: str | None = None,
     http_features: Sequence[str] = DEFAULT_HTTP_FEATURES,
-) -> dict:
+) -> dict[str, Any]:
     """The info.json document for one image service.
 
     ``service_id`` must be the exact base URI the service answers at (no trailing slash):
@@ -101,7 +102,7 @@ def info_json(
             "in its http:// form"
         )
 
-    doc: dict = {
+    doc: dict[str, Any] = {
         "@context": CONTEXT,
         "id": service_id,
         "type": "ImageService3",

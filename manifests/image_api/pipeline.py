@@ -219,17 +219,20 @@ def _quality(image: pyvips.Image, quality: str) -> pyvips.Image:
 
 
 def _encode(image: pyvips.Image, fmt: str, *, bitonal: bool) -> bytes:
+    encoded: bytes
     if fmt == "jpg":
         if image.hasalpha():
             image = image.flatten(background=[255] * (image.bands - 1)).cast("uchar")
-        return image.jpegsave_buffer(Q=JPEG_QUALITY, optimize_coding=True, keep=_KEEP_NONE)
-    if fmt == "png":
+        encoded = image.jpegsave_buffer(Q=JPEG_QUALITY, optimize_coding=True, keep=_KEEP_NONE)
+    elif fmt == "png":
         bitdepth = 1 if bitonal and image.bands == 1 else 8
-        return image.pngsave_buffer(compression=6, bitdepth=bitdepth, keep=_KEEP_NONE)
-    if fmt == "webp":
-        return image.webpsave_buffer(Q=WEBP_QUALITY, keep=_KEEP_NONE)
-    if fmt == "gif":
-        return image.gifsave_buffer(keep=_KEEP_NONE)
-    if fmt == "tif":
-        return image.tiffsave_buffer(compression="deflate", keep=_KEEP_NONE)
-    raise ValueError(f"no encoder for format {fmt!r}")
+        encoded = image.pngsave_buffer(compression=6, bitdepth=bitdepth, keep=_KEEP_NONE)
+    elif fmt == "webp":
+        encoded = image.webpsave_buffer(Q=WEBP_QUALITY, keep=_KEEP_NONE)
+    elif fmt == "gif":
+        encoded = image.gifsave_buffer(keep=_KEEP_NONE)
+    elif fmt == "tif":
+        encoded = image.tiffsave_buffer(compression="deflate", keep=_KEEP_NONE)
+    else:
+        raise ValueError(f"no encoder for format {fmt!r}")
+    return encoded

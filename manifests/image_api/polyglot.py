@@ -28,6 +28,7 @@ def trailing_bytes(data: bytes, fmt: str) -> int:
 def _png_end(data: bytes) -> int | None:
     position = 8
     while position + 8 <= len(data):
+        length: int
         (length,) = struct.unpack(">I", data[position : position + 4])
         kind = data[position + 4 : position + 8]
         position += 12 + length

@@ -33,7 +33,7 @@ class ManifestItem:
 
     key: str
     label: LanguageMap
-    thumbnail: dict | None = None
+    thumbnail: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ def part_label(item: PartItem) -> LanguageMap:
     return en(f"{name}, items {item.start}–{end} ({span})")
 
 
-def build_collection(ctx: PresentationContext, page: CollectionPage) -> dict:
+def build_collection(ctx: PresentationContext, page: CollectionPage) -> dict[str, Any]:
     """The Collection document as JSON data (``@context`` first), ids exactly as served."""
     exact = ExactUrls()
     prefix = page.prefix
@@ -126,7 +126,9 @@ def _item(ctx: PresentationContext, exact: ExactUrls, item: Item) -> Any:
     )
 
 
-def _parent_ref(ctx: PresentationContext, exact: ExactUrls, prefix: str, part: int | None) -> dict:
+def _parent_ref(
+    ctx: PresentationContext, exact: ExactUrls, prefix: str, part: int | None
+) -> dict[str, Any]:
     if part is not None:
         return {
             "id": exact(urls.collection(ctx.base, prefix)),
@@ -147,7 +149,7 @@ def _parent_ref(ctx: PresentationContext, exact: ExactUrls, prefix: str, part: i
     }
 
 
-def _set_links(ctx: PresentationContext, exact: ExactUrls, prefix: str) -> list[dict]:
+def _set_links(ctx: PresentationContext, exact: ExactUrls, prefix: str) -> list[dict[str, Any]]:
     """The container as an OAI-PMH set: its records in each metadata format."""
     spec = key_to_set_spec(prefix)
     return [

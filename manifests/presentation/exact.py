@@ -47,9 +47,9 @@ class ExactUrls:
                     self.register(value)
         return resource
 
-    def dump(self, model: Any) -> dict:
+    def dump(self, model: Any) -> dict[str, Any]:
         """The model as JSON data with every registered URL restored to its spelling."""
-        doc = json.loads(model.json())
+        doc: dict[str, Any] = json.loads(model.json())
         self._restore(doc)
         return doc
 

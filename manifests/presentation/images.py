@@ -18,7 +18,9 @@ from .context import PresentationContext
 THUMBNAIL_MIN = 200
 
 
-def service_block(ctx: PresentationContext, image_id: str, width: int, height: int) -> dict:
+def service_block(
+    ctx: PresentationContext, image_id: str, width: int, height: int
+) -> dict[str, Any]:
     """``{id, type: ImageService3, profile, width, height, sizes, tiles}`` as info.json has it."""
     info = info_document(ctx, image_id, width, height)
     block: dict[str, Any] = {
@@ -46,7 +48,9 @@ def thumbnail_size(ctx: PresentationContext, width: int, height: int) -> tuple[i
     return usable[-1]
 
 
-def thumbnail(ctx: PresentationContext, image_id: str, width: int, height: int) -> dict | None:
+def thumbnail(
+    ctx: PresentationContext, image_id: str, width: int, height: int
+) -> dict[str, Any] | None:
     """A thumbnail resource at a pre-rendered size, with its image service attached."""
     size = thumbnail_size(ctx, width, height)
     if size is None:
@@ -62,7 +66,9 @@ def thumbnail(ctx: PresentationContext, image_id: str, width: int, height: int) 
     }
 
 
-def info_document(ctx: PresentationContext, image_id: str, width: int, height: int) -> dict:
+def info_document(
+    ctx: PresentationContext, image_id: str, width: int, height: int
+) -> dict[str, Any]:
     """The image's info.json: the image service serves exactly this, manifests embed part of it."""
     factors, sizes = pyramid_layout(width, height, ctx.tile_size)
     return info_json(

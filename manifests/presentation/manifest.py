@@ -38,7 +38,7 @@ from .tree import parent_container
 VERSION = "1"
 
 
-def build_manifest(record: Record, ctx: PresentationContext) -> dict:
+def build_manifest(record: Record, ctx: PresentationContext) -> dict[str, Any]:
     """The Manifest document as JSON data (``@context`` first), ids exactly as served.
 
     Needs a keyed record whose pages are stored images (id, width, height).
@@ -95,7 +95,7 @@ def build_manifest(record: Record, ctx: PresentationContext) -> dict:
     return exact.dump(Manifest(**{k: v for k, v in fields.items() if v is not None}))
 
 
-def manifest_thumbnail(ctx: PresentationContext, record: Record) -> dict | None:
+def manifest_thumbnail(ctx: PresentationContext, record: Record) -> dict[str, Any] | None:
     """The thumbnail a collection shows for this document (the manifest's own)."""
     pages = [p for p in record.pages if p.width and p.height]
     if not pages:
@@ -104,7 +104,9 @@ def manifest_thumbnail(ctx: PresentationContext, record: Record) -> dict | None:
     return found[0] if found else None
 
 
-def _thumbnail(ctx: PresentationContext, exact: ExactUrls, page: Page) -> list[dict] | None:
+def _thumbnail(
+    ctx: PresentationContext, exact: ExactUrls, page: Page
+) -> list[dict[str, Any]] | None:
     assert page.width and page.height
     found = images.thumbnail(ctx, page.image, page.width, page.height)
     return [exact.register(found)] if found else None

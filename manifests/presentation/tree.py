@@ -36,7 +36,7 @@ def parent_of_container(prefix: str) -> str | None:
     return head if slash else None
 
 
-def sort_key(key: str) -> tuple:
+def sort_key(key: str) -> tuple[tuple[tuple[int, int, str], ...], ...]:
     """Natural order of keys, segment by segment: ``d.2`` before ``d.10``."""
     return tuple(
         tuple((0, int(run), "") if run.isdigit() else (1, 0, run.casefold()) for run in runs)

@@ -42,7 +42,8 @@ def root(tag: str, nsmap: dict[str | None, str], namespace: str, schema: str) ->
 
     Self-contained roots can be pasted into any OAI-PMH response as they are.
     """
-    element = etree.Element(tag, nsmap={**nsmap, "xsi": XSI})
+    # lxml takes a None key for the default namespace; lxml-stubs types nsmap as str -> str.
+    element = etree.Element(tag, nsmap={**nsmap, "xsi": XSI})  # type: ignore[dict-item]
     element.set(f"{{{XSI}}}schemaLocation", f"{namespace} {schema}")
     return element
 
@@ -54,9 +55,8 @@ def add(parent: Element, tag: str, value: str | None = None, /, **attrib: str | 
     spaces); strip record values with :func:`text` first. Attributes keep the order
     given, so output is deterministic.
     """
-    if attrib:
-        attrib = {name: clean(attr) for name, attr in attrib.items() if attr is not None}
-    child = _SubElement(parent, tag, attrib or None)
+    attributes = {name: clean(attr) for name, attr in attrib.items() if attr is not None}
+    child = _SubElement(parent, tag, attributes or None)
     if value is not None:
         child.text = clean(value)
     return child

@@ -48,7 +48,7 @@ _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _URL = re.compile(r"https?://[^\s/]+\S*")
 
 
-class _Object(dict):
+class _Object(dict[str, Any]):
     """A JSON object that remembers keys given more than once (json keeps the last)."""
 
     duplicates: tuple[str, ...] = ()
@@ -58,7 +58,12 @@ def _object_pairs(pairs: list[tuple[str, Any]]) -> _Object:
     obj = _Object(pairs)
     if len(obj) != len(pairs):
         seen: set[str] = set()
-        obj.duplicates = tuple(k for k, _ in pairs if k in seen or seen.add(k))
+        repeated: list[str] = []
+        for key, _ in pairs:
+            if key in seen:
+                repeated.append(key)
+            seen.add(key)
+        obj.duplicates = tuple(repeated)
     return obj
 
 
@@ -77,9 +82,9 @@ def read_json_records(text: str) -> list[ReadResult | ReaderError]:
     if not text.strip():
         return [ReaderError("no JSON records in the input: it is empty")]
     try:
-        data, end = _DECODER.raw_decode(text, _WHITESPACE.match(text).end())
+        data, end = _DECODER.raw_decode(text, _skip_whitespace(text, 0))
         if text[end:].strip():
-            raise json.JSONDecodeError("Extra data", text, _WHITESPACE.match(text, end).end())
+            raise json.JSONDecodeError("Extra data", text, _skip_whitespace(text, end))
     except json.JSONDecodeError as error:
         if _is_json_lines(text):
             return _read_lines(text)
@@ -90,7 +95,7 @@ def read_json_records(text: str) -> list[ReadResult | ReaderError]:
             )
         ]
     if isinstance(data, dict):
-        return [_read_record(data, 1, _line_at(text, _WHITESPACE.match(text).end()))]
+        return [_read_record(data, 1, _line_at(text, _skip_whitespace(text, 0)))]
     if isinstance(data, list):
         return [
             _read_record(item, number, line)
@@ -103,21 +108,28 @@ def read_json_records(text: str) -> list[ReadResult | ReaderError]:
     ]
 
 
+def _skip_whitespace(text: str, position: int) -> int:
+    """Where the JSON whitespace starting at ``position`` ends."""
+    match = _WHITESPACE.match(text, position)
+    assert match is not None  # the pattern also matches no whitespace at all
+    return match.end()
+
+
 def _line_at(text: str, position: int) -> int:
     return text.count("\n", 0, position) + 1
 
 
 def _element_lines(text: str) -> list[int]:
     """The line each element of a top-level JSON array starts on."""
-    position = _WHITESPACE.match(text).end() + 1  # past "["
+    position = _skip_whitespace(text, 0) + 1  # past "["
     lines: list[int] = []
     while True:
-        position = _WHITESPACE.match(text, position).end()
+        position = _skip_whitespace(text, position)
         if text[position] == "]":
             return lines
         lines.append(_line_at(text, position))
         _, position = _DECODER.raw_decode(text, position)
-        position = _WHITESPACE.match(text, position).end()
+        position = _skip_whitespace(text, position)
         if text[position] == ",":
             position += 1
 

@@ -163,7 +163,8 @@ def _heading(datafield: Any) -> str:
 def _marc_role(datafield: Any) -> str | None:
     terms = [t.rstrip(".,").strip() for t in subfields(datafield, "e")]
     codes = subfields(datafield, "4")
-    return (terms or codes or [None])[0]
+    found = terms or codes
+    return found[0] if found else None
 
 
 # ---------------------------------------------------------------- mods
@@ -261,7 +262,8 @@ def _mods_role(name: Any) -> str | None:
     terms = [t for role in children(name, "role") for t in children(role, "roleTerm")]
     words = [text(t) for t in terms if attr(t, "type") != "code" and text(t)]
     codes = [text(t) for t in terms if attr(t, "type") == "code" and text(t)]
-    return (words or codes or [None])[0]
+    found = words or codes
+    return found[0] if found else None
 
 
 # ---------------------------------------------------------------- shared

@@ -76,7 +76,7 @@ def texts(node: Any, name: str) -> list[str]:
     return [t for t in (text(child) for child in children(node, name)) if t]
 
 
-def datafields(record: Any, tag: str) -> list[dict]:
+def datafields(record: Any, tag: str) -> list[dict[str, Any]]:
     """MARC datafields with this tag, in record order."""
     return [f for f in children(record, "datafield") if attr(f, "tag") == tag]
 
@@ -138,7 +138,9 @@ def select(root: Any, path: str) -> list[str]:
         return [s for f in datafields(root, tag) for s in subfields(f, code)]
     nodes = [root]
     for step in path.split("/"):
-        name, key, wanted = _STEP.match(step.strip()).groups()
+        parsed = _STEP.match(step.strip())
+        assert parsed is not None, f"not a path step: {step!r} (check_path refuses it)"
+        name, key, wanted = parsed.groups()
         nodes = [
             child
             for node in nodes

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 from xml.parsers import expat
 
 import xmltodict
@@ -72,7 +72,7 @@ class _SafeExpat:
         def doctype(name: str, *_: Any) -> None:
             raise _Refused(f"a DOCTYPE declaration (<!DOCTYPE {name} ...>)")
 
-        def entity(name: str, *_: Any) -> None:
+        def entity(name: str, *_: Any) -> NoReturn:
             raise _Refused(f"an entity declaration ({name})")
 
         parser.StartDoctypeDeclHandler = doctype

@@ -153,8 +153,8 @@ def record_group_unnamed(s: str) -> Found | None:
     code = infer_archive(Style(scheme="record-group")) or "NARA"
     if s.startswith(",", m.end()):  # "Record Group 59, Central Files, ...": a plain path
         parts, end = _path(s, m.end())
-        levels = _assign(parts, ("series", "file"), [("record_group", m["rg"])])
-        return Found((Reference(code, tuple(levels), None),), pos, end, True)
+        path_levels = _assign(parts, ("series", "file"), [("record_group", m["rg"])])
+        return Found((Reference(code, tuple(path_levels), None),), pos, end, True)
     found = [(m.start(), "record_group", m["rg"], m.end())]
     for name, rx in _RG_PARTS:
         pm = rx.search(s, m.end())
