@@ -20,13 +20,9 @@ import time
 
 from aiohttp import web
 
-from repository.app import (
-    HANDLER_ARGS,
-    RENDERER,
-    JsonAccessLogger,
-    configure_logging,
-    create_app,
-)
+from repository.app import HANDLER_ARGS, create_app
+from repository.keys import RENDERER
+from repository.ops.access_log import JsonAccessLogger, configure_logging
 from repository.settings import Settings
 
 log = logging.getLogger("opis")

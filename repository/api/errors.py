@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from repository.app import SETTINGS
+from repository.keys import SETTINGS
 from repository.store import StoreUnavailable
 
 log = logging.getLogger("opis")

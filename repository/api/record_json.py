@@ -16,8 +16,8 @@ import re
 from typing import Any
 
 from metadata.record import Record
-from repository.oai.dates import format_us
 from repository.store import StoredRecord
+from repository.store.clock import format_us
 
 PREFIX = "/api/records/"
 MAX_KEY = 1000

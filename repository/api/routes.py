@@ -23,7 +23,7 @@ from repository.api.body import precheck, read_upload
 from repository.api.errors import ApiError, error_response, json_errors
 from repository.api.record_json import PREFIX, key_from_path, record_body
 from repository.api.write import RecordWriter
-from repository.app import IMAGES, RENDERER, SETTINGS, STORE, TOKEN_NAME
+from repository.keys import IMAGES, RENDERER, SETTINGS, STORE, TOKEN_NAME
 from repository.store import NotFound, Store
 from repository.store.writes import ADDED, DELETED
 

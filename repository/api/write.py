@@ -23,9 +23,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
-
 from manifests.image_api import ImageRejected
 from metadata import identity as ident
 from metadata.readers import ReaderError, read_json_records
@@ -36,10 +33,9 @@ from repository.records.page_images import ImageError, ImageStore, StoredImage, 
 from repository.records.prepare import prepare, with_reference
 from repository.records.renditions import Renderer
 from repository.settings import Settings
-from repository.store import Store, StoreUnavailable
-from repository.store.engine import write_transaction
-from repository.store.schema import records
-from repository.store.writes import ADDED, Outcome, Prepared, write_batch
+from repository.store import Conflict, Store, StoreUnavailable
+from repository.store.lookup import keys_by_identity
+from repository.store.writes import ADDED, Outcome, Prepared
 
 
 @dataclass(frozen=True)
@@ -103,10 +99,7 @@ class RecordWriter:
             locator, identity = ident.locator(parsed), ident.identity(parsed)
         except Exception as exc:  # a reference the key grammar cannot spell
             raise ApiError(422, "no key can be made for this record", [str(exc)[:500]]) from None
-        async with self.store.engine.connect() as conn:
-            stored = (
-                await conn.execute(select(records.c.key).where(records.c.identity == identity))
-            ).scalar()
+        stored = (await keys_by_identity(self.store, [identity])).get(identity)
         if stored is not None:
             if stored != key:
                 raise _known_elsewhere(stored)
@@ -123,11 +116,12 @@ class RecordWriter:
             )
 
     async def _write(self, key: str, prepared: Prepared) -> Outcome:
+        def same_key(outcomes: list[Outcome]) -> None:
+            if outcomes[0].key != key:
+                raise _Elsewhere(outcomes[0])
+
         try:
-            async with write_transaction(self.store.engine) as conn:
-                (outcome,) = await write_batch(conn, [prepared])
-                if outcome.key != key:
-                    raise _Elsewhere(outcome)
+            (outcome,) = await self.store.write([prepared], check=same_key)
         except _Elsewhere as elsewhere:
             found = elsewhere.outcome
             if found.status != ADDED:
@@ -244,14 +238,10 @@ def _database() -> Iterator[None]:
     """Database failures as the API reports them: a lost race is 409, a lost database 503."""
     try:
         yield
-    except IntegrityError:
+    except Conflict:
         raise ApiError(
             409, "another request changed this record at the same moment; send it again"
         ) from None
-    except DBAPIError as exc:
-        if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
-            raise StoreUnavailable(str(exc)[:300]) from exc
-        raise  # the database refused this statement: a fault here, answered 500 and logged
     except ConnectionError as exc:
         raise StoreUnavailable(str(exc)[:300]) from exc
 

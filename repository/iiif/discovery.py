@@ -14,9 +14,9 @@ import json
 
 from aiohttp import web
 
-from repository.app import SETTINGS, STORE
-from repository.oai.dates import format_us
+from repository.keys import SETTINGS, STORE
 from repository.store import activities
+from repository.store.clock import format_us
 
 CONTEXT = "http://iiif.io/api/discovery/1/context.json"
 MEDIA_TYPE = f'application/ld+json;profile="{CONTEXT}"'

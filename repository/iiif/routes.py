@@ -16,11 +16,11 @@ from aiohttp import web
 
 from manifests.image_api import ImageRequestError
 from manifests.presentation import urls
-from repository.app import IMAGES, SETTINGS, STORE
 from repository.iiif import responses as http
 from repository.iiif.cache import ByteLRU
 from repository.iiif.documents import Documents, Missing
 from repository.iiif.image_service import ImageService, canonical_link, profile_link
+from repository.keys import IMAGES, SETTINGS, STORE
 from repository.records.iiif_settings import presentation_context
 
 DOCUMENTS = web.AppKey("iiif_documents", Documents)

@@ -7,11 +7,13 @@ datestamp is shown truncated to its second and ``from``/``until`` cover whole se
 
 from __future__ import annotations
 
-import functools
 import re
 from datetime import UTC, datetime, timedelta
 
 from repository.oai.errors import OAIError
+from repository.store.clock import format_us
+
+__all__ = ["format_us", "lower_bound", "parse", "upper_bound"]
 
 DAY = "YYYY-MM-DD"
 SECONDS = "YYYY-MM-DDThh:mm:ssZ"
@@ -49,15 +51,3 @@ def upper_bound(moment: datetime, granularity: str) -> int:
 def _to_us(moment: datetime) -> int:
     delta = moment - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def format_us(us: int) -> str:
-    """A datestamp as the protocol writes it (truncated to the second, UTC)."""
-    return _format_second(us // 1_000_000)
-
-
-@functools.lru_cache(maxsize=4096)
-def _format_second(second: int) -> str:
-    # Cached by the second: every response of the same second shares its responseDate,
-    # and records written together share datestamps.
-    return (_EPOCH + timedelta(seconds=second)).strftime("%Y-%m-%dT%H:%M:%SZ")

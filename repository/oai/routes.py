@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from repository.app import SETTINGS, STORE
+from repository.keys import SETTINGS, STORE
 from repository.oai import arguments, xml
 from repository.oai.errors import OAIError, OAIErrors
 from repository.oai.verbs import HANDLERS, Context

@@ -14,8 +14,6 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-
 from metadata.crosswalks import FORMATS
 from repository.oai import dates, tokens, xml
 from repository.oai.arguments import OAIRequest
@@ -24,7 +22,6 @@ from repository.settings import Settings
 from repository.store import Store, reads
 from repository.store.clock import now_us, read_clock
 from repository.store.engine import Reader
-from repository.store.schema import memberships, records, renditions
 
 STALE_CLOCK_US = 2_000_000
 _DC = "http://purl.org/dc/elements/1.1/"
@@ -57,9 +54,7 @@ class Context:
 async def identify(ctx: Context, request: OAIRequest) -> bytes:
     async with ctx.store.snapshot() as conn:
         earliest = await reads.earliest(conn)
-        sample = (
-            await conn.execute(select(records.c.key).order_by(records.c.id).limit(1))
-        ).scalar()
+        sample = await reads.first_key(conn)
     repo = ctx.settings.repository
     sample_id = ctx.identifier(sample or "GAPPOD/f.1/op.89/d.112")
     return "".join(
@@ -306,56 +301,10 @@ async def _resume(
     rows = await reads.page(conn, window, start, limit, fmt, inclusive=True)
     if rows and rows[0].id == position.next_id:
         return rows
-    current = await _current(conn, position.next_id, window.set_spec, fmt)
-    if current is _PENDING:
+    current = await reads.current(conn, position.next_id, window.set_spec, fmt)
+    if current is reads.PENDING:
         return None
     return ([current] if current else []) + rows[: limit - 1]
-
-
-_PENDING = reads.Header(0, "", 0, False)
-
-
-async def _current(
-    conn: Reader, record_id: int | None, set_spec: str | None, fmt: str | None
-) -> reads.Header | None:
-    if record_id is None:
-        return None
-    row = (
-        await conn.execute(
-            select(
-                records.c.id,
-                records.c.key,
-                records.c.datestamp,
-                records.c.deleted,
-                records.c.set_specs,
-            ).where(records.c.id == record_id)
-        )
-    ).first()
-    if row is None:
-        return None
-    if row.datestamp is None:
-        return _PENDING
-    deleted = bool(row.deleted)
-    if set_spec is not None:
-        member = (
-            await conn.execute(
-                select(memberships.c.member).where(
-                    memberships.c.record_id == record_id, memberships.c.spec == set_spec
-                )
-            )
-        ).scalar()
-        deleted = deleted or not member
-    body = None
-    if fmt is not None and not deleted:
-        body = (
-            await conn.execute(
-                select(renditions.c.body).where(
-                    renditions.c.record_id == record_id, renditions.c.format == fmt
-                )
-            )
-        ).scalar()
-    sets = tuple(row.set_specs.split())
-    return reads.Header(row.id, row.key, row.datestamp, deleted, body, sets)
 
 
 def _window(request: OAIRequest) -> reads.Window:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from repository.app import METRICS, STORE
+from repository.keys import METRICS, STORE
 from repository.store import StoreUnavailable
 
 

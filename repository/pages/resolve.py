@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from metadata.references import document_key, parse, unit_key
-from repository.app import SETTINGS, STORE
+from repository.keys import SETTINGS, STORE
 from repository.pages.html import PAGES, record_path, respond
 from repository.store import NotFound, Store, browse, search
 from repository.store.search import SearchResult

@@ -14,7 +14,7 @@ import re
 from aiohttp import web
 
 from metadata.sets import container_info, containers
-from repository.app import SETTINGS, STORE
+from repository.keys import SETTINGS, STORE
 from repository.pages.html import PAGES, Pages, container_name, respond, search_path
 from repository.pages.resolve import resolve
 from repository.pages.views import breadcrumbs, facets, filter_label, record_view

@@ -27,6 +27,7 @@ from repository.store import clock, migrate, search, writes
 from repository.store.engine import (
     Reader,
     brief_snapshot,
+    connect,
     create_engine,
     create_inline_engine,
     insert_missing,
@@ -36,14 +37,14 @@ from repository.store.engine import (
     write_in_thread,
     write_transaction,
 )
-from repository.store.errors import NotFound, StoreError, StoreUnavailable
+from repository.store.errors import Conflict, NotFound, StoreError, StoreUnavailable
 from repository.store.schema import images, meta, pages, records
 
 T = TypeVar("T")
 # The clock is kept at most this old, so list answers' responseDate stays near now.
 FRESH_US = 1_000_000
 
-__all__ = ["NotFound", "Store", "StoreError", "StoreUnavailable", "StoredRecord"]
+__all__ = ["Conflict", "NotFound", "Store", "StoreError", "StoreUnavailable", "StoredRecord"]
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ class Store:
     # -- small named values -------------------------------------------------------
 
     async def get_meta(self, name: str) -> str | None:
-        async with self.engine.connect() as conn:
+        async with connect(self.engine) as conn:
             return (await conn.execute(select(meta.c.value).where(meta.c.name == name))).scalar()
 
     async def set_meta(self, name: str, value: str) -> None:
@@ -120,10 +121,39 @@ class Store:
 
     # -- writing ------------------------------------------------------------------
 
-    async def write(self, batch: Sequence[writes.Prepared]) -> list[writes.Outcome]:
-        """Store a batch in one transaction: every record in it, or none."""
+    async def write(
+        self,
+        batch: Sequence[writes.Prepared],
+        *,
+        check: Callable[[list[writes.Outcome]], None] | None = None,
+    ) -> list[writes.Outcome]:
+        """Store a batch in one transaction: every record in it, or none.
+
+        ``check`` sees the outcomes before the commit; whatever it raises rolls the
+        batch back and goes up to the caller.
+        """
         async with write_transaction(self.engine) as conn:
-            return await writes.write_batch(conn, batch)
+            outcomes = await writes.write_batch(conn, batch)
+            if check is not None:
+                check(outcomes)
+            return outcomes
+
+    async def rerender(
+        self, version: str, render: Callable[[Record], dict[str, bytes]], batch: int = 500
+    ) -> int:
+        """Render again every live record rendered by another version; returns how many.
+
+        Their datestamps go back to pending, so the next stamp moves them and
+        incremental harvests pick them up.
+        """
+        done = 0
+        while True:
+            async with write_transaction(self.engine) as conn:
+                count = await writes.rerender_batch(conn, version, render, batch)
+            if not count:
+                return done
+            done += count
+            await self.stamp()
 
     async def delete(self, key: str) -> writes.Outcome | None:
         async with write_transaction(self.engine) as conn:
@@ -206,7 +236,7 @@ class Store:
         return self._readers
 
     async def get(self, key: str) -> StoredRecord:
-        async with self.engine.connect() as conn:
+        async with connect(self.engine) as conn:
             row = (
                 await conn.execute(
                     select(
@@ -234,7 +264,7 @@ class Store:
         return dict(row._mapping) if row is not None else None
 
     async def counts(self) -> dict[str, int]:
-        async with self.engine.connect() as conn:
+        async with connect(self.engine) as conn:
             rows = await conn.execute(
                 select(records.c.deleted, func.count()).group_by(records.c.deleted)
             )
@@ -250,9 +280,9 @@ class Store:
 
     async def ping(self) -> None:
         try:
-            async with self.engine.connect() as conn:
+            async with connect(self.engine) as conn:
                 await conn.execute(select(1))
-        except (OperationalError, OSError, DBAPIError) as exc:
+        except OSError as exc:
             raise StoreUnavailable(str(exc)) from exc
 
 

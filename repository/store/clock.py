@@ -20,7 +20,9 @@ second (and any request finding the clock stale does at once).
 
 from __future__ import annotations
 
+import functools
 import time
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -35,6 +37,9 @@ CLOCK = "clock"
 CHANGED = "changed"
 # Any constant works: all stampers of one PostgreSQL database take this advisory lock.
 _PG_LOCK = 0x0_0915_C10C
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def now_us() -> int:
@@ -95,3 +100,15 @@ async def _put(conn: Reader, name: str, value: int, *, exists: bool) -> None:
         await conn.execute(update(meta).where(meta.c.name == name).values(value=str(value)))
     else:
         await conn.execute(meta.insert().values(name=name, value=str(value)))
+
+
+def format_us(us: int) -> str:
+    """A datestamp as the protocol writes it (truncated to the second, UTC)."""
+    return _format_second(us // 1_000_000)
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_second(second: int) -> str:
+    # Cached by the second: every response of the same second shares its responseDate,
+    # and records written together share datestamps.
+    return (_EPOCH + timedelta(seconds=second)).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -17,17 +17,19 @@ and longer reads and the stamp run on one in a store thread, in one hand-off
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from concurrent.futures import Executor
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any, TypeVar
 
 import sqlalchemy
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, Result, make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from repository.store.errors import StoreUnavailable
+from repository.store.errors import Conflict, StoreUnavailable
 
 T = TypeVar("T")
 # How long a connection waits for SQLite's lock: writers queue; inline readers (which
@@ -116,24 +118,60 @@ def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+@contextmanager
+def translated() -> Iterator[None]:
+    """The driver's failures as the store's own errors, so no caller needs to know SQLAlchemy.
+
+    A lost or refused connection, a pool that cannot give one, a server shutting down
+    (SQLSTATE classes 08 and 57P) or a locked SQLite file is ``StoreUnavailable``; a
+    unique key taken by a concurrent writer is ``Conflict``. Anything else is a fault
+    and goes up as it is.
+    """
+    try:
+        yield
+    except IntegrityError as exc:
+        raise Conflict(_first_line(exc)) from exc
+    except (OperationalError, InterfaceError, PoolTimeout) as exc:
+        raise StoreUnavailable(_first_line(exc)) from exc
+    except DBAPIError as exc:
+        state = getattr(exc.orig, "sqlstate", None) or ""
+        if exc.connection_invalidated or state.startswith(("08", "57P")):
+            raise StoreUnavailable(_first_line(exc)) from exc
+        raise
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+
+
+@asynccontextmanager
+async def connect(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection with no transaction of its own (the caller runs one statement or DDL)."""
+    with translated():
+        async with engine.connect() as conn:
+            yield conn
+
+
 @asynccontextmanager
 async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A transaction that holds the write lock from its first statement (SQLite)."""
-    async with engine.connect() as conn:
-        if is_sqlite(engine):
-            conn = await conn.execution_options(sqlite_begin="IMMEDIATE")
-        async with conn.begin():
-            yield conn
+    with translated():
+        async with engine.connect() as conn:
+            if is_sqlite(engine):
+                conn = await conn.execution_options(sqlite_begin="IMMEDIATE")
+            async with conn.begin():
+                yield conn
 
 
 @asynccontextmanager
 async def read_snapshot(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A read-only transaction whose statements all see the same committed state."""
-    async with engine.connect() as conn:
-        if not is_sqlite(engine):
-            conn = await conn.execution_options(isolation_level="REPEATABLE READ")
-        async with conn.begin():
-            yield conn
+    with translated():
+        async with engine.connect() as conn:
+            if not is_sqlite(engine):
+                conn = await conn.execution_options(isolation_level="REPEATABLE READ")
+            async with conn.begin():
+                yield conn
 
 
 class InlineConnection:
@@ -161,7 +199,7 @@ async def brief_snapshot(engine: AsyncEngine, inline: Engine | None) -> AsyncIte
         async with read_snapshot(engine) as conn:
             yield conn
         return
-    with inline.connect() as conn, conn.begin():
+    with translated(), inline.connect() as conn, conn.begin():
         yield InlineConnection(conn)
 
 
@@ -183,7 +221,7 @@ async def read_in_thread(
             return await read(conn)
 
     def run() -> T:
-        with inline.connect() as conn, conn.begin():
+        with translated(), inline.connect() as conn, conn.begin():
             return _run_to_end(read(InlineConnection(conn)))
 
     return await asyncio.get_running_loop().run_in_executor(threads, run)
@@ -206,7 +244,7 @@ async def write_in_thread(
             return await write(conn)
 
     def run() -> T:
-        with inline.connect() as conn:
+        with translated(), inline.connect() as conn:
             raw = conn.connection.driver_connection
             raw.execute(f"PRAGMA busy_timeout={WRITER_BUSY_MS}")
             try:
@@ -233,10 +271,10 @@ async def single_statement(engine: AsyncEngine, inline: Engine | None) -> AsyncI
     """For one statement, which sees one committed state by itself: on PostgreSQL it runs
     outside any transaction (no BEGIN and COMMIT round trips), on SQLite inline."""
     if inline is not None:
-        with inline.connect() as conn:
+        with translated(), inline.connect() as conn:
             yield InlineConnection(conn)
         return
-    async with engine.connect() as conn:
+    async with connect(engine) as conn:
         yield await conn.execution_options(isolation_level="AUTOCOMMIT")
 
 

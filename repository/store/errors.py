@@ -11,3 +11,7 @@ class StoreUnavailable(StoreError):
 
 class NotFound(StoreError):
     """No record under that key."""
+
+
+class Conflict(StoreError):
+    """Another writer changed the same rows at the same moment; the write can be sent again."""

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metadata.record import Record
+from repository.store.engine import connect
 from repository.store.schema import records
 
 if TYPE_CHECKING:  # the store package imports this module
@@ -27,7 +28,7 @@ async def keys_by_identity(store: Store, identities: Iterable[str]) -> dict[str,
     wanted = list(dict.fromkeys(identities))
     if not wanted:
         return {}
-    async with store.engine.connect() as conn:
+    async with connect(store.engine) as conn:
         rows = await conn.execute(
             select(records.c.identity, records.c.key).where(records.c.identity.in_(wanted))
         )

@@ -143,6 +143,11 @@ async def formats_of(conn: Reader, record_id: int) -> list[str]:
     return list(rows.scalars())
 
 
+async def first_key(conn: Reader) -> str | None:
+    """The first record's key, for Identify's sample identifier."""
+    return (await conn.execute(select(records.c.key).order_by(records.c.id).limit(1))).scalar()
+
+
 async def earliest(conn: Reader) -> int | None:
     return (await conn.execute(select(func.min(records.c.datestamp)))).scalar()
 
@@ -163,3 +168,51 @@ async def set_page(
 async def set_exists(conn: Reader, spec: str) -> bool:
     row = (await conn.execute(select(sets.c.spec).where(sets.c.spec == spec))).first()
     return row is not None
+
+
+# A record changed after the list was frozen, and not stamped yet.
+PENDING = Header(0, "", 0, False)
+
+
+async def current(
+    conn: Reader, record_id: int | None, set_spec: str | None, fmt: str | None
+) -> Header | None:
+    """The record a resumed page starts at, as it is now (PENDING if not stamped yet)."""
+    if record_id is None:
+        return None
+    row = (
+        await conn.execute(
+            select(
+                records.c.id,
+                records.c.key,
+                records.c.datestamp,
+                records.c.deleted,
+                records.c.set_specs,
+            ).where(records.c.id == record_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.datestamp is None:
+        return PENDING
+    deleted = bool(row.deleted)
+    if set_spec is not None:
+        member = (
+            await conn.execute(
+                select(memberships.c.member).where(
+                    memberships.c.record_id == record_id, memberships.c.spec == set_spec
+                )
+            )
+        ).scalar()
+        deleted = deleted or not member
+    body = None
+    if fmt is not None and not deleted:
+        body = (
+            await conn.execute(
+                select(renditions.c.body).where(
+                    renditions.c.record_id == record_id, renditions.c.format == fmt
+                )
+            )
+        ).scalar()
+    sets = tuple(row.set_specs.split())
+    return Header(row.id, row.key, row.datestamp, deleted, body, sets)

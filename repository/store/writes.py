@@ -270,3 +270,37 @@ async def mark_deleted(conn: AsyncConnection, key: str) -> Outcome | None:
     if has_pages:
         await activities.record(conn, [(row.id, activities.DELETE)])
     return Outcome(key, DELETED)
+
+
+async def rerender_batch(
+    conn: AsyncConnection,
+    version: str,
+    render: Callable[[Record], dict[str, bytes]],
+    limit: int,
+) -> int:
+    """Render up to ``limit`` live records of another render version again; how many."""
+    rows = (
+        await conn.execute(
+            select(records.c.id, records.c.data)
+            .where(records.c.render_version != version, ~records.c.deleted)
+            .order_by(records.c.id)
+            .limit(limit)
+        )
+    ).all()
+    if not rows:
+        return 0
+    ids = [r.id for r in rows]
+    bodies = [
+        {"record_id": r.id, "format": fmt, "body": body}
+        for r in rows
+        for fmt, body in render(Record.from_json(json.loads(r.data))).items()
+    ]
+    await conn.execute(delete(renditions).where(renditions.c.record_id.in_(ids)))
+    await conn.execute(renditions.insert(), bodies)
+    await conn.execute(
+        update(records).where(records.c.id.in_(ids)).values(render_version=version, datestamp=None)
+    )
+    await conn.execute(
+        update(memberships).where(memberships.c.record_id.in_(ids)).values(datestamp=None)
+    )
+    return len(rows)

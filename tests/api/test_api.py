@@ -28,8 +28,8 @@ from referencing.jsonschema import DRAFT202012
 from repository.api import openapi
 from repository.api.auth import Tokens, parse_token
 from repository.api.routes import WRITER
-from repository.app import RENDERER, STORE
 from repository.intake.demo import page_image
+from repository.keys import RENDERER, STORE
 from repository.records.prepare import prepare
 from repository.settings import SettingsError
 from repository.store import NotFound

@@ -23,7 +23,7 @@ from sqlalchemy import text
 from metadata import identity as ident
 from metadata.readers import ReadResult, read_json_records
 from metadata.readers.json_record import FIELDS as JSON_FIELDS
-from repository.app import STORE
+from repository.keys import STORE
 from repository.records.prepare import with_reference
 from tests.api.test_api import EDITOR, TOKENS, Client, multipart
 from tests.conftest import fuzz_examples

@@ -8,8 +8,8 @@ import urllib.request
 
 import pytest
 
-from repository.app import STORE
 from repository.intake.demo import page_image
+from repository.keys import STORE
 from repository.oai.dates import format_us
 from tests.live import LiveServer, ingest, make_settings
 from tests.writer import while_writing

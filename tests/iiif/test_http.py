@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import pyvips
 
-from repository.app import STORE
 from repository.iiif.documents import CLOCK_TTL
+from repository.keys import STORE
 from repository.records.page_images import ImageStore
 from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.iiif_rules import (

@@ -15,7 +15,7 @@ from dataclasses import replace
 import pytest
 from lxml import etree
 
-from repository.app import STORE
+from repository.keys import STORE
 from tests.live import LiveServer, OpisProcess, ingest, make_settings
 from tests.oai_client import NS, call, harvest
 from tests.writer import while_writing

@@ -18,7 +18,7 @@ from sickle import Sickle
 from sickle.oaiexceptions import NoRecordsMatch
 
 from metadata.crosswalks import FORMATS
-from repository.app import STORE
+from repository.keys import STORE
 from tests.live import LiveServer, ingest, make_settings
 from tests.synthetic import records
 

@@ -53,7 +53,7 @@ def server(module_database_url, tmp_path_factory):
     report = ingest(settings, [path])
     assert report.count("added") == len(items), report.entries
     with LiveServer(settings) as live:
-        from repository.app import STORE
+        from repository.keys import STORE
 
         live.call(live.app[STORE].delete("GAPPOD/f.1/op.89/d.106"))
         live.call(live.app[STORE].stamp())

@@ -18,7 +18,7 @@ from metadata.readers.oai_map import FieldMap, FieldMapError
 from metadata.readers.oai_xml import read_oai_record
 from metadata.readers.result import ReaderError
 from metadata.record import Agent, Record, Source, Text
-from repository.app import STORE
+from repository.keys import STORE
 from tests.live import LiveServer, ingest, make_settings
 from tests.oai_client import call
 

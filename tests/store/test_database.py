@@ -15,8 +15,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
-from repository.app import STORE
 from repository.intake.demo import page_image
+from repository.keys import STORE
 from repository.store import Store
 from repository.store.migrate import SchemaOutdated, config, head, schema_owned, upgrade
 from repository.store.schema import meta, metadata, records

@@ -1,0 +1,27 @@
+"""The typed keys under which the application keeps what every feature shares.
+
+This module imports nothing at run time (the types are named for the checker only), so
+any feature can import it and the application module, which imports every feature, is
+never imported back.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from repository.ops.metrics import Metrics
+    from repository.records.page_images import ImageStore
+    from repository.records.renditions import Renderer
+    from repository.settings import Settings
+    from repository.store import Store
+
+SETTINGS: web.AppKey[Settings] = web.AppKey("settings")
+STORE: web.AppKey[Store] = web.AppKey("store")
+RENDERER: web.AppKey[Renderer] = web.AppKey("renderer")
+IMAGES: web.AppKey[ImageStore] = web.AppKey("images")
+METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
+# The name of the write token a request used, for the access log.
+TOKEN_NAME: web.RequestKey[str] = web.RequestKey("token_name")
