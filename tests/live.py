@@ -24,7 +24,8 @@ from pathlib import Path
 from aiohttp import web
 
 from repository.app import HANDLER_ARGS, create_app
-from repository.intake.ingest import Report, ingest_paths
+from repository.intake.ingest import ingest_paths
+from repository.records.report import Report
 from repository.settings import Settings, load
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 from pydantic import AnyUrl
 
+from metadata.errors import RenderError
+
 # The properties iiif-prezi3 types as AnyUrl in what the builders emit.
 URL_KEYS = frozenset({"id", "target", "rights"})
 
@@ -30,7 +32,7 @@ class ExactUrls:
         normalised = str(AnyUrl(url))
         known = self._by_normalised.setdefault(normalised, url)
         if known != url:
-            raise ValueError(f"{url!r} and {known!r} are one URL once normalised")
+            raise RenderError(f"{url!r} and {known!r} are one URL once normalised")
         self._written.add(url)
         return url
 

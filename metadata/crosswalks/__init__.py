@@ -1,6 +1,6 @@
 """Crosswalks: the record rendered into each OAI-PMH metadata format.
 
-Each format is a pure function ``(Record, Context) -> bytes`` giving the element that goes
+Each format is a pure function ``(Record, CrosswalkContext) -> bytes`` giving the element that goes
 inside OAI-PMH ``<metadata>``: UTF-8, no XML declaration, its own namespace declarations
 and ``xsi:schemaLocation``, deterministic. The repository layer lists ``FORMATS`` in
 ListMetadataFormats (in this order) and re-renders stored records, bumping their
@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from metadata.record import Record
 
 from . import marc21, mods, oai_dc
-from .context import Context
+from .context import CrosswalkContext
 
-__all__ = ["FORMATS", "VERSION", "Context", "Format"]
+__all__ = ["FORMATS", "VERSION", "CrosswalkContext", "Format"]
 
 # Change whenever any crosswalk's output changes: harvesters only re-fetch records whose
 # datestamps move (OAI-PMH guidelines; conformance check E6). tests/test_crosswalks.py
@@ -27,15 +27,16 @@ VERSION = "1"
 
 @dataclass(frozen=True)
 class Format:
-    """One metadata format as ListMetadataFormats announces it, and its renderer."""
+    """One metadata format as ListMetadataFormats announces it, and its crosswalk."""
 
     prefix: str  # "oai_dc"
     namespace: str  # metadataNamespace for ListMetadataFormats
     schema: str  # schema URL for ListMetadataFormats and xsi:schemaLocation
-    render: Callable[[Record, Context], bytes]  # the <metadata> child, UTF-8, no declaration
+    # the <metadata> child, UTF-8, no XML declaration
+    crosswalk: Callable[[Record, CrosswalkContext], bytes]
 
 
 FORMATS: dict[str, Format] = {
-    module.PREFIX: Format(module.PREFIX, module.NAMESPACE, module.SCHEMA, module.render)
+    module.PREFIX: Format(module.PREFIX, module.NAMESPACE, module.SCHEMA, module.crosswalk)
     for module in (oai_dc, marc21, mods)
 }

@@ -14,7 +14,7 @@ from metadata import languages
 from metadata.record import Record
 
 from ._xml import text, unique
-from .context import Context
+from .context import CrosswalkContext
 
 # ---------------------------------------------------------------- dates
 
@@ -172,18 +172,18 @@ def title(record: Record) -> str:
     return text(record.title) or "[Untitled]"
 
 
-def publishers(record: Record, ctx: Context) -> list[str]:
+def publishers(record: Record, ctx: CrosswalkContext) -> list[str]:
     """Who published the digital copy: the record's publisher, then this repository."""
     return unique([record.publisher, ctx.repository_name])
 
 
-def sheets(ctx: Context) -> str | None:
+def sheets(ctx: CrosswalkContext) -> str | None:
     """The sheets of the unit the document occupies, as archives cite them (``ll. 9-15``)."""
     value = text(ctx.sheets)
     return f"ll. {value}" if value else None
 
 
-def citation(record: Record, ctx: Context) -> str | None:
+def citation(record: Record, ctx: CrosswalkContext) -> str | None:
     """The reference as the source cited it; else the canonical one with the sheets."""
     cited = text(record.citation)
     if cited:
@@ -195,7 +195,7 @@ def citation(record: Record, ctx: Context) -> str | None:
     return f"{canonical}, {leaves}" if leaves else canonical
 
 
-def hierarchy(ctx: Context) -> list[tuple[str, str]]:
+def hierarchy(ctx: CrosswalkContext) -> list[tuple[str, str]]:
     """The (label, value) levels fond > opis > delo with empty ones dropped."""
     return [(text(label), text(value)) for label, value in ctx.hierarchy if text(value)]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class Context:
+class CrosswalkContext:
     """What a crosswalk needs besides the record.
 
     The links and display strings the repository layer computes.

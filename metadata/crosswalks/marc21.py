@@ -14,7 +14,7 @@ from metadata.record import Record
 
 from . import _fields
 from ._xml import Element, add, root, serialize, text, unique
-from .context import Context
+from .context import CrosswalkContext
 
 PREFIX = "marc21"
 NAMESPACE = "http://www.loc.gov/MARC21/slim"
@@ -139,7 +139,7 @@ def _name_field(marc: Element, base: str, name: _fields.Name) -> None:
     _field(marc, tag, ind1, " ", [("a", name.name), ("e", name.role.term), ("4", name.role.code)])
 
 
-def render(record: Record, ctx: Context) -> bytes:
+def crosswalk(record: Record, ctx: CrosswalkContext) -> bytes:
     """The ``<record>`` element (MARC21 slim) for ``record``, UTF-8, no XML declaration."""
     marc = root(M + "record", {None: NAMESPACE}, NAMESPACE, SCHEMA)
     levels = _fields.hierarchy(ctx)
@@ -169,7 +169,7 @@ def render(record: Record, ctx: Context) -> bytes:
     return serialize(marc)
 
 
-def _description(marc: Element, record: Record, ctx: Context, has_main: bool) -> None:
+def _description(marc: Element, record: Record, ctx: CrosswalkContext, has_main: bool) -> None:
     """245 title, 264 production date, 300 extent, 336-338 content/media/carrier."""
     title = _fields.title(record)
     ind2 = _nonfiling(title, record.title_language)
@@ -182,7 +182,7 @@ def _description(marc: Element, record: Record, ctx: Context, has_main: bool) ->
     _field(marc, "338", " ", " ", [("a", "sheet"), ("b", "nb"), ("2", "rdacarrier")])
 
 
-def _notes(marc: Element, record: Record, ctx: Context) -> None:
+def _notes(marc: Element, record: Record, ctx: CrosswalkContext) -> None:
     """5XX: full-text, summary, citation, reproduction, copies, funding, rights, language."""
     _field(marc, "500", " ", " ", [("a", _fields.full_text_note(record))])
     for description in record.description:
@@ -200,7 +200,9 @@ def _notes(marc: Element, record: Record, ctx: Context) -> None:
     _field(marc, "546", " ", " ", [("a", _fields.language_note(record))])
 
 
-def _location(marc: Element, record: Record, ctx: Context, levels: list[tuple[str, str]]) -> None:
+def _location(
+    marc: Element, record: Record, ctx: CrosswalkContext, levels: list[tuple[str, str]]
+) -> None:
     """773 archival host, 830 collections, 852 archive and shelf mark, 856 links."""
     archive = ctx.archive_name or ctx.archive_code
     leaves = _fields.sheets(ctx)

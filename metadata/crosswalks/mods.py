@@ -12,7 +12,7 @@ from metadata.record import Record
 
 from . import _fields
 from ._xml import Element, add, root, serialize, text, unique
-from .context import Context
+from .context import CrosswalkContext
 
 PREFIX = "mods"
 NAMESPACE = "http://www.loc.gov/mods/v3"
@@ -39,7 +39,7 @@ def _names(mods: Element, record: Record) -> None:
             add(role, V + "roleTerm", name.role.code, authority="marcrelator", type="code")
 
 
-def _origin(mods: Element, record: Record, ctx: Context) -> None:
+def _origin(mods: Element, record: Record, ctx: CrosswalkContext) -> None:
     """Creation date of the original (W3CDTF, key date) and publishers of the digital copy."""
     dates = _fields.read_date(record.date)
     if dates is not None:
@@ -59,7 +59,7 @@ def _origin(mods: Element, record: Record, ctx: Context) -> None:
             add(origin, V + "publisher", publisher)
 
 
-def _physical(mods: Element, record: Record, ctx: Context) -> None:
+def _physical(mods: Element, record: Record, ctx: CrosswalkContext) -> None:
     """Extent of the original (sheets in the unit) and how the images came about."""
     physical = add(mods, V + "physicalDescription")
     leaves = _fields.sheets(ctx)
@@ -68,7 +68,7 @@ def _physical(mods: Element, record: Record, ctx: Context) -> None:
         add(physical, V + "digitalOrigin", "reformatted digital")
 
 
-def _host(parent: Element, levels: list[tuple[str, str]], ctx: Context) -> None:
+def _host(parent: Element, levels: list[tuple[str, str]], ctx: CrosswalkContext) -> None:
     """Nested hosts: the delo, inside it the opis, inside that the fond (innermost first)."""
     for depth, (label, value) in enumerate(reversed(levels)):
         parent = add(parent, V + "relatedItem", type="host", displayLabel=label or None)
@@ -85,7 +85,7 @@ def _host(parent: Element, levels: list[tuple[str, str]], ctx: Context) -> None:
             add(location, V + "physicalLocation", text(ctx.archive_name or ctx.archive_code))
 
 
-def _related(mods: Element, record: Record, ctx: Context) -> None:
+def _related(mods: Element, record: Record, ctx: CrosswalkContext) -> None:
     """Archival hierarchy, collections, copies elsewhere, the source description."""
     levels = _fields.hierarchy(ctx)
     if levels:
@@ -109,7 +109,7 @@ def _related(mods: Element, record: Record, ctx: Context) -> None:
             add(add(related, V + "location"), V + "url", text(record.source.url))
 
 
-def _location(mods: Element, ctx: Context) -> None:
+def _location(mods: Element, ctx: CrosswalkContext) -> None:
     """Where the original is kept (archive, shelf mark) and where it is online."""
     archive = text(ctx.archive_name or ctx.archive_code)
     canonical = text(ctx.reference_canonical)
@@ -142,7 +142,7 @@ def _location(mods: Element, ctx: Context) -> None:
         )
 
 
-def render(record: Record, ctx: Context) -> bytes:
+def crosswalk(record: Record, ctx: CrosswalkContext) -> bytes:
     """The ``<mods>`` element for ``record``, UTF-8, no XML declaration."""
     mods = root(V + "mods", {None: NAMESPACE}, NAMESPACE, SCHEMA)
     mods.set("version", "3.7")

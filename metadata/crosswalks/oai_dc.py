@@ -12,7 +12,7 @@ from metadata.record import Record
 
 from . import _fields
 from ._xml import XML_LANG, Element, add, root, serialize, text, unique, xml_lang
-from .context import Context
+from .context import CrosswalkContext
 
 PREFIX = "oai_dc"
 NAMESPACE = "http://www.openarchives.org/OAI/2.0/oai_dc/"
@@ -30,7 +30,7 @@ def _dc(parent: Element, name: str, value: str | None, lang: str | None = None) 
         add(parent, f"{{{DC}}}{name}", cleaned, **{XML_LANG: xml_lang(lang)})
 
 
-def render(record: Record, ctx: Context) -> bytes:
+def crosswalk(record: Record, ctx: CrosswalkContext) -> bytes:
     """The ``<oai_dc:dc>`` element for ``record``, UTF-8, no XML declaration."""
     dc = root(f"{{{NAMESPACE}}}dc", {"oai_dc": NAMESPACE, "dc": DC}, NAMESPACE, SCHEMA)
     _dc(dc, "title", _fields.title(record), record.title_language)

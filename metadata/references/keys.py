@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote_to_bytes
 
+from metadata.errors import UnkeyableReference
 from metadata.record import Reference
 from metadata.references.archives import archive
 from metadata.references.levels import ABBREVIATION, DOC, LEVEL_OF, SHEET, SHEETS
@@ -55,18 +56,18 @@ def decode_value(text: str) -> str:
 
 
 def unit_key(ref: Reference) -> str | None:
-    """``GAPPOD/f.1/op.89/d.112``; None without an archive; ValueError on unknown levels."""
+    """``GAPPOD/f.1/op.89/d.112``; None without an archive; UnkeyableReference otherwise."""
     if ref.archive is None:
         return None
     if not _CODE.fullmatch(ref.archive):
-        raise ValueError(f"archive code {ref.archive!r} is not A-Z0-9 with hyphens")
+        raise UnkeyableReference(f"archive code {ref.archive!r} is not A-Z0-9 with hyphens")
     segments = [ref.archive]
     for name, value in ref.levels:
         abbr = ABBREVIATION.get(name)
         if abbr is None:
-            raise ValueError(f"level {name!r} has no key abbreviation")
+            raise UnkeyableReference(f"level {name!r} has no key abbreviation")
         if not value:
-            raise ValueError(f"level {name!r} has an empty value")
+            raise UnkeyableReference(f"level {name!r} has an empty value")
         segments.append(f"{abbr}.{encode_value(value)}")
     return "/".join(segments)
 

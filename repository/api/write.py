@@ -25,6 +25,7 @@ from pathlib import Path
 
 from manifests.image_api import ImageRejected
 from metadata import identity as ident
+from metadata.errors import RecordError
 from metadata.readers import ReaderError, read_json_records
 from metadata.record import Page, Record
 from repository.api.body import Upload
@@ -77,7 +78,7 @@ class RecordWriter:
         record = replace(record, pages=pages)
         try:
             prepared, more = prepare(record, self.renderer)
-        except Exception as exc:  # a crosswalk that cannot render this record
+        except RecordError as exc:
             raise ApiError(422, "the record cannot be rendered", [str(exc)[:500]]) from None
         with _database():
             await self.store.add_images(rows)
@@ -97,7 +98,7 @@ class RecordWriter:
         try:
             parsed, notes = with_reference(record)
             locator, identity = ident.locator(parsed), ident.identity(parsed)
-        except Exception as exc:  # a reference the key grammar cannot spell
+        except RecordError as exc:
             raise ApiError(422, "no key can be made for this record", [str(exc)[:500]]) from None
         stored = (await keys_by_identity(self.store, [identity])).get(identity)
         if stored is not None:

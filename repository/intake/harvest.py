@@ -16,6 +16,7 @@ finds the key the document has here and turns it into a tombstone.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,23 +25,25 @@ from urllib.parse import urlencode
 from oaipmh import error
 
 from metadata import identity
+from metadata.errors import RecordError
 from metadata.readers.oai_map import FieldMap
 from metadata.readers.oai_xml import PREFIXES, read_oai_record
 from metadata.readers.result import ReaderError
 from metadata.record import Record, Source
 from repository.intake.harvest_source import HarvestError, OaiClient, Page, RetryPolicy
 from repository.intake.harvest_state import HarvestSource, State, load, save
-from repository.intake.ingest import FAILED, SKIPPED, Entry, Report
+from repository.records.batches import Pending, write_batch
 from repository.records.prepare import prepare
 from repository.records.renditions import Renderer
+from repository.records.report import FAILED, SKIPPED, STATUSES, Entry, Report
 from repository.settings import Settings
 from repository.store import Store
 from repository.store.lookup import keys_by_identity
-from repository.store.writes import ADDED, DELETED, UNCHANGED, UPDATED, Prepared
 
 # A harvested record ready to write: its OAI identifier, the prepared row, its warnings.
-_Pending = tuple[str, Prepared, list[str]]
 _DATESTAMP = re.compile(r"^\d{4}-\d\d-\d\d(?:T\d\d:\d\d:\d\dZ)?$")
+
+log = logging.getLogger("opis")
 
 
 @dataclass(frozen=True)
@@ -73,8 +76,7 @@ class HarvestReport(Report):
     notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        statuses = (ADDED, UPDATED, UNCHANGED, DELETED, FAILED, SKIPPED)
-        return ", ".join(f"{self.count(s)} {s}" for s in statuses)
+        return ", ".join(f"{self.count(s)} {s}" for s in STATUSES)
 
 
 def harvested_source(base: str, prefix: str, identifier: str) -> Source:
@@ -169,22 +171,22 @@ class Harvest:
     # -- one page ---------------------------------------------------------------
 
     async def _take(self, page: Page) -> None:
-        pending: list[_Pending] = []
+        pending: list[Pending] = []
         for header, raw in page.records:
             identifier = header.identifier()
             if header.isDeleted():
-                await self._write(pending)
+                await write_batch(self.store, pending, self.report)
                 pending = []
                 await self._delete(identifier)
                 continue
             prepared = self._prepare(identifier, raw)
             if prepared is not None:
                 pending.append(prepared)
-        await self._write(pending)
+        await write_batch(self.store, pending, self.report)
         await self.store.stamp()
         self._on_progress(len(page.records))
 
-    def _prepare(self, identifier: str, raw: bytes | None) -> _Pending | None:
+    def _prepare(self, identifier: str, raw: bytes | None) -> Pending | None:
         options = self.options
         if not raw:
             self.report.add(Entry(identifier, FAILED, message="the record has no metadata"))
@@ -198,31 +200,15 @@ class Harvest:
         except ReaderError as exc:
             self.report.add(Entry(identifier, FAILED, message=str(exc)))
             return None
-        except Exception as exc:  # a crosswalk that cannot render this record
+        except RecordError as exc:
             self.report.add(Entry(identifier, FAILED, message=f"cannot render: {exc}"))
             return None
-        return identifier, prepared, [*result.warnings, *warnings]
-
-    async def _write(self, batch: list[_Pending]) -> None:
-        """One transaction for the batch; if it fails, record by record, so one fails alone."""
-        if not batch:
-            return
-        try:
-            outcomes = await self.store.write([prepared for _, prepared, _ in batch])
-        except Exception:
-            outcomes = None
-        for n, (identifier, prepared, warnings) in enumerate(batch):
-            if outcomes is None:
-                try:
-                    (outcome,) = await self.store.write([prepared])
-                except Exception as exc:
-                    self.report.add(Entry(identifier, FAILED, message=f"not stored: {exc}"))
-                    continue
-            else:
-                outcome = outcomes[n]
-            self.report.add(
-                Entry(identifier, outcome.status, outcome.key, warnings=tuple(warnings))
-            )
+        except Exception as exc:  # a fault in Opis: logged as one, and costs only this record
+            log.exception("preparing %s failed", identifier)
+            message = f"internal error (please report it): {exc!r}"
+            self.report.add(Entry(identifier, FAILED, message=message))
+            return None
+        return Pending(identifier, prepared, [*result.warnings, *warnings])
 
     async def _delete(self, identifier: str) -> None:
         source = harvested_source(self.options.url, self.options.prefix, identifier)

@@ -13,7 +13,6 @@ it; the client's own list generator would also stop silently at a page with no r
 
 from __future__ import annotations
 
-import email.utils
 import http.client
 import threading
 import urllib.error
@@ -27,6 +26,8 @@ from lxml import etree
 from oaipmh import common, error
 from oaipmh.client import Client
 from oaipmh.metadata import MetadataRegistry
+
+from repository.http.dates import parse_http_date
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
 NAMESPACES = {"oai": OAI}
@@ -178,12 +179,9 @@ def retry_after(value: str | None) -> float | None:
     value = value.strip()
     if value.isdigit():
         return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    when = parse_http_date(value)
+    if when is None:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 

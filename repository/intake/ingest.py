@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import glob
+import logging
 import multiprocessing
 import os
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
+from metadata.errors import RecordError
 from metadata.readers import (
     ReaderError,
     ReadResult,
@@ -25,55 +27,21 @@ from metadata.readers import (
     read_page_text,
 )
 from metadata.record import Page, Record
+from repository.records.batches import Pending, write_batch
 from repository.records.page_images import ImageError, ImageStore
 from repository.records.prepare import prepare, with_pages
 from repository.records.renditions import Renderer
+from repository.records.report import FAILED, SKIPPED, Entry, Report
 from repository.settings import Settings
 from repository.store import Store
-from repository.store.writes import ADDED, UNCHANGED, UPDATED, Prepared
+from repository.store.writes import Prepared
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".pdf", ".jp2"}
 JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
 LINES_SUFFIXES = {".jsonl", ".ndjson"}
 TEXT_SUFFIXES = {".txt"}
-FAILED, SKIPPED = "failed", "skipped"
 
-
-@dataclass
-class Entry:
-    """What happened to one input record (or one skipped input)."""
-
-    source: str
-    status: str
-    key: str | None = None
-    message: str = ""
-    warnings: tuple[str, ...] = ()
-
-
-@dataclass
-class Report:
-    entries: list[Entry] = field(default_factory=list)
-
-    def add(self, entry: Entry) -> None:
-        self.entries.append(entry)
-
-    def count(self, status: str) -> int:
-        return sum(1 for e in self.entries if e.status == status)
-
-    @property
-    def failed(self) -> bool:
-        return any(e.status == FAILED for e in self.entries)
-
-    def summary(self) -> str:
-        parts = [f"{self.count(s)} {s}" for s in (ADDED, UPDATED, UNCHANGED, FAILED, SKIPPED)]
-        return ", ".join(parts)
-
-
-@dataclass
-class _Pending:
-    source: str
-    prepared: Prepared
-    warnings: list[str]
+log = logging.getLogger("opis")
 
 
 class Ingest:
@@ -94,7 +62,7 @@ class Ingest:
         self.report = Report()
         self.workers = workers
         self._unprepared: list[tuple[str, ReadResult]] = []
-        self._inflight: asyncio.Future[list[_Pending]] | None = None
+        self._inflight: asyncio.Future[list[Pending]] | None = None
         self._pool: ProcessPoolExecutor | None = None
         self._on_progress = on_progress or (lambda n: None)
 
@@ -199,7 +167,7 @@ class Ingest:
             inflight, self._inflight = self._inflight, None
             await self._write(await inflight)
 
-    async def _prepare(self, chunk: list[tuple[str, ReadResult]], *, big: bool) -> list[_Pending]:
+    async def _prepare(self, chunk: list[tuple[str, ReadResult]], *, big: bool) -> list[Pending]:
         """Parse, key and render records: in worker processes for big inputs."""
         records = [result.record for _, result in chunk]
         if big and self._pool is None and self.workers > 0:
@@ -226,29 +194,15 @@ class Ingest:
                 self.report.add(Entry(source, FAILED, message=str(extra)))
                 self._on_progress(1)
                 continue
-            prepared.render = self.renderer.render
-            pending.append(_Pending(source, prepared, [*result.warnings, *extra]))
+            prepared.rerender = self.renderer.renditions
+            pending.append(Pending(source, prepared, [*result.warnings, *extra]))
         return pending
 
-    async def _write(self, batch: list[_Pending]) -> None:
+    async def _write(self, batch: list[Pending]) -> None:
         if not batch:
             return
         await self.store.add_images(self.images.pending_rows())
-        try:
-            outcomes = await self.store.write([p.prepared for p in batch])
-        except Exception:
-            outcomes = None
-        if outcomes is None:  # find the record that fails, keep the others
-            for pending in batch:
-                try:
-                    (outcome,) = await self.store.write([pending.prepared])
-                except Exception as exc:
-                    self.report.add(Entry(pending.source, FAILED, message=f"not stored: {exc}"))
-                else:
-                    self._record(pending, outcome.key, outcome.status)
-        else:
-            for pending, outcome in zip(batch, outcomes, strict=True):
-                self._record(pending, outcome.key, outcome.status)
+        await write_batch(self.store, batch, self.report)
         await self.store.stamp()
         self._on_progress(len(batch))
 
@@ -256,9 +210,6 @@ class Ingest:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
-
-    def _record(self, pending: _Pending, key: str, status: str) -> None:
-        self.report.add(Entry(pending.source, status, key, warnings=tuple(pending.warnings)))
 
 
 def expand(paths: Iterable[str]) -> list[tuple[str, Path]]:
@@ -321,10 +272,14 @@ def _prepare_many(
     for record in records:
         try:
             prepared, warnings = prepare(record, renderer)
-        except Exception as exc:  # a crosswalk that cannot render this record
+        except RecordError as exc:
             out.append((None, f"cannot render: {exc}"))
             continue
-        prepared.render = None  # bound to this process's renderer; the caller sets its own
+        except Exception as exc:  # a fault in Opis: logged as one, and costs only this record
+            log.exception("preparing %r failed", record.title[:100])
+            out.append((None, f"internal error (please report it): {exc!r}"))
+            continue
+        prepared.rerender = None  # bound to this process's renderer; the caller sets its own
         out.append((prepared, warnings))
     return out
 

@@ -14,7 +14,7 @@ from aiohttp import web
 from repository.keys import SETTINGS, STORE
 from repository.oai import arguments, xml
 from repository.oai.errors import OAIError, OAIErrors
-from repository.oai.verbs import HANDLERS, Context
+from repository.oai.verbs import HANDLERS, DataProvider
 
 CONTENT_TYPE = "text/xml"
 MAX_FORM_BYTES = 1_000_000
@@ -41,7 +41,7 @@ async def oai(request: web.Request) -> web.StreamResponse:
     settings = request.app[SETTINGS]
     base = settings.base_url
     store = request.app[STORE]
-    ctx = Context(store, settings, await store.secret(settings.auth.secret), f"{base}/oai")
+    ctx = DataProvider(store, settings, await store.secret(settings.auth.secret), f"{base}/oai")
     echo: dict[str, str] | None = None
     try:
         try:

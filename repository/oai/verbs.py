@@ -29,7 +29,9 @@ _OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 
 
 @dataclass
-class Context:
+class DataProvider:
+    """What every verb answers from: the store, the settings and this request's base URL."""
+
     store: Store
     settings: Settings
     secret: bytes
@@ -51,7 +53,7 @@ class Context:
         return self.settings.oai.token_lifetime_days * 86_400
 
 
-async def identify(ctx: Context, request: OAIRequest) -> bytes:
+async def identify(ctx: DataProvider, request: OAIRequest) -> bytes:
     async with ctx.store.snapshot() as conn:
         earliest = await reads.earliest(conn)
         sample = await reads.first_key(conn)
@@ -82,7 +84,7 @@ async def identify(ctx: Context, request: OAIRequest) -> bytes:
     ).encode()
 
 
-async def list_metadata_formats(ctx: Context, request: OAIRequest) -> bytes:
+async def list_metadata_formats(ctx: DataProvider, request: OAIRequest) -> bytes:
     prefixes = list(FORMATS)
     identifier = request.get("identifier")
     if identifier is not None:
@@ -105,7 +107,7 @@ async def list_metadata_formats(ctx: Context, request: OAIRequest) -> bytes:
     return "".join(body).encode()
 
 
-async def get_record(ctx: Context, request: OAIRequest) -> bytes:
+async def get_record(ctx: DataProvider, request: OAIRequest) -> bytes:
     prefix = request.args["metadataPrefix"]
     identifier = request.args["identifier"]
     memo = ctx.store.memo
@@ -118,7 +120,7 @@ async def get_record(ctx: Context, request: OAIRequest) -> bytes:
     return answer
 
 
-async def _get_record(ctx: Context, identifier: str, prefix: str) -> bytes | OAIErrors:
+async def _get_record(ctx: DataProvider, identifier: str, prefix: str) -> bytes | OAIErrors:
     """The GetRecord answer from stamped state (so it can be memoised until a change)."""
     problems = []
     async with ctx.store.single_statement() as conn:
@@ -142,15 +144,15 @@ async def _get_record(ctx: Context, identifier: str, prefix: str) -> bytes | OAI
     return b"<GetRecord>" + xml.record(header, found.body) + b"</GetRecord>\n"
 
 
-async def list_records(ctx: Context, request: OAIRequest) -> bytes:
+async def list_records(ctx: DataProvider, request: OAIRequest) -> bytes:
     return await _list(ctx, request, "ListRecords")
 
 
-async def list_identifiers(ctx: Context, request: OAIRequest) -> bytes:
+async def list_identifiers(ctx: DataProvider, request: OAIRequest) -> bytes:
     return await _list(ctx, request, "ListIdentifiers")
 
 
-async def list_sets(ctx: Context, request: OAIRequest) -> bytes:
+async def list_sets(ctx: DataProvider, request: OAIRequest) -> bytes:
     limit = ctx.settings.oai.set_page_size
     token = request.get("resumptionToken")
     async with ctx.store.snapshot() as conn:
@@ -199,7 +201,7 @@ async def list_sets(ctx: Context, request: OAIRequest) -> bytes:
     return out + b"</ListSets>\n"
 
 
-async def _list(ctx: Context, request: OAIRequest, verb: str) -> bytes:
+async def _list(ctx: DataProvider, request: OAIRequest, verb: str) -> bytes:
     token = request.get("resumptionToken")
     if token is not None:
         position = tokens.decode(token, verb, ctx.secret, ctx.lifetime)
@@ -243,7 +245,7 @@ async def _list(ctx: Context, request: OAIRequest, verb: str) -> bytes:
 
 
 def _list_page(
-    ctx: Context,
+    ctx: DataProvider,
     verb: str,
     prefix: str,
     window: reads.Window,
@@ -332,7 +334,9 @@ def _no_match_reason(request: OAIRequest) -> str:
     return "no records have datestamps in the requested range"
 
 
-async def _header(ctx: Context, conn: Reader, identifier: str, fmt: str | None) -> reads.Header:
+async def _header(
+    ctx: DataProvider, conn: Reader, identifier: str, fmt: str | None
+) -> reads.Header:
     key = ctx.key_of(identifier)
     header = await reads.header_by_key(conn, key, fmt) if key else None
     if header is None:
@@ -348,7 +352,7 @@ def _cannot(prefix: str) -> OAIError:
     )
 
 
-def _token_element(ctx: Context, token: str, cursor: int, total: int) -> bytes:
+def _token_element(ctx: DataProvider, token: str, cursor: int, total: int) -> bytes:
     expires = None
     if token:
         moment = datetime.fromtimestamp(time.time() + ctx.lifetime, UTC)

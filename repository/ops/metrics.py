@@ -31,7 +31,7 @@ class Metrics:
         self.latency_sum[route] += seconds
         self.latency_count[route] += 1
 
-    def render(self, gauges: dict[str, float]) -> str:
+    def exposition(self, gauges: dict[str, float]) -> str:
         lines: list[str] = [
             "# HELP opis_requests_total HTTP requests by route, method and status.",
             "# TYPE opis_requests_total counter",

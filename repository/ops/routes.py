@@ -24,7 +24,7 @@ async def metrics(request: web.Request) -> web.Response:
         "opis_records_deleted": ("Deleted records (tombstones).", counts["deleted"]),
         "opis_images": ("Stored page images.", counts["images"]),
     }
-    body = request.app[METRICS].render(gauges)
+    body = request.app[METRICS].exposition(gauges)
     return web.Response(
         text=body, content_type="text/plain", charset="utf-8", headers={"Cache-Control": "no-store"}
     )

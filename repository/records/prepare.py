@@ -62,8 +62,8 @@ def prepare(record: Record, renderer: Renderer) -> tuple[Prepared, list[str]]:
         render_version=renderer.version,
         set_specs=tuple(i.spec for i in infos),
         set_rows=tuple(SetRow(i.spec, i.name, i.description) for i in infos),
-        render=renderer.render,
-        renditions=renderer.render(record.with_key(locator)),
+        rerender=renderer.renditions,
+        renditions=renderer.renditions(record.with_key(locator)),
         pages=tuple((p.image, p.label) for p in record.pages),
     )
     return prepared, warnings

@@ -19,7 +19,7 @@ log = logging.getLogger("opis")
 
 async def refresh(store: Store, renderer: Renderer, batch: int = 500) -> int:
     """Render every live record whose renditions are out of date; returns how many."""
-    done = await store.rerender(renderer.version, renderer.render, batch)
+    done = await store.rerender(renderer.version, renderer.renditions, batch)
     if done:
         log.info("re-rendered %d records (render version now %s)", done, renderer.version)
     return done

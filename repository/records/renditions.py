@@ -45,10 +45,10 @@ class Renderer:
     def manifest_url(self, key: str) -> str:
         return f"{self.base}/iiif/3/{key}/manifest"
 
-    def context(self, record: Record) -> crosswalks.Context:
+    def context(self, record: Record) -> crosswalks.CrosswalkContext:
         assert record.key is not None, "records are rendered once they have a key"
         ref = record.reference
-        return crosswalks.Context(
+        return crosswalks.CrosswalkContext(
             oai_identifier=self.oai_identifier(record.key),
             record_url=self.record_url(record.key),
             manifest_url=self.manifest_url(record.key) if record.pages else None,
@@ -61,9 +61,9 @@ class Renderer:
             alternates=tuple(c for c in (canonical(a) for a in record.alternates) if c),
         )
 
-    def render(self, record: Record) -> dict[str, bytes]:
+    def renditions(self, record: Record) -> dict[str, bytes]:
         context = self.context(record)
-        out = {prefix: fmt.render(record, context) for prefix, fmt in crosswalks.FORMATS.items()}
+        out = {prefix: fmt.crosswalk(record, context) for prefix, fmt in crosswalks.FORMATS.items()}
         if any(page.width and page.height for page in record.pages):
             manifest = build_manifest(record, self.presentation)
             out[IIIF_MANIFEST] = iiif_settings.to_bytes(manifest)

@@ -47,7 +47,7 @@ class Prepared:
     render_version: str
     set_specs: tuple[str, ...]
     set_rows: tuple[SetRow, ...]
-    render: Callable[[Record], dict[str, bytes]] | None
+    rerender: Callable[[Record], dict[str, bytes]] | None
     renditions: dict[str, bytes] = field(default_factory=dict)
     pages: tuple[tuple[str, str | None], ...] = ()
 
@@ -190,7 +190,7 @@ async def _write_parts(
     page_rows = []
     for p, record_id, key in every:
         rendered = p.renditions if (p.renditions and key == p.locator) else None
-        for fmt, body in (rendered or p.render(p.record.with_key(key))).items():
+        for fmt, body in (rendered or p.rerender(p.record.with_key(key))).items():
             bodies.append({"record_id": record_id, "format": fmt, "body": body})
         page_rows += [
             {"record_id": record_id, "seq": i, "image_id": image, "label": label}

@@ -290,11 +290,11 @@ def test_vendored_iiif_schema_is_the_documented_file():
 def test_renderer_stores_a_manifest_only_for_records_with_pages(tmp_path):
     settings = load(environ={})
     renderer = Renderer(settings)
-    forms = renderer.render(letter())
+    forms = renderer.renditions(letter())
     assert json.loads(forms[IIIF_MANIFEST])["id"].endswith(
         "/iiif/3/GAPPOD/f.1/op.89/d.112/manifest"
     )
-    assert IIIF_MANIFEST not in renderer.render(letter(pages=()))
+    assert IIIF_MANIFEST not in renderer.renditions(letter(pages=()))
     assert {"oai_dc", "marc21", "mods"} <= set(forms)
 
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from metadata import languages
-from metadata.crosswalks import FORMATS, VERSION, Context
+from metadata.crosswalks import FORMATS, VERSION, CrosswalkContext
 from metadata.record import Agent, Page, Record, Reference, Source, Text, TextBody
 from metadata.xmlchars import clean, is_clean
 from tests.xmlschemas import SCHEMA_DIR, validate_oai_response, validate_payload
@@ -76,7 +76,7 @@ RICH = Record(
     source=Source("120502", "https://digitalarchive.example.org/document/120502"),
     pages=(Page("a1.jpg", "l. 9"), Page("a2.jpg", "l. 10"), Page("a3.jpg", "l. 10ob")),
 )
-RICH_CONTEXT = Context(
+RICH_CONTEXT = CrosswalkContext(
     oai_identifier=OAI_ID,
     record_url=RECORD_URL,
     manifest_url=MANIFEST_URL,
@@ -90,7 +90,7 @@ RICH_CONTEXT = Context(
     collection_urls=("https://opis.example.org/collections/iran-crisis",),
 )
 MINIMAL = Record(title="Untitled note")
-MINIMAL_CONTEXT = Context(
+MINIMAL_CONTEXT = CrosswalkContext(
     oai_identifier="oai:opis.example.org:UNCITED/doc.abc123",
     record_url="https://opis.example.org/records/UNCITED/doc.abc123",
     manifest_url=None,
@@ -131,7 +131,7 @@ SEED = Record(
     text=(TextBody("To Cde. Stalin ...", "en", "translation"),),
     pages=(Page("0001.jpg"), Page("0002.jpg")),
 )
-SEED_CONTEXT = Context(
+SEED_CONTEXT = CrosswalkContext(
     oai_identifier=OAI_ID,
     record_url=RECORD_URL,
     manifest_url=MANIFEST_URL,
@@ -151,7 +151,7 @@ FINGERPRINTS = {
 
 def render(prefix: str, case: str) -> bytes:
     record, context = CASES[case]
-    return FORMATS[prefix].render(record, context)
+    return FORMATS[prefix].crosswalk(record, context)
 
 
 def tree(data: bytes) -> etree._Element:
@@ -366,12 +366,12 @@ def test_dates_in_marc_008_264_and_mods_origin_info():
 )
 def test_date_forms(value, fixed, shown, created):
     record = Record(title="t", date=value)
-    marc = FORMATS["marc21"].render(record, MINIMAL_CONTEXT)
+    marc = FORMATS["marc21"].crosswalk(record, MINIMAL_CONTEXT)
     assert xpath(marc, "marc:controlfield[@tag='008']")[0][6:15] == fixed
     assert xpath(marc, "marc:datafield[@tag='264']/marc:subfield[@code='c']") == (
         [shown] if shown else []
     )
-    mods = FORMATS["mods"].render(record, MINIMAL_CONTEXT)
+    mods = FORMATS["mods"].crosswalk(record, MINIMAL_CONTEXT)
     assert xpath(mods, "mods:originInfo/mods:dateCreated[@encoding='w3cdtf']") == created
     if value and not created:  # kept as text, without claiming an encoding
         assert xpath(mods, "mods:originInfo/mods:dateCreated[@keyDate='yes']") == [value]
@@ -430,7 +430,7 @@ def test_forbidden_characters_are_dropped_and_output_stays_valid(prefix):
         subjects=("\ud800",),
         rights="\x0b",
     )
-    context = Context(
+    context = CrosswalkContext(
         oai_identifier=OAI_ID,
         record_url=RECORD_URL + "\x0b",
         manifest_url=MANIFEST_URL + "\uffff",
@@ -442,7 +442,7 @@ def test_forbidden_characters_are_dropped_and_output_stays_valid(prefix):
         sheets="9\x04-15",
         alternates=("\x05",),
     )
-    data = FORMATS[prefix].render(record, context)
+    data = FORMATS[prefix].crosswalk(record, context)
     validate_payload(prefix, data)
     validate_oai_response(get_record(prefix, data))
     assert xpath(data, TITLE_PATHS[prefix]) == [BAD_TITLE_CLEAN]
@@ -451,7 +451,7 @@ def test_forbidden_characters_are_dropped_and_output_stays_valid(prefix):
 
 @pytest.mark.parametrize("prefix", list(FORMATS))
 def test_title_of_only_forbidden_characters_becomes_untitled(prefix):
-    data = FORMATS[prefix].render(Record(title="\x00\ufffe \ud800"), MINIMAL_CONTEXT)
+    data = FORMATS[prefix].crosswalk(Record(title="\x00\ufffe \ud800"), MINIMAL_CONTEXT)
     validate_payload(prefix, data)
     assert xpath(data, TITLE_PATHS[prefix]) == ["[Untitled]"]
 
@@ -473,7 +473,7 @@ def test_cyrillic_round_trips_as_raw_utf8(prefix):
 def test_any_text_gives_valid_payloads(title, name):
     record = Record(title=title, creators=(name,), subjects=(name,), rights=name)
     for prefix, fmt in FORMATS.items():
-        data = fmt.render(record, MINIMAL_CONTEXT)
+        data = fmt.crosswalk(record, MINIMAL_CONTEXT)
         validate_payload(prefix, data)
 
 
@@ -484,14 +484,14 @@ def test_any_text_gives_valid_payloads(title, name):
 def test_output_is_deterministic(prefix, case):
     record, context = CASES[case]
     again = Record.from_json(record.to_json())
-    assert FORMATS[prefix].render(record, context) == FORMATS[prefix].render(again, context)
+    assert FORMATS[prefix].crosswalk(record, context) == FORMATS[prefix].crosswalk(again, context)
 
 
 def _fingerprint() -> str:
     digest = hashlib.sha256()
     for record, context in (*CASES.values(), (SEED, SEED_CONTEXT)):
         for fmt in FORMATS.values():
-            digest.update(fmt.render(record, context) + b"\0")
+            digest.update(fmt.crosswalk(record, context) + b"\0")
     return digest.hexdigest()
 
 
@@ -511,7 +511,7 @@ def test_docs_show_the_current_seed_examples():
 
 def example(prefix: str) -> str:
     """The seed letter in ``prefix``, indented for reading (the real bytes are compact)."""
-    root = tree(FORMATS[prefix].render(SEED, SEED_CONTEXT))
+    root = tree(FORMATS[prefix].crosswalk(SEED, SEED_CONTEXT))
     etree.indent(root, space="  ")
     return etree.tostring(root, encoding="unicode")
 
