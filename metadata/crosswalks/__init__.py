@@ -20,7 +20,7 @@ from .context import CrosswalkContext
 __all__ = ["FORMATS", "VERSION", "CrosswalkContext", "Format"]
 
 # Change whenever any crosswalk's output changes: harvesters only re-fetch records whose
-# datestamps move (OAI-PMH guidelines; conformance check E6). tests/test_crosswalks.py
+# datestamps move (OAI-PMH guidelines; conformance check E6). tests/metadata/test_crosswalks.py
 # pins a fingerprint of the output to this value so a change cannot slip through.
 VERSION = "1"
 

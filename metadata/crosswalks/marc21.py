@@ -19,7 +19,8 @@ from .context import CrosswalkContext
 PREFIX = "marc21"
 NAMESPACE = "http://www.loc.gov/MARC21/slim"
 SCHEMA = "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd"
-M = f"{{{NAMESPACE}}}"
+# Element names in Clark notation: MARC_ + "record" is {http://www.loc.gov/MARC21/slim}record
+MARC_ = f"{{{NAMESPACE}}}"
 
 # Leader: 05 n new, 06 t manuscript language material, 07 d subunit (m when the item has no
 # archival host), 08 a archival control, 09 a Unicode, 17 7 minimal level, 18 c ISBD
@@ -32,7 +33,7 @@ PHYSICAL = "cr |||||||||||"
 ENTERED = "000000"
 
 Subfields = list[tuple[str, str | None]]
-DATAFIELD, SUBFIELD = M + "datafield", M + "subfield"
+DATAFIELD, SUBFIELD = MARC_ + "datafield", MARC_ + "subfield"
 _SubElement = etree.SubElement
 
 
@@ -47,7 +48,7 @@ def _field(record: Element, tag: str, ind1: str, ind2: str, subfields: Subfields
 
 
 def _control(record: Element, tag: str, value: str) -> None:
-    add(record, M + "controlfield", value, tag=tag)
+    add(record, MARC_ + "controlfield", value, tag=tag)
 
 
 def _fixed_008(record: Record) -> str:
@@ -141,9 +142,9 @@ def _name_field(marc: Element, base: str, name: _fields.Name) -> None:
 
 def crosswalk(record: Record, ctx: CrosswalkContext) -> bytes:
     """The ``<record>`` element (MARC21 slim) for ``record``, UTF-8, no XML declaration."""
-    marc = root(M + "record", {None: NAMESPACE}, NAMESPACE, SCHEMA)
+    marc = root(MARC_ + "record", {None: NAMESPACE}, NAMESPACE, SCHEMA)
     levels = _fields.hierarchy(ctx)
-    add(marc, M + "leader", LEADER.format(level="d" if levels else "m"))
+    add(marc, MARC_ + "leader", LEADER.format(level="d" if levels else "m"))
     _control(marc, "001", text(ctx.oai_identifier))
     _control(marc, "007", PHYSICAL)
     _control(marc, "008", _fixed_008(record))

@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 description of the record API, served at ``/api/openapi.json``.
 
 Written by hand so that it says what the API promises, not what a framework infers;
-``tests/test_api.py`` validates it and checks the live answers against its schemas.
+``tests/api/test_api.py`` validates it and checks the live answers against its schemas.
 The record schema follows docs/json-records.md field by field.
 """
 
