@@ -35,6 +35,11 @@ def image_service(base: str, image_id: str) -> str:
     return f"{base}/{IMAGE}/{image_id}"
 
 
+def image_info(base: str, image_id: str) -> str:
+    """The image information document; the service's base URI redirects here (IMG §2.1)."""
+    return f"{image_service(base, image_id)}/info.json"
+
+
 def image_size(base: str, image_id: str, width: int, height: int) -> str:
     """A pre-rendered size, in the canonical form the image service answers straight from disk."""
     return f"{image_service(base, image_id)}/full/{width},{height}/0/default.jpg"
@@ -46,6 +51,11 @@ def image_full(base: str, image_id: str) -> str:
 
 def record_page(base: str, key: str) -> str:
     return f"{base}/records/{key}"
+
+
+def oai_set(base: str, spec: str, prefix: str = "oai_dc") -> str:
+    """ListRecords of one set, for a container page's "harvest this" link."""
+    return f"{base}/oai?verb=ListRecords&metadataPrefix={prefix}&set={quote(spec, safe=':')}"
 
 
 def oai_record(base: str, namespace: str, key: str, prefix: str) -> str:

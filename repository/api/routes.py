@@ -11,8 +11,8 @@ harvesters at once.
 
 from __future__ import annotations
 
-import hashlib
 import json
+from typing import Any
 
 from aiohttp import web
 from aiohttp.http import HttpVersion11
@@ -23,8 +23,9 @@ from repository.api.body import precheck, read_upload
 from repository.api.errors import ApiError, error_response, json_errors
 from repository.api.record_json import PREFIX, key_from_path, record_body
 from repository.api.write import RecordWriter
+from repository.http.conditional import etag_for, not_modified
 from repository.keys import IMAGES, RENDERER, SETTINGS, STORE, TOKEN_NAME
-from repository.store import NotFound, Store
+from repository.store import NotFound, Store, StoredRecord
 from repository.store.writes import ADDED, DELETED
 
 TOKENS = web.AppKey("api_tokens", Tokens)
@@ -137,7 +138,7 @@ async def delete_record(request: web.Request) -> web.Response:
     return web.json_response(record_body(stored, outcome.status), headers=_NO_STORE)
 
 
-async def _stamped(store: Store, key: str):
+async def _stamped(store: Store, key: str) -> StoredRecord:
     """Stamp the change (so OAI shows it now), then read what is stored."""
     await store.stamp()
     return await store.get(key)
@@ -146,21 +147,20 @@ async def _stamped(store: Store, key: str):
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
-def _cacheable(request: web.Request, body: dict) -> web.Response:
-    data = json.dumps(body, ensure_ascii=False).encode()
-    etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
-    headers = {"ETag": etag, "Cache-Control": "no-cache"}
-    if etag in request.headers.get("If-None-Match", ""):
-        return web.Response(status=304, headers=headers)
-    return web.Response(body=data, content_type="application/json", headers=headers)
+def _cacheable(request: web.Request, body: dict[str, Any]) -> web.Response:
+    return _json(request, json.dumps(body, ensure_ascii=False).encode(), "no-cache")
 
 
 async def openapi_document(request: web.Request) -> web.Response:
-    data = request.app[OPENAPI]
-    etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
-    headers = {"ETag": etag, "Cache-Control": "public, max-age=300"}
-    if etag in request.headers.get("If-None-Match", ""):
-        return web.Response(status=304, headers=headers)
+    return _json(request, request.app[OPENAPI], "public, max-age=300")
+
+
+def _json(request: web.Request, data: bytes, cache: str) -> web.Response:
+    """JSON with a strong ETag; 304 when the client already has these bytes."""
+    headers = {"ETag": etag_for(data), "Cache-Control": cache}
+    unchanged = not_modified(request, headers)
+    if unchanged is not None:
+        return unchanged
     return web.Response(body=data, content_type="application/json", headers=headers)
 
 

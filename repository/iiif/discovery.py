@@ -9,11 +9,13 @@ page grows.
 
 from __future__ import annotations
 
-import hashlib
 import json
+from typing import Any
 
 from aiohttp import web
 
+from manifests.presentation import urls
+from repository.http.conditional import etag_for, not_modified
 from repository.keys import SETTINGS, STORE
 from repository.store import activities
 from repository.store.clock import format_us
@@ -22,20 +24,34 @@ CONTEXT = "http://iiif.io/api/discovery/1/context.json"
 MEDIA_TYPE = f'application/ld+json;profile="{CONTEXT}"'
 
 
+def collection_url(base: str) -> str:
+    """The stream's entry point, where an aggregator starts."""
+    return f"{base}/iiif/discovery/collection.json"
+
+
+def page_url(base: str, number: int) -> str:
+    """Page ``number`` of the stream, counted from 0."""
+    return f"{base}/iiif/discovery/page/{number}.json"
+
+
+def _page_ref(base: str, number: int) -> dict[str, str]:
+    return {"id": page_url(base, number), "type": "OrderedCollectionPage"}
+
+
 async def collection(request: web.Request) -> web.StreamResponse:
     settings = request.app[SETTINGS]
     size = settings.iiif.discovery_page_size
     async with request.app[STORE].snapshot() as conn:
         total = await activities.count(conn)
-    base = f"{settings.base_url}/iiif/discovery"
+    base = settings.base_url
     last = max(0, (total - 1) // size)
     doc = {
         "@context": CONTEXT,
-        "id": f"{base}/collection.json",
+        "id": collection_url(base),
         "type": "OrderedCollection",
         "totalItems": total,
-        "first": {"id": f"{base}/page/0.json", "type": "OrderedCollectionPage"},
-        "last": {"id": f"{base}/page/{last}.json", "type": "OrderedCollectionPage"},
+        "first": _page_ref(base, 0),
+        "last": _page_ref(base, last),
     }
     return _respond(request, doc, immutable=False)
 
@@ -53,22 +69,22 @@ async def page(request: web.Request) -> web.StreamResponse:
     last = max(0, (total - 1) // size)
     if number < 0 or number > last:
         raise web.HTTPNotFound(text=f"no such page: the stream has pages 0 to {last}\n")
-    base = f"{settings.base_url}/iiif/discovery"
-    doc: dict = {
+    base = settings.base_url
+    doc: dict[str, Any] = {
         "@context": CONTEXT,
-        "id": f"{base}/page/{number}.json",
+        "id": page_url(base, number),
         "type": "OrderedCollectionPage",
         "startIndex": number * size,
-        "partOf": {"id": f"{base}/collection.json", "type": "OrderedCollection"},
+        "partOf": {"id": collection_url(base), "type": "OrderedCollection"},
     }
     if number > 0:
-        doc["prev"] = {"id": f"{base}/page/{number - 1}.json", "type": "OrderedCollectionPage"}
+        doc["prev"] = _page_ref(base, number - 1)
     if number < last:
-        doc["next"] = {"id": f"{base}/page/{number + 1}.json", "type": "OrderedCollectionPage"}
+        doc["next"] = _page_ref(base, number + 1)
     doc["orderedItems"] = [
         {
             "type": kind,
-            "object": {"id": f"{settings.base_url}/iiif/3/{key}/manifest", "type": "Manifest"},
+            "object": {"id": urls.manifest(base, key), "type": "Manifest"},
             "endTime": format_us(datestamp),
         }
         for _, kind, key, datestamp in items
@@ -76,15 +92,15 @@ async def page(request: web.Request) -> web.StreamResponse:
     return _respond(request, doc, immutable=len(items) == size)
 
 
-def _respond(request: web.Request, doc: dict, *, immutable: bool) -> web.StreamResponse:
+def _respond(request: web.Request, doc: dict[str, Any], *, immutable: bool) -> web.StreamResponse:
     body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     cache = (
         "public, max-age=31536000, immutable" if immutable else "public, max-age=0, must-revalidate"
     )
-    headers = {"ETag": etag, "Cache-Control": cache, "Vary": "Accept-Encoding"}
-    if etag in request.headers.get("If-None-Match", ""):
-        return web.Response(status=304, headers=headers)
+    headers = {"ETag": etag_for(body), "Cache-Control": cache, "Vary": "Accept-Encoding"}
+    unchanged = not_modified(request, headers)
+    if unchanged is not None:
+        return unchanged
     accept = request.headers.get("Accept", "")
     media = (
         "application/json"

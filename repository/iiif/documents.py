@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from manifests.presentation import (
     CollectionPage,
@@ -29,6 +30,7 @@ from manifests.presentation import (
     part_count,
     sort_key,
 )
+from manifests.presentation.tree import Entry
 from metadata.references import key_to_set_spec
 from repository.iiif.cache import ByteLRU, Cached
 from repository.iiif.responses import datestamp_seconds, entity
@@ -36,6 +38,9 @@ from repository.records.iiif_settings import to_bytes
 from repository.store import Store
 from repository.store import iiif as queries
 from repository.store.clock import read_changed
+
+if TYPE_CHECKING:  # only the store imports SQLAlchemy at run time
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 CLOCK_TTL = 0.25
 
@@ -74,7 +79,7 @@ class Documents:
         clock = await self.clock()
         name = ("manifest", key)
         cached = self.cache.peek(name)
-        if cached is not None and cached.token[0] == clock:
+        if cached is not None and isinstance(cached.token, tuple) and cached.token[0] == clock:
             return cached
         async with self.store.brief_snapshot() as conn:
             state = await queries.record_state(conn, key)
@@ -83,7 +88,12 @@ class Documents:
             if state.deleted:
                 raise Missing(410, f"the document {key} was deleted")
             made_from = (state.id, state.datestamp)
-            if cached is not None and state.datestamp is not None and cached.token[1] == made_from:
+            if (
+                cached is not None
+                and isinstance(cached.token, tuple)
+                and state.datestamp is not None
+                and cached.token[1] == made_from
+            ):
                 return self._keep(name, replace(cached, token=(clock, made_from)))
             body = await queries.manifest_body(conn, state.id)
         if body is None:
@@ -101,11 +111,16 @@ class Documents:
         clock = await self.clock()
         name = ("collection", prefix, part)
         cached = self.cache.peek(name)
-        if cached is not None and cached.token[0] == clock:
+        if cached is not None and isinstance(cached.token, tuple) and cached.token[0] == clock:
             return cached
         async with self.store.snapshot() as conn:
             newest, pending = await queries.subtree_version(conn, spec)
-            if cached is not None and not pending and cached.token[1] == newest:
+            if (
+                cached is not None
+                and isinstance(cached.token, tuple)
+                and not pending
+                and cached.token[1] == newest
+            ):
                 return self._keep(name, replace(cached, token=(clock, newest)))
             page = await self._page(conn, prefix, spec, part)
         entry = entity(
@@ -116,16 +131,20 @@ class Documents:
         )
         return entry if pending else self._keep(name, entry)
 
-    def _keep(self, name: tuple, entry: Cached) -> Cached:
+    def _keep(self, name: tuple[str | int | None, ...], entry: Cached) -> Cached:
         self.cache.put(name, entry)
         return entry
 
-    async def _page(self, conn, prefix: str | None, spec: str | None, part: int | None):
+    async def _page(
+        self, conn: AsyncConnection, prefix: str | None, spec: str | None, part: int | None
+    ) -> CollectionPage:
         if prefix is None:
             if part is not None:
                 raise Missing(404, "the top collection has no parts")
             archives = await queries.archive_specs(conn)
-            items = [ContainerItem(a) for a in sorted(archives, key=sort_key)]
+            items: list[ContainerItem | ManifestItem] = [
+                ContainerItem(a) for a in sorted(archives, key=sort_key)
+            ]
             return CollectionPage(None, items)
         assert spec is not None
         listing = entries(prefix, await queries.member_keys(conn, spec))
@@ -157,7 +176,7 @@ class Documents:
         ]
         return CollectionPage(prefix, items, part, this_part)
 
-    def _part(self, prefix: str, listing: list, n: int) -> PartItem:
+    def _part(self, prefix: str, listing: list[Entry], n: int) -> PartItem:
         chunk = listing[(n - 1) * self.page_size : n * self.page_size]
         return PartItem(
             prefix, n, chunk[0].key, chunk[-1].key, (n - 1) * self.page_size + 1, len(chunk)

@@ -47,7 +47,7 @@ class DiskPyramid:
 
     def __init__(self, path: Path, levels: Sequence[tuple[int, int]], opened: LevelCache) -> None:
         self.path = path
-        self.levels = list(levels)
+        self.levels: Sequence[tuple[int, int]] = list(levels)
         self.width, self.height = self.levels[0]
         self._opened = opened
 

@@ -4,20 +4,20 @@ Content-Type follows the specs (P3 §6.3, IMG §7.1): JSON-LD with the API's con
 profile, plain ``application/json`` only for a client that asks for nothing else, and
 406 for a client that wants only another version's profile (never a v3 body labelled
 as v2). Every body has a strong ETag (a hash of its bytes); its gzip encoding is a
-different representation, so it gets its own tag, and either tag matches If-None-Match.
+different representation, so it gets its own tag, and either tag matches If-None-Match
+(``repository/http/conditional.py`` decides when a request gets a 304).
 """
 
 from __future__ import annotations
 
-import email.utils
 import gzip
-import hashlib
 import json
 from collections.abc import Mapping
-from datetime import UTC
 
 from aiohttp import web
 
+from repository.http.conditional import etag_for, not_modified
+from repository.http.dates import http_date
 from repository.iiif.cache import Cached
 
 PRESENTATION_CONTEXT = "http://iiif.io/api/presentation/3/context.json"
@@ -42,9 +42,13 @@ def entity(
     last_modified: float | None = None,
 ) -> Cached:
     """A body with its strong ETag and, for text worth it, its gzip encoding."""
-    digest = hashlib.sha256(body).hexdigest()[:32]
     gzipped = gzip.compress(body, 6, mtime=0) if compress and len(body) >= GZIP_MIN else None
-    return Cached(body, f'"{digest}"', gzipped, token, last_modified)
+    return Cached(body, etag_for(body), gzipped, token, last_modified)
+
+
+def gzip_etag(etag: str) -> str:
+    """The tag of the gzip encoding of the body tagged ``etag``."""
+    return etag[:-1] + '-gz"'
 
 
 def json_type(accept: str, context: str) -> str:
@@ -111,7 +115,7 @@ def respond(
 ) -> web.Response:
     """200 with the body (gzip when accepted), or 304 when the client's copy is current."""
     use_gzip = entry.gzipped is not None and accepts_gzip(request)
-    etag = entry.etag[:-1] + '-gz"' if use_gzip else entry.etag
+    etag = gzip_etag(entry.etag) if use_gzip else entry.etag
     out = {
         "ETag": etag,
         "Cache-Control": cache_control,
@@ -121,34 +125,20 @@ def respond(
     if vary:
         out["Vary"] = vary
     if entry.last_modified is not None:
-        out["Last-Modified"] = email.utils.formatdate(entry.last_modified, usegmt=True)
-    if _not_modified(request, entry):
-        return web.Response(status=304, headers=out)
+        out["Last-Modified"] = http_date(entry.last_modified)
+    unchanged = not_modified(
+        request,
+        out,
+        etags=(entry.etag, gzip_etag(entry.etag)),  # either encoding's copy is current
+        last_modified=entry.last_modified,
+    )
+    if unchanged is not None:
+        return unchanged
     out["Content-Type"] = content_type
     if use_gzip:
         out["Content-Encoding"] = "gzip"
         return web.Response(body=entry.gzipped, headers=out)
     return web.Response(body=entry.body, headers=out)
-
-
-def _not_modified(request: web.Request, entry: Cached) -> bool:
-    """If-None-Match (weak comparison, RFC 9110 §13.1.2) first, else If-Modified-Since."""
-    match = request.headers.get("If-None-Match")
-    if match is not None:
-        if match.strip() == "*":
-            return True
-        ours = {entry.etag, entry.etag[:-1] + '-gz"'}
-        return any(tag.strip().removeprefix("W/") in ours for tag in match.split(","))
-    since = request.headers.get("If-Modified-Since")
-    if since and entry.last_modified is not None:
-        try:
-            when = email.utils.parsedate_to_datetime(since)
-        except (TypeError, ValueError):
-            return False
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        return int(entry.last_modified) <= when.timestamp()
-    return False
 
 
 def preflight(request: web.Request) -> web.Response:

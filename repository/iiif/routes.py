@@ -17,9 +17,9 @@ from aiohttp import web
 from manifests.image_api import ImageRequestError
 from manifests.presentation import urls
 from repository.iiif import responses as http
-from repository.iiif.cache import ByteLRU
+from repository.iiif.cache import ByteLRU, Cached
 from repository.iiif.documents import Documents, Missing
-from repository.iiif.image_service import ImageService, canonical_link, profile_link
+from repository.iiif.image_service import ImageInfo, ImageService, canonical_link, profile_link
 from repository.keys import IMAGES, SETTINGS, STORE
 from repository.records.iiif_settings import presentation_context
 
@@ -62,7 +62,7 @@ def _redirect_if_spelled_differently(request: web.Request, raw: str) -> None:
         raise web.HTTPMovedPermanently(request.app[SETTINGS].base_url + canonical)
 
 
-def _presentation(request: web.Request, entry) -> web.Response:
+def _presentation(request: web.Request, entry: Cached) -> web.Response:
     try:
         content_type = http.json_type(request.headers.get("Accept", ""), http.PRESENTATION_CONTEXT)
     except http.NotAcceptable as exc:
@@ -127,9 +127,9 @@ async def image(request: web.Request) -> web.StreamResponse:
         if rest in (None, "/", "/info.json"):  # viewers parse this body as JSON
             return http.json_error(404, "no such image")
         return http.text_error(404, "no such image")
-    base = urls.image_service(request.app[SETTINGS].base_url, found.id)
+    root = request.app[SETTINGS].base_url
     if rest is None or rest == "/":
-        raise web.HTTPSeeOther(f"{base}/info.json")
+        raise web.HTTPSeeOther(urls.image_info(root, found.id))
     if rest == "/info.json":
         return _info(request, service, found)
     params = [unquote(p) for p in rest[1:].split("/")]
@@ -142,6 +142,7 @@ async def image(request: web.Request) -> web.StreamResponse:
     except ImageRequestError as exc:
         return http.text_error(exc.status, exc.message)
     rendered = await service.image(found, plan)
+    base = urls.image_service(root, found.id)
     links = f"{profile_link()}, {canonical_link(base, rendered.canonical)}"
     return http.respond(
         request,
@@ -153,7 +154,7 @@ async def image(request: web.Request) -> web.StreamResponse:
     )
 
 
-def _info(request: web.Request, service: ImageService, found) -> web.Response:
+def _info(request: web.Request, service: ImageService, found: ImageInfo) -> web.Response:
     try:
         content_type = http.json_type(request.headers.get("Accept", ""), http.IMAGE_CONTEXT)
     except http.NotAcceptable as exc:

@@ -46,7 +46,7 @@ class RetryPolicy:
     timeout: float = 60.0  # connect and each read
 
     def wait(self, attempt: int) -> float:
-        return min(self.max_wait, self.backoff * 2 ** (attempt - 1))
+        return min(self.max_wait, self.backoff * 2.0 ** (attempt - 1))
 
 
 class HarvestError(Exception):
@@ -64,7 +64,7 @@ class Page:
     cursor: int | None = None
 
 
-class OaiClient(Client):
+class OaiClient(Client):  # type: ignore[misc]  # oaipmh has no types: Client is Any
     """``oaipmh.client.Client`` with a retrying, time-bounded transport (HTTP GET)."""
 
     def __init__(
@@ -97,7 +97,8 @@ class OaiClient(Client):
         for attempt in range(1, policy.attempts + 1):
             try:
                 with urllib.request.urlopen(request, timeout=policy.timeout) as response:
-                    return response.read()
+                    data: bytes = response.read()
+                    return data
             except urllib.error.HTTPError as exc:
                 body = _read(exc)
                 if exc.code not in _RETRY_STATUSES:
@@ -158,7 +159,8 @@ class OaiClient(Client):
 
     def _request(self, **args: str) -> etree._Element:
         try:
-            return self.makeRequestErrorHandling(**args)
+            tree: etree._Element = self.makeRequestErrorHandling(**args)  # from self.parse
+            return tree
         except error.XMLSyntaxError as exc:
             cause = exc.__cause__
             raise HarvestError(

@@ -3,12 +3,12 @@
 Templates autoescape everything; the few helpers below turn codes into the words a
 reader expects (``ru`` → Russian, ``GAPPOD/f.1`` → Fond 1, ``translator`` →
 Translated by). Every page goes out with a strong ETag (a hash of its bytes), and a
-request whose ``If-None-Match`` names it gets a 304 without the body.
+request whose ``If-None-Match`` names it gets a 304 without the body
+(``repository/http/conditional.py``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import date as Date
 from pathlib import Path
@@ -17,10 +17,12 @@ from urllib.parse import quote, urlencode
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from manifests.presentation import urls
 from metadata.identity import UNCITED
 from metadata.languages import name as language_name
 from metadata.references import archive_name, level_label, parse_key
 from metadata.sets import container_info
+from repository.http.conditional import etag_for, not_modified
 from repository.settings import Settings
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -55,6 +57,7 @@ class Pages:
         self.env.globals.update(
             site=settings.repository,
             base=settings.base_url,
+            top_collection=urls.collection(settings.base_url),
             mirador_url=settings.web.mirador_url,
             record_path=record_path,
             search_path=search_path,
@@ -73,7 +76,8 @@ class Pages:
             paragraphs=paragraphs,
         )
 
-    def render(self, template: str, **context: object) -> bytes:
+    def html(self, template: str, **context: object) -> bytes:
+        """The page ``template`` makes of ``context``, as the UTF-8 bytes to send."""
         return self.env.get_template(template).render(**context).encode("utf-8")
 
 
@@ -81,8 +85,8 @@ PAGES = web.AppKey("pages", Pages)
 
 
 def record_path(key: str) -> str:
-    """The path of a record or container page; keys are already URL-safe."""
-    return f"/records/{key}"
+    """The path of a record or container page (its URL without the base); keys are URL-safe."""
+    return urls.record_page("", key)
 
 
 def search_path(query: str = "", page: int = 1, **filters: str | None) -> str:
@@ -149,20 +153,6 @@ def paragraphs(text: str) -> list[list[str]]:
     return out
 
 
-def etag_of(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-
-
-def matches(header: str | None, etag: str) -> bool:
-    """If-None-Match against a strong tag (weak comparison, as RFC 9110 asks for GET)."""
-    if not header:
-        return False
-    if header.strip() == "*":
-        return True
-    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
-    return etag in tags
-
-
 def respond(
     request: web.Request,
     body: bytes,
@@ -172,15 +162,15 @@ def respond(
     headers: dict[str, str] | None = None,
 ) -> web.Response:
     """An HTML response with ETag and Cache-Control; 304 when the client has these bytes."""
-    etag = etag_of(body)
     common = {
-        "ETag": etag,
+        "ETag": etag_for(body),
         "Cache-Control": cache,
         "X-Content-Type-Options": "nosniff",
         **(headers or {}),
     }
-    if status == 200 and matches(request.headers.get("If-None-Match"), etag):
-        return web.Response(status=304, headers=common)
+    unchanged = not_modified(request, common) if status == 200 else None  # only a 200 becomes a 304
+    if unchanged is not None:
+        return unchanged
     return web.Response(
         body=body, status=status, content_type="text/html", charset="utf-8", headers=common
     )

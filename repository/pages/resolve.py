@@ -10,13 +10,16 @@ search suggestions. Keys and OAI identifiers are accepted as well.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiohttp import web
 
+from manifests.presentation import urls
+from metadata.record import Reference
 from metadata.references import document_key, parse, unit_key
 from repository.keys import SETTINGS, STORE
-from repository.pages.html import PAGES, record_path, respond
+from repository.pages.html import PAGES, respond
 from repository.store import NotFound, Store, browse, search
 from repository.store.search import SearchResult
 
@@ -45,16 +48,16 @@ async def resolve(request: web.Request) -> web.StreamResponse:
     ref = request.query.get("ref", "").strip()
     pages = request.app[PAGES]
     if not ref:
-        return respond(request, pages.render("resolve.html", ref="", found=Resolution()))
+        return respond(request, pages.html("resolve.html", ref="", found=Resolution()))
     identifier = request.app[SETTINGS].repository.identifier
     found = await find(request.app[STORE], ref.removeprefix(f"oai:{identifier}:"))
     vary = {"Vary": "Accept"}
     if found.target is not None:
         return see_other(request, found.target)
     if found.choices is not None:
-        body = pages.render("choices.html", ref=ref, result=found.choices)
+        body = pages.html("choices.html", ref=ref, result=found.choices)
         return respond(request, body, status=300, headers=vary)
-    body = pages.render("resolve.html", ref=ref, found=found)
+    body = pages.html("resolve.html", ref=ref, found=found)
     return respond(request, body, status=404, headers=vary)
 
 
@@ -90,11 +93,11 @@ def see_other(request: web.Request, target: Target) -> web.Response:
     base = request.app[SETTINGS].base_url
     json_wanted = prefers_json(request.headers.get("Accept", ""))
     if json_wanted and target.manifest:
-        location = f"{base}/iiif/3/{target.key}/manifest"
+        location = urls.manifest(base, target.key)
     elif json_wanted and target.container:
-        location = f"{base}/iiif/3/{target.key}/collection"
+        location = urls.collection(base, target.key)
     else:
-        location = base + record_path(target.key)
+        location = urls.record_page(base, target.key)
     return web.Response(
         status=303,
         text=f"See {location}\n",
@@ -134,7 +137,7 @@ async def _record(store: Store, key: str | None) -> Target | None:
     return Target(key, manifest=not stored.deleted and any(p.width and p.height for p in pages))
 
 
-def _key(function, ref) -> str | None:
+def _key(function: Callable[[Reference], str | None], ref: Reference | None) -> str | None:
     if ref is None:
         return None
     try:

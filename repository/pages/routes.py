@@ -10,9 +10,12 @@ so ``/records/...`` is read from the raw path; a key spelled with other escapes
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from manifests.presentation import urls
+from metadata.record import Record
 from metadata.sets import container_info, containers
 from repository.keys import SETTINGS, STORE
 from repository.pages.html import PAGES, Pages, container_name, respond, search_path
@@ -20,6 +23,9 @@ from repository.pages.resolve import resolve
 from repository.pages.views import breadcrumbs, facets, filter_label, record_view
 from repository.store import NotFound, browse, search
 from repository.store.search.query import FACETS, FILTERS
+
+if TYPE_CHECKING:  # only the store imports SQLAlchemy at run time
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 RECORDS = "/records/"
 MAX_KEY = 1000
@@ -36,7 +42,7 @@ async def home(request: web.Request) -> web.Response:
         archives = await browse.children(conn)
         fonds = {a.prefix: await browse.children(conn, a.prefix) for a in archives}
         recent = await browse.recent(conn, 10)
-    body = request.app[PAGES].render(
+    body = request.app[PAGES].html(
         "home.html",
         archives=archives,
         fonds=fonds,
@@ -55,11 +61,11 @@ async def search_page(request: web.Request) -> web.Response:
     async with request.app[STORE].snapshot() as conn:
         result = await search.query(conn, text, filters, page, size)
     chosen = [
-        (filter_label(name, value), search_path(text, **{**filters, name: ""}))
+        (filter_label(name, value), search_path(text, page=1, **{**filters, name: ""}))
         for name, value in filters.items()
         if value and name not in FACETS
     ]
-    body = request.app[PAGES].render(
+    body = request.app[PAGES].html(
         "search.html",
         text=text,
         result=result,
@@ -77,19 +83,19 @@ async def record_page(request: web.Request) -> web.StreamResponse:
     key = raw[len(RECORDS) :]
     canonical = _canonical_escapes(key).rstrip("/")
     if canonical != key and canonical:
-        target = request.app[SETTINGS].base_url + RECORDS + canonical
+        target = urls.record_page(request.app[SETTINGS].base_url, canonical)
         raise web.HTTPMovedPermanently(
             target + (f"?{request.query_string}" if request.query_string else "")
         )
     pages = request.app[PAGES]
     if not key or len(key) > MAX_KEY:
-        return respond(request, pages.render("not_found.html", key=key, ancestor=None), status=404)
+        return respond(request, pages.html("not_found.html", key=key, ancestor=None), status=404)
     try:
         stored = await request.app[STORE].get(key)
     except NotFound:
         stored = None
     if stored is not None and stored.deleted:
-        body = pages.render("gone.html", key=key, record=stored.record, crumbs=breadcrumbs(key))
+        body = pages.html("gone.html", key=key, record=stored.record, crumbs=breadcrumbs(key))
         return respond(request, body, status=410)
     if stored is not None:
         return await _record(request, key, stored.record)
@@ -97,11 +103,11 @@ async def record_page(request: web.Request) -> web.StreamResponse:
         if await browse.exists(conn, key):
             return await _container(request, conn, key)
         ancestor = await _nearest(conn, key)
-    body = pages.render("not_found.html", key=key, ancestor=ancestor)
+    body = pages.html("not_found.html", key=key, ancestor=ancestor)
     return respond(request, body, status=404)
 
 
-async def _record(request: web.Request, key: str, record) -> web.Response:
+async def _record(request: web.Request, key: str, record: Record) -> web.Response:
     unit = _unit_of(key)
     async with request.app[STORE].snapshot() as conn:
         _, here = await browse.documents(conn, unit, 0, OTHERS_SHOWN + 1) if unit else (0, [])
@@ -109,17 +115,17 @@ async def _record(request: web.Request, key: str, record) -> web.Response:
         below = await browse.children(conn, key) if key == unit else []
     others = [item for item in here if item.key != key][:OTHERS_SHOWN]
     view = record_view(key, record, request.app[SETTINGS], others)
-    body = request.app[PAGES].render("record.html", view=view, unit=unit, children=below)
+    body = request.app[PAGES].html("record.html", view=view, unit=unit, children=below)
     return respond(request, body)
 
 
-async def _container(request: web.Request, conn, prefix: str) -> web.Response:
+async def _container(request: web.Request, conn: AsyncConnection, prefix: str) -> web.Response:
     page = _page_number(request)
     kids = await browse.children(conn, prefix)
     count, docs = await browse.documents(conn, prefix, (page - 1) * DOCUMENTS_PAGE, DOCUMENTS_PAGE)
     settings = request.app[SETTINGS]
     info = container_info(prefix)
-    body = request.app[PAGES].render(
+    body = request.app[PAGES].html(
         "container.html",
         prefix=prefix,
         info=info,
@@ -132,8 +138,8 @@ async def _container(request: web.Request, conn, prefix: str) -> web.Response:
         count=count,
         page=page,
         pages=max(1, -(-count // DOCUMENTS_PAGE)),
-        collection=f"{settings.base_url}/iiif/3/{prefix}/collection",
-        oai_set=f"{settings.base_url}/oai?verb=ListRecords&metadataPrefix=oai_dc&set={info.spec}",
+        collection=urls.collection(settings.base_url, prefix),
+        oai_set=urls.oai_set(settings.base_url, info.spec),
     )
     return respond(request, body)
 
@@ -145,10 +151,10 @@ async def viewer_page(request: web.Request) -> web.Response:
     styles, which would otherwise land inside the record page.
     """
     manifest = request.query.get("manifest", "")
-    ours = f"{request.app[SETTINGS].base_url}/iiif/3/"
+    ours = f"{request.app[SETTINGS].base_url}/{urls.PRESENTATION}/"
     if not (manifest.startswith(ours) and manifest.endswith("/manifest")):
         raise web.HTTPNotFound(text="The viewer shows this repository's IIIF manifests only.\n")
-    return respond(request, request.app[PAGES].render("viewer.html", manifest=manifest))
+    return respond(request, request.app[PAGES].html("viewer.html", manifest=manifest))
 
 
 async def to_home(request: web.Request) -> web.Response:
@@ -156,7 +162,7 @@ async def to_home(request: web.Request) -> web.Response:
     raise web.HTTPMovedPermanently(request.app[SETTINGS].base_url + "/")
 
 
-async def _nearest(conn, key: str) -> str | None:
+async def _nearest(conn: AsyncConnection, key: str) -> str | None:
     """The deepest existing container above a key that is not there."""
     parts = key.split("/")
     for n in range(len(parts) - 1, 0, -1):

@@ -8,8 +8,9 @@ citation forms a record offers, and what the breadcrumbs are.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
+from manifests.presentation import urls
 from metadata import crosswalks
 from metadata.languages import name as language_name
 from metadata.record import Record, TextBody
@@ -82,7 +83,7 @@ def facets(result: SearchResult, text: str, filters: dict[str, str]) -> list[Fac
                 FacetLink(
                     facet_label(name, value.value),
                     value.count,
-                    search_path(text, **wanted),
+                    search_path(text, page=1, **wanted),
                     value.value == chosen,
                 )
             )
@@ -91,7 +92,7 @@ def facets(result: SearchResult, text: str, filters: dict[str, str]) -> list[Fac
             dropped = {**filters, name: ""}
             if name in NARROWER:
                 dropped[NARROWER[name]] = ""
-            clear = search_path(text, **dropped)
+            clear = search_path(text, page=1, **dropped)
         out.append(
             Facet(name, HEADINGS[name], tuple(links), max(0, len(values) - SHOWN_VALUES), clear)
         )
@@ -140,23 +141,16 @@ def record_view(key: str, record: Record, settings: Settings, others: list[Liste
     base = settings.base_url
     ref = record.reference
     found = locator(ref) if ref else None
-    record_url = f"{base}{record_path(key)}"
+    record_url = urls.record_page(base, key)
     parts = [f"“{record.title}”", display_date(record.date), found or record.citation]
     full = ", ".join(p for p in parts if p) + f". {settings.repository.name}, {record_url}"
     bodies = sorted(record.text, key=lambda b: (b.kind != "transcription", b.language or ""))
     kinds = {b.kind for b in bodies}
-    identifier = f"oai:{settings.repository.identifier}:{key}"
-    oai = [
-        (
-            prefix,
-            f"{base}/oai?verb=GetRecord&metadataPrefix={prefix}"
-            f"&identifier={quote(identifier, safe=':/')}",
-        )
-        for prefix in crosswalks.FORMATS
-    ]
+    namespace = settings.repository.identifier
+    oai = [(prefix, urls.oai_record(base, namespace, key, prefix)) for prefix in crosswalks.FORMATS]
     manifest = None
     if any(page.width and page.height for page in record.pages):
-        manifest = f"{base}/iiif/3/{key}/manifest"
+        manifest = urls.manifest(base, key)
     return RecordView(
         key=key,
         record=record,

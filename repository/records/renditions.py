@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 
-from manifests.presentation import build_manifest
+from manifests.presentation import build_manifest, urls
 from metadata import crosswalks
 from metadata.record import Record
 from metadata.references import archive_name, canonical, level_label
@@ -40,10 +40,10 @@ class Renderer:
         return f"oai:{self.settings.repository.identifier}:{key}"
 
     def record_url(self, key: str) -> str:
-        return f"{self.base}/records/{key}"
+        return urls.record_page(self.base, key)
 
     def manifest_url(self, key: str) -> str:
-        return f"{self.base}/iiif/3/{key}/manifest"
+        return urls.manifest(self.base, key)
 
     def context(self, record: Record) -> crosswalks.CrosswalkContext:
         assert record.key is not None, "records are rendered once they have a key"

@@ -1,0 +1,1 @@
+"""HTTP behaviour every feature shares."""
