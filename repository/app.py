@@ -11,6 +11,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TypedDict
 
 from aiohttp import web
 
@@ -30,8 +31,17 @@ from repository.settings import Settings
 from repository.store import Store
 
 log = logging.getLogger("opis")
+
+
+class HandlerArgs(TypedDict):
+    """Keyword arguments for aiohttp's request handler (``run_app``, ``AppRunner``)."""
+
+    max_line_size: int
+    max_field_size: int
+
+
 # Long OAI GET requests (tokens, identifiers) are legal; aiohttp's default line limit is 8 KB.
-HANDLER_ARGS = {"max_line_size": 65536, "max_field_size": 65536}
+HANDLER_ARGS: HandlerArgs = {"max_line_size": 65536, "max_field_size": 65536}
 STAMP_INTERVAL = 1.0
 STATIC = Path(__file__).parent / "pages" / "static"
 

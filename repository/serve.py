@@ -17,6 +17,7 @@ import logging
 import multiprocessing
 import signal
 import time
+from multiprocessing.context import SpawnContext, SpawnProcess
 
 from aiohttp import web
 
@@ -57,7 +58,7 @@ def run(settings: Settings) -> None:
         process.join(settings.server.shutdown_timeout + 5)
 
 
-def _start(context, settings: Settings, index: int):
+def _start(context: SpawnContext, settings: Settings, index: int) -> SpawnProcess:
     process = context.Process(target=_serve, args=(settings, index), name=f"opis-worker-{index}")
     process.start()
     return process

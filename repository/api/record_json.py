@@ -88,7 +88,9 @@ def datestamp(stored: StoredRecord) -> str | None:
     return format_us(stored.datestamp) if stored.datestamp is not None else None
 
 
-def record_body(stored: StoredRecord, status: str, warnings: list[str] | None = None) -> dict:
+def record_body(
+    stored: StoredRecord, status: str, warnings: list[str] | None = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "key": stored.key,
         "status": status,

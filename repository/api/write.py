@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from manifests.image_api import ImageRejected
 from metadata import identity as ident
@@ -140,7 +141,7 @@ class RecordWriter:
 
     async def _store_images(
         self, record: Record, files: dict[str, bytes]
-    ) -> tuple[tuple[Page, ...], list[dict]]:
+    ) -> tuple[tuple[Page, ...], list[dict[str, Any]]]:
         """Every page's image stored (or found), as pages with ids; rows to register."""
         wanted = record.pages or tuple(Page(name) for name in sorted(files))
         unused = sorted(set(files) - {p.image for p in wanted})
@@ -158,7 +159,7 @@ class RecordWriter:
         if problems:
             raise ApiError(422, "page images that are missing or not allowed", problems)
         pages: list[Page] = []
-        rows: dict[str, dict] = {}
+        rows: dict[str, dict[str, Any]] = {}
         for page in wanted:
             found = await self._image(page.image, files, rows)
             for n, image in enumerate(found):
@@ -199,7 +200,7 @@ class RecordWriter:
             raise ImageError(message) from None
 
     async def _image(
-        self, name: str, files: dict[str, bytes], rows: dict[str, dict]
+        self, name: str, files: dict[str, bytes], rows: dict[str, dict[str, Any]]
     ) -> list[_Image]:
         if name in files:
             return await self._store(name, files[name], rows)
@@ -223,7 +224,7 @@ class RecordWriter:
                 f"({self.limits.max_input_bytes})",
             )
 
-    async def _store(self, name: str, data: bytes, rows: dict[str, dict]) -> list[_Image]:
+    async def _store(self, name: str, data: bytes, rows: dict[str, dict[str, Any]]) -> list[_Image]:
         self._check_size(name, len(data))
         try:
             stored: list[StoredImage] = await self.images.store_bytes(data)

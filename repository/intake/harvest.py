@@ -143,8 +143,7 @@ class Harvest:
     ) -> tuple[Page, str, str | None]:
         """The first page: from the saved token, else a new list; with its start and window."""
         options = self.options
-        resumable = state.token and options.from_ is None and not options.full
-        if resumable:
+        if state.token and options.from_ is None and not options.full:
             try:
                 page = await asyncio.to_thread(client.list_records, resumptionToken=state.token)
                 self.report.notes.append("continued the interrupted harvest from its last token")

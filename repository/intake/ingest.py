@@ -271,6 +271,8 @@ def _prepare_many(
     out: list[tuple[Prepared | None, list[str] | str]] = []
     for record in records:
         try:
+            if renderer is None:  # a worker process not started by _init_worker
+                raise RuntimeError("no renderer in this process")
             prepared, warnings = prepare(record, renderer)
         except RecordError as exc:
             out.append((None, f"cannot render: {exc}"))

@@ -111,7 +111,7 @@ async def get_record(ctx: DataProvider, request: OAIRequest) -> bytes:
     prefix = request.args["metadataPrefix"]
     identifier = request.args["identifier"]
     memo = ctx.store.memo
-    answer = memo.get(("GetRecord", identifier, prefix))
+    answer: bytes | OAIErrors | None = memo.get(("GetRecord", identifier, prefix))
     if answer is None:
         answer = await _get_record(ctx, identifier, prefix)
         memo.put(("GetRecord", identifier, prefix), answer)
@@ -299,6 +299,10 @@ async def _resume(
 
     None when that record has a change committed but not yet stamped.
     """
+    if position.next_datestamp is None or position.next_id is None:
+        # Every list token issued here names its next record; only a ListSets token
+        # has none, and decode() refuses those for the list verbs.
+        raise OAIError("badResumptionToken", "this resumptionToken is malformed")
     start = (position.next_datestamp, position.next_id)
     rows = await reads.page(conn, window, start, limit, fmt, inclusive=True)
     if rows and rows[0].id == position.next_id:

@@ -8,7 +8,7 @@ sum them at the proxy); record counts come from the store at scrape time.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -31,7 +31,7 @@ class Metrics:
         self.latency_sum[route] += seconds
         self.latency_count[route] += 1
 
-    def exposition(self, gauges: dict[str, float]) -> str:
+    def exposition(self, gauges: Mapping[str, tuple[str, float]]) -> str:
         lines: list[str] = [
             "# HELP opis_requests_total HTTP requests by route, method and status.",
             "# TYPE opis_requests_total counter",

@@ -8,6 +8,7 @@ thumbnails and info.json can never disagree about sizes, tiles or limits.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from manifests.image_api import Limits
 from manifests.presentation import VERSION, PresentationContext
@@ -50,6 +51,6 @@ def fingerprint(ctx: PresentationContext) -> str:
     )
 
 
-def to_bytes(doc: dict) -> bytes:
+def to_bytes(doc: dict[str, Any]) -> bytes:
     """Compact UTF-8 JSON: what is stored and served (gzip takes care of the rest)."""
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()

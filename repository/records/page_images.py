@@ -17,6 +17,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from manifests.image_api import (
     ImageRejected,
@@ -45,7 +46,7 @@ class StoredImage:
     sizes: tuple[tuple[int, int], ...]
     scale_factors: tuple[int, ...]
 
-    def row(self) -> dict:
+    def row(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "width": self.width,
@@ -68,7 +69,7 @@ class ImageStore:
     def __init__(self, settings: Settings) -> None:
         self.root = Path(settings.storage.data_dir) / "images"
         self.limits = settings.images
-        self._pending: dict[str, dict] = {}
+        self._pending: dict[str, dict[str, Any]] = {}
         self._work = asyncio.Semaphore(max(1, settings.images.workers))
 
     # -- ingest ---------------------------------------------------------------
@@ -112,7 +113,7 @@ class ImageStore:
             stored.append(image)
         return stored
 
-    def pending_rows(self) -> list[dict]:
+    def pending_rows(self) -> list[dict[str, Any]]:
         rows, self._pending = list(self._pending.values()), {}
         return rows
 
@@ -170,7 +171,7 @@ class ImageStore:
         return self.folder(image_id) / "sizes" / f"{int(width)},{int(height)}.jpg"
 
 
-def _from_info(image_id: str, info: dict) -> StoredImage:
+def _from_info(image_id: str, info: dict[str, Any]) -> StoredImage:
     return StoredImage(
         id=image_id,
         width=info["width"],

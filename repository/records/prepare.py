@@ -30,7 +30,7 @@ def with_reference(record: Record) -> tuple[Record, list[str]]:
         return record, warnings
     if citation.inferred_archive:
         warnings.append(
-            f"citation {record.citation!r} names no archive; {citation.primary.archive} "
+            f"citation {record.citation!r} names no archive; {citation.references[0].archive} "
             "inferred from its style"
         )
     return (

@@ -11,12 +11,12 @@ import asyncio
 import json
 import secrets
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -159,7 +159,7 @@ class Store:
         async with write_transaction(self.engine) as conn:
             return await writes.mark_deleted(conn, key)
 
-    async def add_images(self, rows: Sequence[dict]) -> None:
+    async def add_images(self, rows: Sequence[dict[str, Any]]) -> None:
         """Register stored image files (idempotent: an id already known is left alone)."""
         if not rows:
             return
@@ -226,7 +226,7 @@ class Store:
         async with single_statement(self.engine, self.inline) as conn:
             yield conn
 
-    async def read_in_thread(self, read: Callable[[Reader], Awaitable[T]]) -> T:
+    async def read_in_thread(self, read: Callable[[Reader], Coroutine[Any, Any, T]]) -> T:
         """``read(conn)`` in one snapshot, off the event loop (see engine.read_in_thread)."""
         return await read_in_thread(self.engine, self.inline, self._threads(), read)
 
@@ -258,7 +258,7 @@ class Store:
             Record.from_json(json.loads(row.data)),
         )
 
-    async def image(self, image_id: str) -> dict | None:
+    async def image(self, image_id: str) -> dict[str, Any] | None:
         async with self.single_statement() as conn:
             row = (await conn.execute(select(images).where(images.c.id == image_id))).first()
         return dict(row._mapping) if row is not None else None
@@ -286,21 +286,24 @@ class Store:
             raise StoreUnavailable(str(exc)) from exc
 
 
-class Memo(OrderedDict):
-    """A least-recently-used mapping bounded by the bytes of its values."""
+class Memo(OrderedDict[Hashable, Any]):
+    """A least-recently-used mapping bounded by the bytes of its values.
+
+    Its values are whatever the callers memoise (the store does not know their types).
+    """
 
     def __init__(self, max_bytes: int) -> None:
         super().__init__()
         self.max_bytes = max_bytes
         self.bytes = 0
 
-    def get(self, key, default=None):
+    def get(self, key: Hashable, default: Any = None) -> Any:
         if key in self:
             self.move_to_end(key)
             return self[key]
         return default
 
-    def put(self, key, value) -> None:
+    def put(self, key: Hashable, value: object) -> None:
         size = _size(value)
         if size > self.max_bytes // 16:
             return
@@ -317,7 +320,7 @@ class Memo(OrderedDict):
         self.bytes = 0
 
 
-def _size(value) -> int:
+def _size(value: object) -> int:
     return len(value) + 100 if isinstance(value, bytes) else 1000
 
 

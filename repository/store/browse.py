@@ -46,7 +46,7 @@ class Listed:
     pages: int
 
 
-def natural(key: str) -> list:
+def natural(key: str) -> list[int | str]:
     """Sort key that puts ``f.2`` before ``f.10``."""
     return [int(part) if part.isdigit() else part for part in _NUMBER.split(key)]
 

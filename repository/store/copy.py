@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import func, select, text
 
@@ -32,14 +33,16 @@ ORDER = [
 BATCH = 1000
 
 
-async def copy(source_url: str, target_url: str, progress: Callable[[str, int], None]) -> dict:
+async def copy(
+    source_url: str, target_url: str, progress: Callable[[str, int], None]
+) -> dict[str, int]:
     source = await Store(source_url).open()
     target = await Store(target_url).open()
     try:
         async with target.engine.connect() as conn:
             if (await conn.execute(select(func.count()).select_from(records))).scalar():
                 raise StoreError(f"{target_url} already holds records: copy into an empty one")
-        counts = {}
+        counts: dict[str, int] = {}
         async with source.snapshot() as reader, write_transaction(target.engine) as writer:
             await writer.execute(meta.delete())
             for table, order in ORDER:
@@ -68,5 +71,5 @@ async def copy(source_url: str, target_url: str, progress: Callable[[str, int], 
         await target.close()
 
 
-def _record(row: dict) -> Record:
+def _record(row: dict[str, Any]) -> Record:
     return Record.from_json(json.loads(row["data"])).with_key(row["key"])

@@ -17,14 +17,15 @@ and longer reads and the stamp run on one in a store thread, in one hand-off
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import Executor
 from contextlib import asynccontextmanager, contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import sqlalchemy
-from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine, Result, make_url
+from sqlalchemy import Table, event
+from sqlalchemy.engine import Connection, CursorResult, Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -184,7 +185,9 @@ class InlineConnection:
     def __init__(self, connection: Connection) -> None:
         self.sync_connection = connection
 
-    async def execute(self, statement: Any, parameters: Any = None) -> Result:
+    async def execute(
+        self, statement: Any, parameters: Any = None
+    ) -> CursorResult[*tuple[Any, ...]]:
         return self.sync_connection.execute(statement, parameters)
 
 
@@ -199,15 +202,15 @@ async def brief_snapshot(engine: AsyncEngine, inline: Engine | None) -> AsyncIte
         async with read_snapshot(engine) as conn:
             yield conn
         return
-    with translated(), inline.connect() as conn, conn.begin():
-        yield InlineConnection(conn)
+    with translated(), inline.connect() as sync_conn, sync_conn.begin():
+        yield InlineConnection(sync_conn)
 
 
 async def read_in_thread(
     engine: AsyncEngine,
     inline: Engine | None,
     threads: Executor,
-    read: Callable[[Reader], Awaitable[T]],
+    read: Callable[[Reader], Coroutine[Any, Any, T]],
 ) -> T:
     """``read(conn)`` in one snapshot; on SQLite in one of ``threads``, in one hand-off.
 
@@ -231,7 +234,7 @@ async def write_in_thread(
     engine: AsyncEngine,
     inline: Engine | None,
     threads: Executor,
-    write: Callable[[Reader], Awaitable[T]],
+    write: Callable[[Reader], Coroutine[Any, Any, T]],
 ) -> T:
     """``write(conn)`` in one write transaction; on SQLite in one of ``threads``.
 
@@ -245,7 +248,8 @@ async def write_in_thread(
 
     def run() -> T:
         with translated(), inline.connect() as conn:
-            raw = conn.connection.driver_connection
+            # Never None on a checked-out connection; pysqlite's is a sqlite3.Connection.
+            raw = cast(sqlite3.Connection, conn.connection.driver_connection)
             raw.execute(f"PRAGMA busy_timeout={WRITER_BUSY_MS}")
             try:
                 immediate = conn.execution_options(sqlite_begin="IMMEDIATE")
@@ -261,7 +265,8 @@ def _run_to_end(coroutine: Coroutine[Any, Any, T]) -> T:
     try:
         coroutine.send(None)
     except StopIteration as done:
-        return done.value
+        value: T = done.value  # what the coroutine returned
+        return value
     coroutine.close()
     raise RuntimeError("a read on an inline connection waited for something")
 
@@ -278,12 +283,15 @@ async def single_statement(engine: AsyncEngine, inline: Engine | None) -> AsyncI
         yield await conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
-async def insert_missing(conn: AsyncConnection, table: Any, rows: list[dict]) -> None:
+async def insert_missing(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert rows whose primary key is not there yet (concurrent writers may race)."""
     if not rows:
         return
     if is_sqlite(conn.engine):
-        from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        await conn.execute(sqlite_insert(table).on_conflict_do_nothing(), rows)
     else:
-        from sqlalchemy.dialects.postgresql import insert
-    await conn.execute(insert(table).on_conflict_do_nothing(), rows)
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        await conn.execute(postgresql_insert(table).on_conflict_do_nothing(), rows)

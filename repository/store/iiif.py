@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metadata.record import Record
@@ -70,7 +70,7 @@ async def subtree_version(conn: AsyncConnection, spec: str | None) -> tuple[int,
     return int(value or 0), waiting
 
 
-def _with_manifest(spec: str):
+def _with_manifest(spec: str) -> ColumnElement[bool]:
     """Live documents in a set (descendants included) that have a stored manifest."""
     return and_(
         memberships.c.spec == spec,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.environment import NameFilterParentNames
 from alembic.script import ScriptDirectory
 from sqlalchemy import Column, MetaData, String, Table, inspect, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -26,7 +27,7 @@ version_table = Table(
 )
 
 
-def schema_owned(name: str | None, type_: str, parent_names: dict) -> bool:
+def schema_owned(name: str | None, type_: str, parent_names: NameFilterParentNames) -> bool:
     """What migrations manage: everything but the search index, which the store builds and
     rebuilds itself (store/search.py) because it is derived from the records."""
     return not (type_ == "table" and (name or "").startswith("search_"))
@@ -45,7 +46,10 @@ def config(url: str) -> Config:
 
 @functools.cache
 def head() -> str:
-    return ScriptDirectory.from_config(config("sqlite://")).get_current_head()
+    found = ScriptDirectory.from_config(config("sqlite://")).get_current_head()
+    if found is None:  # only an empty migrations folder has no head
+        raise StoreError(f"no migrations in {SCRIPTS}")
+    return found
 
 
 async def ensure(conn: AsyncConnection) -> None:

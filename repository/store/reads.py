@@ -8,8 +8,9 @@ shift a page nor be skipped or repeated.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, FromClause, Select, and_, bindparam, func, or_, select
 
 from repository.store.engine import Reader
 from repository.store.schema import memberships, records, renditions, sets
@@ -62,6 +63,11 @@ async def page(
     records costs what the first does.
     """
     start = window.start if after is None else max(window.start, after[0])
+    stamp: ColumnElement[Any]
+    rid: ColumnElement[Any]
+    deleted: ColumnElement[Any]
+    source: FromClause
+    conditions: list[ColumnElement[bool]]
     if window.set_spec is None:
         stamp, rid, deleted = records.c.datestamp, records.c.id, records.c.deleted
         source = records
@@ -74,7 +80,7 @@ async def page(
     if after is not None:
         tie = rid >= after[1] if inclusive else rid > after[1]
         conditions.append(or_(stamp > after[0], tie))
-    columns = [
+    columns: list[ColumnElement[Any]] = [
         rid.label("id"),
         records.c.key,
         stamp.label("datestamp"),
@@ -103,10 +109,10 @@ async def page(
     ]
 
 
-def _by_key(with_body: bool) -> Select:
+def _by_key(with_body: bool) -> Select[*tuple[Any, ...]]:
     columns = [records.c.id, records.c.key, records.c.datestamp, records.c.deleted]
     columns.append(records.c.set_specs)
-    source = records
+    source: FromClause = records
     if with_body:
         source = records.outerjoin(
             renditions,

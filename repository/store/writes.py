@@ -15,6 +15,7 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -143,7 +144,7 @@ async def write_batch(conn: AsyncConnection, batch: Sequence[Prepared]) -> list[
     return outcomes
 
 
-def _row(p: Prepared, key: str, now: int) -> dict:
+def _row(p: Prepared, key: str, now: int) -> dict[str, Any]:
     return {
         "key": key,
         "locator": p.locator,
@@ -190,7 +191,11 @@ async def _write_parts(
     page_rows = []
     for p, record_id, key in every:
         rendered = p.renditions if (p.renditions and key == p.locator) else None
-        for fmt, body in (rendered or p.rerender(p.record.with_key(key))).items():
+        if rendered is None:
+            if p.rerender is None:  # ingest binds its renderer before anything is written
+                raise TypeError(f"{key}: a prepared record with no renderer to render it again")
+            rendered = p.rerender(p.record.with_key(key))
+        for fmt, body in rendered.items():
             bodies.append({"record_id": record_id, "format": fmt, "body": body})
         page_rows += [
             {"record_id": record_id, "seq": i, "image_id": image, "label": label}

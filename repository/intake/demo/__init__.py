@@ -10,14 +10,21 @@ from __future__ import annotations
 import json
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from repository.settings import Settings
+
+if TYPE_CHECKING:
+    from repository.records.report import Report
 
 PAGE_SIZE = (1400, 2000)
 
 
-def sample_records() -> list[dict]:
-    return json.loads(resources.files(__package__).joinpath("records.json").read_text("utf-8"))
+def sample_records() -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = json.loads(
+        resources.files(__package__).joinpath("records.json").read_text("utf-8")
+    )
+    return records
 
 
 def write_sample(folder: Path) -> list[Path]:
@@ -36,14 +43,14 @@ def write_sample(folder: Path) -> list[Path]:
     return folders
 
 
-async def load_demo(settings: Settings):  # -> repository.intake.ingest.Report
+async def load_demo(settings: Settings) -> Report:
     from repository.intake.ingest import ingest_paths
 
     folders = write_sample(Path(settings.storage.data_dir) / "demo")
     return await ingest_paths(settings, [str(f) for f in folders])
 
 
-def _lines(record: dict) -> list[str]:
+def _lines(record: dict[str, Any]) -> list[str]:
     for body in record.get("text", []):
         if body.get("kind") == "transcription":
             return [line for line in body["content"].splitlines()] or [record["title"]]
@@ -82,7 +89,8 @@ def page_image(lines: list[str], *, seed: int, title: str) -> bytes:
     )
     colour = stamp.new_from_image([150, 40, 90]).bandjoin(stamp * 0.75).copy(interpretation="srgb")
     paper = paper.composite2(colour.cast("uchar"), "over", x=width - 520, y=height - 560)
-    return paper.flatten().cast("uchar").jpegsave_buffer(Q=82, strip=True)
+    jpeg: bytes = paper.flatten().cast("uchar").jpegsave_buffer(Q=82, strip=True)
+    return jpeg
 
 
 def _escape(text: str) -> str:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy.engine import Connection
 
 from repository.store.engine import create_engine
 from repository.store.migrate import schema_owned
 from repository.store.schema import metadata
 
 
-def _run(connection) -> None:
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
@@ -23,7 +24,10 @@ def _run(connection) -> None:
 
 
 async def _main() -> None:
-    engine = create_engine(context.config.get_main_option("opis.url"))
+    url = context.config.get_main_option("opis.url")
+    if url is None:  # migrate.config() always sets it
+        raise RuntimeError("opis.url is not set: run the migrations with `opis db upgrade`")
+    engine = create_engine(url)
     try:
         async with engine.connect() as conn:
             await conn.run_sync(_run)

@@ -20,9 +20,9 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from types import ModuleType
+from typing import Any, Protocol, TypedDict, Unpack
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy import text as sql
@@ -85,7 +85,48 @@ class SearchResult:
         return min(MAX_PAGE, max(1, -(-self.total // self.page_size)))
 
 
-def _backend(conn: AsyncConnection) -> ModuleType:
+class Backend(Protocol):
+    """What each backend module (``sqlite``, ``postgres``) provides."""
+
+    EXACT_COUNT: bool
+    TITLE_FIRST: bool
+    ROW_COST: int
+    COUNT: str
+    NEWEST: str
+    NEWEST_FEW: str
+    RANKED: str
+
+    def condition(
+        self, query: Query, *, title_only: bool | None = None, sample: int = 1
+    ) -> tuple[str, dict[str, str]]: ...
+
+    async def facets(
+        self, conn: AsyncConnection, where: str, params: dict[str, str]
+    ) -> dict[str, Counter[str]]: ...
+
+    async def group(
+        self, conn: AsyncConnection, where: str, params: dict[str, str], column: str
+    ) -> Counter[str]: ...
+
+    async def create(self, conn: AsyncConnection) -> None: ...
+
+    async def drop(self, conn: AsyncConnection) -> None: ...
+
+    def tsv(self, doc: Document) -> str | None: ...
+
+    async def write(self, conn: AsyncConnection, docs: Sequence[Document]) -> None: ...
+
+    async def remove(self, conn: AsyncConnection, record_ids: Sequence[int]) -> None: ...
+
+
+class _How(TypedDict, total=False):
+    """Which of the matches a condition selects (see ``Backend.condition``)."""
+
+    title_only: bool | None
+    sample: int
+
+
+def _backend(conn: AsyncConnection) -> Backend:
     return sqlite if conn.dialect.name == "sqlite" else postgres
 
 
@@ -153,7 +194,7 @@ async def index(conn: AsyncConnection, items: list[tuple[int, Record]]) -> None:
         )
 
 
-def _docs_row(doc: Document, created: Mapping[int, int], backend: ModuleType) -> dict:
+def _docs_row(doc: Document, created: Mapping[int, int], backend: Backend) -> dict[str, Any]:
     return {
         "record_id": doc.record_id,
         "created": created.get(doc.record_id, 0),
@@ -217,7 +258,7 @@ async def query(
 
 
 async def _measure(
-    conn: AsyncConnection, backend: ModuleType, q: Query
+    conn: AsyncConnection, backend: Backend, q: Query
 ) -> tuple[int, bool, dict[str, tuple[FacetValue, ...]], int]:
     """(total, whether it is an estimate, facet counts, their sample rate).
 
@@ -241,7 +282,7 @@ async def _measure(
     return counted * rate, rate > 1, counts, rate
 
 
-def _rate(size: int, backend: ModuleType) -> int:
+def _rate(size: int, backend: Backend) -> int:
     """The sample rate that keeps facet counting within budget (1: count every match).
 
     The budget is EXACT_LIMIT records where counting one costs what it costs on SQLite,
@@ -251,19 +292,19 @@ def _rate(size: int, backend: ModuleType) -> int:
     return next((r for r in (1, *SAMPLE_RATES) if size <= limit * r), SAMPLE_RATES[-1])
 
 
-async def _count(conn: AsyncConnection, backend: ModuleType, q: Query, **how) -> int:
+async def _count(conn: AsyncConnection, backend: Backend, q: Query, **how: Unpack[_How]) -> int:
     where, params = backend.condition(q, **how)
     return int((await conn.execute(sql(backend.COUNT.format(where=where)), params)).scalar_one())
 
 
 async def _ids(
     conn: AsyncConnection,
-    backend: ModuleType,
+    backend: Backend,
     statement: str,
     q: Query,
     offset: int,
     limit: int,
-    **how,
+    **how: Unpack[_How],
 ) -> list[int]:
     where, params = backend.condition(q, **how)
     rows = await conn.execute(
@@ -273,7 +314,7 @@ async def _ids(
 
 
 async def _page(
-    conn: AsyncConnection, backend: ModuleType, q: Query, total: int, offset: int, limit: int
+    conn: AsyncConnection, backend: Backend, q: Query, total: int, offset: int, limit: int
 ) -> tuple[list[int], str]:
     few = total <= RANK_LIMIT
     if q.terms and few:
@@ -294,7 +335,7 @@ async def _page(
 
 
 async def _facets(
-    conn: AsyncConnection, backend: ModuleType, q: Query, rate: int
+    conn: AsyncConnection, backend: Backend, q: Query, rate: int
 ) -> tuple[dict[str, tuple[FacetValue, ...]], int]:
     """Facet counts over the matches (or the sample at ``rate``), and how many were counted.
 
@@ -321,7 +362,7 @@ async def _facets(
     return out, sum(counts["archive"].values())
 
 
-def _order(name: str):
+def _order(name: str) -> Callable[[tuple[str, int]], str | tuple[int, str]]:
     if name in ("decade", "year"):
         return lambda item: item[0]
     return lambda item: (-item[1], item[0])

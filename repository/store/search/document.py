@@ -26,7 +26,7 @@ from repository.store.search.text import fold
 # language, type, sample bucket.
 CONTAINER, ALTERNATE, DECADE, YEAR, LANGUAGE, TYPE, SAMPLE = "c", "r", "d", "y", "l", "t", "s"
 # A record whose id is divisible by k carries the sample tag k: 1/k of all records.
-SAMPLE_RATES = tuple(2**n for n in range(1, 11))
+SAMPLE_RATES: tuple[int, ...] = tuple(2**n for n in range(1, 11))
 ROOT = "/"  # the parent of archives in the tree rows
 HERE = ""  # the child of a document's own container: "a document lives here"
 SEPARATOR = "\x1f"  # between packed values (languages, types)

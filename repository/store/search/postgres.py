@@ -57,7 +57,9 @@ FACET_PASS = (
 _COMBINATIONS, _FONDS, _YEARS = 3, 1, 2  # GROUPING(fond, year) of each set
 
 
-async def facets(conn: AsyncConnection, where: str, params: dict) -> dict[str, Counter[str]]:
+async def facets(
+    conn: AsyncConnection, where: str, params: dict[str, str]
+) -> dict[str, Counter[str]]:
     """Every facet's counts, fonds and years included, in one pass over the matches."""
     rows = (await conn.execute(text(FACET_PASS.format(where=where)), params)).all()
     counts = tally((*r[:4], r[6]) for r in rows if r[7] == _COMBINATIONS)
@@ -66,7 +68,9 @@ async def facets(conn: AsyncConnection, where: str, params: dict) -> dict[str, C
     return counts
 
 
-async def group(conn: AsyncConnection, where: str, params: dict, column: str) -> Counter[str]:
+async def group(
+    conn: AsyncConnection, where: str, params: dict[str, str], column: str
+) -> Counter[str]:
     """Never needed: ``facets`` counts every column."""
     raise AssertionError(f"{column} is counted by facets()")
 

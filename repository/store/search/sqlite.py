@@ -49,12 +49,16 @@ COMBINATIONS = (
 )
 
 
-async def facets(conn: AsyncConnection, where: str, params: dict) -> dict[str, Counter[str]]:
+async def facets(
+    conn: AsyncConnection, where: str, params: dict[str, str]
+) -> dict[str, Counter[str]]:
     """Archive, decade, language and type counts, in one pass over the matches."""
     return tally(await conn.execute(text(COMBINATIONS.format(where=where)), params))
 
 
-async def group(conn: AsyncConnection, where: str, params: dict, column: str) -> Counter[str]:
+async def group(
+    conn: AsyncConnection, where: str, params: dict[str, str], column: str
+) -> Counter[str]:
     """Counts by one more column (``fond`` or ``year``), when the page will show them."""
     statement = f"SELECT d.{column}, count(*) FROM {FACETS_FROM} WHERE {where} GROUP BY 1"
     return Counter(dict((await conn.execute(text(statement), params)).all()))
