@@ -11,14 +11,43 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 POSTGRES = os.environ.get("OPIS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+T = TypeVar("T")
+
+
+def wait_until(
+    condition: Callable[[], T],
+    timeout: float,
+    message: str | Callable[[], str],
+    *,
+    interval: float = 0.02,
+) -> T:
+    """Wait for something observable instead of sleeping for a guessed time.
+
+    Calls ``condition`` every ``interval`` seconds until it returns something true, and
+    returns that. When ``timeout`` seconds pass first, fails with an AssertionError naming
+    what was awaited: ``message``, or what ``message()`` says then (e.g. the last value
+    seen). The deadline only bounds a failure: a condition that holds ends the wait at once.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        found = condition()
+        if found:
+            return found
+        if time.monotonic() >= deadline:
+            text = message() if callable(message) else message
+            raise AssertionError(f"still waiting after {timeout} s for {text}")
+        time.sleep(interval)
 
 
 def fuzz_examples(default: int) -> int:

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import replace
@@ -27,6 +26,7 @@ from repository.app import HANDLER_ARGS, create_app
 from repository.intake.ingest import ingest_paths
 from repository.records.report import Report
 from repository.settings import Settings, load
+from tests.conftest import wait_until
 
 
 def free_port() -> int:
@@ -122,17 +122,17 @@ class OpisProcess:
             stderr=self.log_file,
             start_new_session=True,
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"opis serve exited: {self.log()[-3000:]}")
-            try:
-                with urllib.request.urlopen(self.base + "/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.1)
-        raise TimeoutError("opis serve did not become healthy")
+        wait_until(self._healthy, timeout, "opis serve to answer /healthz", interval=0.05)
+        return self
+
+    def _healthy(self) -> bool:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"opis serve exited: {self.log()[-3000:]}")
+        try:
+            with urllib.request.urlopen(self.base + "/healthz", timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False  # not listening yet
 
     def kill(self) -> None:
         if self.process and self.process.poll() is None:

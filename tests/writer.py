@@ -12,6 +12,7 @@ in five drops or restores it.
 from __future__ import annotations
 
 import asyncio
+import calendar
 import os
 import random
 import subprocess
@@ -27,6 +28,8 @@ from repository.records.prepare import prepare
 from repository.records.renditions import Renderer
 from repository.settings import load
 from repository.store import Store
+from tests.conftest import wait_until
+from tests.oai_client import call
 
 
 def record(n: int, version: int, pages: tuple[Page, ...] = ()) -> Record:
@@ -70,6 +73,8 @@ async def main(argv: list[str]) -> None:
                 versions[n] = versions.get(n, 0) + 1
                 shown = pages if rng.random() > 0.2 else ()
                 await store.write([prepare(record(n, versions[n], shown), renderer)[0]])
+            # a random gap between commits, so they interleave with the harvests and the
+            # server's stamps differently on every run: this pause is the experiment
             await asyncio.sleep(rng.random() * 0.01)
     finally:
         await store.close()
@@ -103,11 +108,15 @@ def while_writing(
         )
         for n in range(writers)
     ]
+    oai = f"http://127.0.0.1:{settings.server.port}/oai"
     rounds = 0
+    finished: float | None = None
     try:
         while any(p.poll() is None for p in procs) or rounds < 2:
             if all(p.poll() is not None for p in procs):
-                time.sleep(2.5)  # the server stamps every second: all commits now visible
+                if finished is None:
+                    finished = time.time()  # every writer has exited: all its commits are made
+                _wait_for_a_stamp_after(oai, finished)
                 rounds += 1
             yield rounds
     finally:
@@ -116,6 +125,23 @@ def while_writing(
                 p.kill()
             p.wait()
     assert [p.returncode for p in procs] == [0] * writers, "a writer process failed"
+
+
+def _wait_for_a_stamp_after(oai: str, moment: float) -> None:
+    """Wait until the server says it stamped after ``moment`` (a ``time.time()``).
+
+    A list's responseDate is the clock, the time of the latest stamp, and a stamp gives a
+    datestamp to every change committed before it: once the clock is past ``moment``, every
+    change committed before then is visible to harvests. The server stamps about once a
+    second (and when a list request finds the clock stale).
+    """
+
+    def clock() -> float:
+        reply = call(oai, "verb=ListIdentifiers&metadataPrefix=oai_dc")
+        return calendar.timegm(time.strptime(reply.response_date, "%Y-%m-%dT%H:%M:%SZ"))
+
+    # responseDate is truncated to the second: past ``moment`` means its next second
+    wait_until(lambda: clock() > moment, 30, "the server to stamp the writers' last commits")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ documented schema. So these tests also test the document against the live behavi
 
 from __future__ import annotations
 
+import calendar
 import copy
 import hashlib
 import http.client
@@ -33,6 +34,7 @@ from repository.keys import RENDERER, STORE
 from repository.records.prepare import prepare
 from repository.settings import SettingsError
 from repository.store import NotFound
+from tests.conftest import wait_until
 from tests.live import LiveServer, OpisProcess, make_settings
 
 EDITOR = "editor-secret-0123456789"
@@ -377,7 +379,10 @@ def test_put_adds_then_updates_then_finds_unchanged(api: Client):
     assert (again.status, again.json["status"]) == (200, "unchanged")
     assert again.json["datestamp"] == body["datestamp"]
 
-    time.sleep(1.1)  # datestamps have a granularity of seconds
+    # datestamps have a granularity of seconds: an update in the same second would get
+    # the same one, so wait until the clock has moved past the first write's second
+    first_second = calendar.timegm(time.strptime(body["datestamp"], "%Y-%m-%dT%H:%M:%SZ"))
+    wait_until(lambda: int(time.time()) > first_second, 5, "the next second")
     changed = api.put(KEY, LETTER | {"title": "Letter from Bagirov to Stalin and Molotov"})
     assert (changed.status, changed.json["status"]) == (200, "updated")
     assert changed.json["datestamp"] > body["datestamp"]

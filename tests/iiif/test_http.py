@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pyvips
 from repository.iiif.documents import CLOCK_TTL
 from repository.keys import STORE
 from repository.records.page_images import ImageStore
-from tests.conftest import create_postgres_database, drop_postgres_database
+from tests.conftest import create_postgres_database, drop_postgres_database, wait_until
 from tests.iiif_rules import (
     IMAGE_INFO_TYPE,
     PRESENTATION_TYPE,
@@ -325,22 +324,35 @@ def test_limits_are_refused_and_sizes_served_without_rendering(site, monkeypatch
 
 def test_simultaneous_requests_for_one_tile_share_one_rendering(site, monkeypatch):
     import repository.iiif.image_service
+    from repository.iiif.image_service import ImageService
 
-    calls = []
-    real = repository.iiif.image_service.render
+    tile = "0,0,300,300/150,150/0/color.png"
+    calls, asked, late = [], [], []
+    real_render, real_image = repository.iiif.image_service.render, ImageService.image
+
+    async def image(self, found, plan):
+        asked.append(plan.canonical_params())  # this request has reached the image service
+        return await real_image(self, found, plan)
 
     def counted(plan, source):
         calls.append(plan.canonical_params())
-        time.sleep(0.3)  # long enough for every request to arrive while it runs
-        return real(plan, source)
+        # The rendering must still be running when every request asks for the tile (not
+        # over, so that later ones are served from the cache): hold it until all 8 have.
+        try:
+            wait_until(lambda: asked.count(tile) == 8, 30, lambda: f"8 requests, {asked}")
+        except AssertionError as exc:
+            late.append(exc)  # raised in the render thread it would only be a 500
+        return real_render(plan, source)
 
+    monkeypatch.setattr(ImageService, "image", image)
     monkeypatch.setattr(repository.iiif.image_service, "render", counted)
-    url = _first_service(site) + "/0,0,300,300/150,150/0/color.png"
+    url = f"{_first_service(site)}/{tile}"
     with ThreadPoolExecutor(8) as pool:
         replies = list(pool.map(lambda _: request(url), range(8)))
+    assert not late, late
     assert {r.status for r in replies} == {200}
     assert len({r.body for r in replies}) == 1
-    assert calls == ["0,0,300,300/150,150/0/color.png"]
+    assert calls == [tile]
 
 
 @pytest.mark.parametrize(
@@ -399,8 +411,12 @@ def test_deleted_record_is_gone_and_collections_follow(database_url, folders, im
         store = server.app[STORE]
         server.call(store.delete(LETTER))
         server.call(store.stamp())
-        time.sleep(CLOCK_TTL + 0.1)  # changes are served once stamped and the clock re-read
-        gone = request(manifest)
+
+        def deletion_served():  # once stamped and the clock re-read (within CLOCK_TTL)
+            reply = request(manifest)
+            return reply if reply.status != 200 else None
+
+        gone = wait_until(deletion_served, CLOCK_TTL + 10, "the manifest to stop answering 200")
         assert gone.status == 410 and gone.headers["access-control-allow-origin"] == "*"
         after = request(opis)
         assert after.status == 200 and after.headers["etag"] != before.headers["etag"]
@@ -422,8 +438,12 @@ def test_changed_record_gets_a_new_manifest(database_url, folders, images_dir, t
             (folder / image.name).write_bytes(image.read_bytes())
         write_folder(folder, record=changed)
         assert not ingest(settings, [folder]).failed  # ingest stamps what it wrote
-        time.sleep(CLOCK_TTL + 0.1)
-        second = request(url)
+
+        def change_served():  # once the clock is re-read (within CLOCK_TTL)
+            reply = request(url)
+            return reply if reply.headers["etag"] != first.headers["etag"] else None
+
+        second = wait_until(change_served, CLOCK_TTL + 10, "the manifest to get a new ETag")
         assert second.headers["etag"] != first.headers["etag"]
         assert second.json()["label"] == {"en": ["Letter about delayed talks (revised)"]}
         opis = request(f"{server.base}/iiif/3/GAPPOD/f.1/op.89/collection").json()

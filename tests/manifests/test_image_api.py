@@ -11,6 +11,7 @@ import struct
 import time
 import zlib
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 import pyvips
@@ -20,6 +21,7 @@ from hypothesis import strategies as st
 from manifests.image_api import (
     BufferSource,
     ImageRejected,
+    ImageRequest,
     ImageRequestError,
     Limits,
     PyramidBuffer,
@@ -35,6 +37,7 @@ from manifests.image_api import (
     sniff,
     supported_formats,
 )
+from manifests.image_api.request import Region, Size
 from tests.conftest import shared_path
 
 NO_LIMITS = Limits()
@@ -102,25 +105,92 @@ class Recording:
 
 # -- parsing: syntax ---------------------------------------------------------------------
 
+FULL = Region("full")
+
 VALID = [
-    ("full", "max", "0", "default.jpg"),
-    ("square", "^max", "90", "color.png"),
-    ("0,0,10,10", "10,", "180", "gray.jpg"),
-    ("pct:0,0,50.5,50", ",10", "270", "bitonal.png"),
-    ("pct:.5,0.25,10,10", "pct:50", "22.5", "default.webp"),
-    ("10,10,10,10", "^pct:150", "!0", "default.jpg"),
-    ("full", "10,10", "!90", "default.jpg"),
-    ("full", "^10,10", "360", "default.jpg"),
-    ("full", "!10,10", "0.5", "default.jpg"),
-    ("full", "^!10,10", "!359.99", "default.jpg"),
-    ("full", "^10,", "90.", "default.gif"),
-    ("full", "^,10", "0", "default.tif"),
+    # the four segments, then what they mean: region, size, mirror, rotation, quality, format
+    (("full", "max", "0", "default.jpg"), (FULL, Size("max"), False, "0", "default", "jpg")),
+    (
+        ("square", "^max", "90", "color.png"),
+        (Region("square"), Size("max", upscale=True), False, "90", "color", "png"),
+    ),
+    (
+        ("0,0,10,10", "10,", "180", "gray.jpg"),
+        (Region("px", (0, 0, 10, 10)), Size("w", width=10), False, "180", "gray", "jpg"),
+    ),
+    (
+        ("pct:0,0,50.5,50", ",10", "270", "bitonal.png"),
+        (
+            Region("pct", (0, 0, Fraction(101, 2), 50)),
+            Size("h", height=10),
+            False,
+            "270",
+            "bitonal",
+            "png",
+        ),
+    ),
+    (
+        ("pct:.5,0.25,10,10", "pct:50", "22.5", "default.webp"),
+        (
+            Region("pct", (Fraction(1, 2), Fraction(1, 4), 10, 10)),
+            Size("pct", percent=Fraction(50)),
+            False,
+            "22.5",
+            "default",
+            "webp",
+        ),
+    ),
+    (
+        ("10,10,10,10", "^pct:150", "!0", "default.jpg"),
+        (
+            Region("px", (10, 10, 10, 10)),
+            Size("pct", upscale=True, percent=Fraction(150)),
+            True,
+            "0",
+            "default",
+            "jpg",
+        ),
+    ),
+    (
+        ("full", "10,10", "!90", "default.jpg"),
+        (FULL, Size("wh", width=10, height=10), True, "90", "default", "jpg"),
+    ),
+    (  # 360 degrees is the same image as 0, with one canonical form
+        ("full", "^10,10", "360", "default.jpg"),
+        (FULL, Size("wh", upscale=True, width=10, height=10), False, "0", "default", "jpg"),
+    ),
+    (
+        ("full", "!10,10", "0.5", "default.jpg"),
+        (FULL, Size("confined", width=10, height=10), False, "0.5", "default", "jpg"),
+    ),
+    (
+        ("full", "^!10,10", "!359.99", "default.jpg"),
+        (
+            FULL,
+            Size("confined", upscale=True, width=10, height=10),
+            True,
+            "359.99",
+            "default",
+            "jpg",
+        ),
+    ),
+    (
+        ("full", "^10,", "90.", "default.gif"),
+        (FULL, Size("w", upscale=True, width=10), False, "90", "default", "gif"),
+    ),
+    (
+        ("full", "^,10", "0", "default.tif"),
+        (FULL, Size("h", upscale=True, height=10), False, "0", "default", "tif"),
+    ),
 ]
 
 
-@pytest.mark.parametrize("segments", VALID)
-def test_valid_syntax_parses(segments):
-    parse("id", *segments)
+@pytest.mark.parametrize(("segments", "meaning"), VALID)
+def test_valid_syntax_parses(segments, meaning):
+    region, size, mirror, rotation, quality, fmt = meaning
+    parsed = parse("id", *segments)
+    assert parsed == ImageRequest("id", region, size, mirror, Decimal(rotation), quality, fmt)
+    assert str(parsed.rotation) == rotation  # in canonical form: no "90.", no "360"
 
 
 INVALID = [
@@ -555,7 +625,8 @@ def test_info_json_promises_are_kept():
         assert plan.canonical_params() == f"full/{entry['width']},{entry['height']}/0/default.jpg"
     for quality in doc["extraQualities"]:
         for fmt in ["jpg", "png", *doc["extraFormats"]]:
-            parse("i", "full", "max", "0", f"{quality}.{fmt}")
+            parsed = parse("i", "full", "max", "0", f"{quality}.{fmt}")
+            assert (parsed.quality, parsed.format) == (quality, fmt)
     tile = doc["tiles"][0]["width"]
     for factor in doc["tiles"][0]["scaleFactors"]:  # what OpenSeadragon asks for
         span = tile * factor

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from dataclasses import replace
 
+from lxml import etree
+
+from tests.conftest import wait_until
 from tests.live import OpisProcess, free_port, ingest, make_settings
 from tests.oai_client import call, harvest
 
@@ -50,25 +52,35 @@ def test_serve_with_two_workers(sqlite_url, tmp_path):
     ingest(settings, [_records(tmp_path)])
     process = OpisProcess(settings).start()
     try:
-        children = _children(process.process.pid)
-        deadline = time.monotonic() + 20
-        while len(children) < 2 and time.monotonic() < deadline:
-            time.sleep(0.2)
-            children = _children(process.process.pid)
+
+        def started() -> list[int]:
+            found = _children(process.process.pid)
+            return found if len(found) >= 2 else []
+
+        children = wait_until(started, 20, "two worker processes")
         assert len(children) == 2
         full = harvest(process.base + "/oai", "ListIdentifiers", metadataPrefix="oai_dc")
         assert len(set(full.identifiers)) == 37
         token = full.pages[0].find("oai:ListIdentifiers/oai:resumptionToken").text
-        pages = {
-            call(
-                process.base + "/oai", {"verb": "ListIdentifiers", "resumptionToken": token}
-            ).body.split(b"<header>", 1)[1]
-            for _ in range(6)
-        }
+        query = {"verb": "ListIdentifiers", "resumptionToken": token}
+        pages = {_page(call(process.base + "/oai", query)) for _ in range(6)}
         assert len(pages) == 1, "every worker answers a token with the same page"
+        ((headers, cursor, size),) = pages
+        assert (len(headers), cursor, size) == (5, "5", "37")
     finally:
         assert process.stop() == 0
     assert all(not os.path.exists(f"/proc/{pid}") for pid in children)
+
+
+def _page(reply) -> tuple:
+    """What a page of ListIdentifiers lists: its headers, and where its token resumes.
+
+    Not the token's text or expirationDate: both hold the moment of the answer (the token
+    is re-issued on every answer), so answers a second apart differ there.
+    """
+    token = reply.find("oai:ListIdentifiers/oai:resumptionToken")
+    headers = tuple(etree.tostring(h) for h in reply.findall("oai:ListIdentifiers/oai:header"))
+    return headers, token.get("cursor"), token.get("completeListSize")
 
 
 def _children(pid: int) -> list[int]:
