@@ -8,6 +8,7 @@ synchronous clients (Sickle, the ``oaipmh`` client, urllib) can be used from the
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -19,6 +20,7 @@ import urllib.request
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import Self
 
 from aiohttp import web
 
@@ -58,16 +60,26 @@ def ingest(settings: Settings, paths: Iterable[str | Path]) -> Report:
     return asyncio.run(ingest_paths(settings, [str(p) for p in paths]))
 
 
-class LiveServer:
-    def __init__(self, settings: Settings, routes: list | None = None) -> None:
-        self.settings = settings
-        self.routes = routes or []
-        self.base = settings.base_url
+def numbered_records(path: Path, n: int) -> Path:
+    """A JSON Lines file of ``n`` small records cited RGANI f.5 op.30 d.0 ... d.n-1."""
+    path.write_text(
+        "\n".join(
+            json.dumps({"reference": f"RGANI, f. 5, op. 30, d. {i}", "title": f"R {i}"})
+            for i in range(n)
+        )
+    )
+    return path
+
+
+class BackgroundLoop:
+    """An event loop in a thread of its own, running ``_start`` on entry and ``_stop`` on exit,
+    so a test can talk to a server over real HTTP from ordinary blocking code."""
+
+    def __init__(self) -> None:
         self._loop = asyncio.new_event_loop()
-        self._runner: web.AppRunner | None = None
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
 
-    def __enter__(self) -> LiveServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(30)
         return self
@@ -77,6 +89,21 @@ class LiveServer:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
         self._loop.close()
+
+    async def _start(self) -> None:
+        raise NotImplementedError
+
+    async def _stop(self) -> None:
+        raise NotImplementedError
+
+
+class LiveServer(BackgroundLoop):
+    def __init__(self, settings: Settings, routes: list | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.routes = routes or []
+        self.base = settings.base_url
+        self._runner: web.AppRunner | None = None
 
     async def _start(self) -> None:
         self.app = create_app(self.settings)

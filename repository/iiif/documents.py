@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
 from manifests.presentation import (
     CollectionPage,
@@ -35,12 +34,9 @@ from metadata.references import key_to_set_spec
 from repository.iiif.cache import ByteLRU, Cached
 from repository.iiif.responses import datestamp_seconds, entity
 from repository.records.iiif_settings import to_bytes
-from repository.store import Store
+from repository.store import Snapshot, Store
 from repository.store import iiif as queries
 from repository.store.clock import read_changed
-
-if TYPE_CHECKING:  # only the store imports SQLAlchemy at run time
-    from sqlalchemy.ext.asyncio import AsyncConnection
 
 CLOCK_TTL = 0.25
 
@@ -136,7 +132,7 @@ class Documents:
         return entry
 
     async def _page(
-        self, conn: AsyncConnection, prefix: str | None, spec: str | None, part: int | None
+        self, conn: Snapshot, prefix: str | None, spec: str | None, part: int | None
     ) -> CollectionPage:
         if prefix is None:
             if part is not None:

@@ -10,13 +10,14 @@ under /iiif, errors and 304s included; OPTIONS answers preflights here.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from urllib.parse import unquote
 
 from aiohttp import web
 
 from manifests.image_api import ImageRequestError
 from manifests.presentation import urls
-from repository.iiif import responses as http
+from repository.iiif import responses
 from repository.iiif.cache import ByteLRU, Cached
 from repository.iiif.documents import Documents, Missing
 from repository.iiif.image_service import ImageInfo, ImageService, canonical_link, profile_link
@@ -50,9 +51,9 @@ def _canonical_escapes(raw: str) -> str:
 
 def _method_check(request: web.Request) -> web.Response | None:
     if request.method == "OPTIONS":
-        return http.preflight(request)
+        return responses.preflight(request)
     if request.method not in ("GET", "HEAD"):
-        return http.not_allowed()
+        return responses.not_allowed()
     return None
 
 
@@ -64,10 +65,12 @@ def _redirect_if_spelled_differently(request: web.Request, raw: str) -> None:
 
 def _presentation(request: web.Request, entry: Cached) -> web.Response:
     try:
-        content_type = http.json_type(request.headers.get("Accept", ""), http.PRESENTATION_CONTEXT)
-    except http.NotAcceptable as exc:
-        return http.json_error(406, str(exc))
-    return http.respond(request, entry, content_type, cache_control=PRESENTATION_CACHE)
+        content_type = responses.json_type(
+            request.headers.get("Accept", ""), responses.PRESENTATION_CONTEXT
+        )
+    except responses.NotAcceptable as exc:
+        return responses.json_error(406, str(exc))
+    return responses.respond(request, entry, content_type, cache_control=PRESENTATION_CACHE)
 
 
 async def top_collection(request: web.Request) -> web.StreamResponse:
@@ -77,40 +80,44 @@ async def top_collection(request: web.Request) -> web.StreamResponse:
     try:
         entry = await request.app[DOCUMENTS].collection(None)
     except Missing as exc:
-        return http.json_error(exc.status, exc.message)
+        return responses.json_error(exc.status, exc.message)
     return _presentation(request, entry)
 
 
 async def collection(request: web.Request) -> web.StreamResponse:
-    early = _method_check(request)
-    if early is not None:
-        return early
-    raw = request.rel_url.raw_path
-    match = _COLLECTION.match(raw)
-    if match is None or len(raw) > MAX_KEY:
-        return http.json_error(404, "no such collection")
-    _redirect_if_spelled_differently(request, raw)
-    part = int(match["part"]) if match["part"] else None
-    try:
-        entry = await request.app[DOCUMENTS].collection(match["prefix"], part)
-    except Missing as exc:
-        return http.json_error(exc.status, exc.message)
-    return _presentation(request, entry)
+    documents = request.app[DOCUMENTS]
+    return await _document(
+        request,
+        _COLLECTION,
+        "collection",
+        lambda m: documents.collection(m["prefix"], int(m["part"]) if m["part"] else None),
+    )
 
 
 async def manifest(request: web.Request) -> web.StreamResponse:
+    documents = request.app[DOCUMENTS]
+    return await _document(request, _MANIFEST, "manifest", lambda m: documents.manifest(m["key"]))
+
+
+async def _document(
+    request: web.Request,
+    path: re.Pattern[str],
+    kind: str,
+    fetch: Callable[[re.Match[str]], Awaitable[Cached]],
+) -> web.StreamResponse:
+    """A collection or manifest named by the raw path (keys are percent-encoded there)."""
     early = _method_check(request)
     if early is not None:
         return early
     raw = request.rel_url.raw_path
-    match = _MANIFEST.match(raw)
+    match = path.match(raw)
     if match is None or len(raw) > MAX_KEY:
-        return http.json_error(404, "no such manifest")
+        return responses.json_error(404, f"no such {kind}")
     _redirect_if_spelled_differently(request, raw)
     try:
-        entry = await request.app[DOCUMENTS].manifest(match["key"])
+        entry = await fetch(match)
     except Missing as exc:
-        return http.json_error(exc.status, exc.message)
+        return responses.json_error(exc.status, exc.message)
     return _presentation(request, entry)
 
 
@@ -125,8 +132,8 @@ async def image(request: web.Request) -> web.StreamResponse:
     rest = match["rest"] if match else None
     if found is None:
         if rest in (None, "/", "/info.json"):  # viewers parse this body as JSON
-            return http.json_error(404, "no such image")
-        return http.text_error(404, "no such image")
+            return responses.json_error(404, "no such image")
+        return responses.text_error(404, "no such image")
     root = request.app[SETTINGS].base_url
     if rest is None or rest == "/":
         raise web.HTTPSeeOther(urls.image_info(root, found.id))
@@ -134,17 +141,17 @@ async def image(request: web.Request) -> web.StreamResponse:
         return _info(request, service, found)
     params = [unquote(p) for p in rest[1:].split("/")]
     if len(params) != 4:
-        return http.text_error(
+        return responses.text_error(
             400, "expected {region}/{size}/{rotation}/{quality}.{format} after the identifier"
         )
     try:
         plan = service.plan(found, *params)
     except ImageRequestError as exc:
-        return http.text_error(exc.status, exc.message)
+        return responses.text_error(exc.status, exc.message)
     rendered = await service.image(found, plan)
     base = urls.image_service(root, found.id)
     links = f"{profile_link()}, {canonical_link(base, rendered.canonical)}"
-    return http.respond(
+    return responses.respond(
         request,
         rendered.entry,
         rendered.media_type,
@@ -156,10 +163,12 @@ async def image(request: web.Request) -> web.StreamResponse:
 
 def _info(request: web.Request, service: ImageService, found: ImageInfo) -> web.Response:
     try:
-        content_type = http.json_type(request.headers.get("Accept", ""), http.IMAGE_CONTEXT)
-    except http.NotAcceptable as exc:
-        return http.json_error(406, str(exc))
-    return http.respond(
+        content_type = responses.json_type(
+            request.headers.get("Accept", ""), responses.IMAGE_CONTEXT
+        )
+    except responses.NotAcceptable as exc:
+        return responses.json_error(406, str(exc))
+    return responses.respond(
         request,
         service.info(found),
         content_type,

@@ -10,7 +10,6 @@ so ``/records/...`` is read from the raw path; a key spelled with other escapes
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -21,11 +20,8 @@ from repository.keys import SETTINGS, STORE
 from repository.pages.html import PAGES, Pages, container_name, respond, search_path
 from repository.pages.resolve import resolve
 from repository.pages.views import breadcrumbs, facets, filter_label, record_view
-from repository.store import NotFound, browse, search
+from repository.store import NotFound, Snapshot, browse, search
 from repository.store.search.query import FACETS, FILTERS
-
-if TYPE_CHECKING:  # only the store imports SQLAlchemy at run time
-    from sqlalchemy.ext.asyncio import AsyncConnection
 
 RECORDS = "/records/"
 MAX_KEY = 1000
@@ -119,7 +115,7 @@ async def _record(request: web.Request, key: str, record: Record) -> web.Respons
     return respond(request, body)
 
 
-async def _container(request: web.Request, conn: AsyncConnection, prefix: str) -> web.Response:
+async def _container(request: web.Request, conn: Snapshot, prefix: str) -> web.Response:
     page = _page_number(request)
     kids = await browse.children(conn, prefix)
     count, docs = await browse.documents(conn, prefix, (page - 1) * DOCUMENTS_PAGE, DOCUMENTS_PAGE)
@@ -162,7 +158,7 @@ async def to_home(request: web.Request) -> web.Response:
     raise web.HTTPMovedPermanently(request.app[SETTINGS].base_url + "/")
 
 
-async def _nearest(conn: AsyncConnection, key: str) -> str | None:
+async def _nearest(conn: Snapshot, key: str) -> str | None:
     """The deepest existing container above a key that is not there."""
     parts = key.split("/")
     for n in range(len(parts) - 1, 0, -1):

@@ -41,10 +41,21 @@ from repository.store.errors import Conflict, NotFound, StoreError, StoreUnavail
 from repository.store.schema import images, meta, pages, records
 
 T = TypeVar("T")
+# What ``Store.snapshot()`` hands out: a connection the store's read functions take.
+# Callers pass it on and never run SQL on it themselves.
+Snapshot = AsyncConnection
 # The clock is kept at most this old, so list answers' responseDate stays near now.
 FRESH_US = 1_000_000
 
-__all__ = ["Conflict", "NotFound", "Store", "StoreError", "StoreUnavailable", "StoredRecord"]
+__all__ = [
+    "Conflict",
+    "NotFound",
+    "Snapshot",
+    "Store",
+    "StoreError",
+    "StoreUnavailable",
+    "StoredRecord",
+]
 
 
 @dataclass(frozen=True)
@@ -210,7 +221,7 @@ class Store:
     # -- reading ------------------------------------------------------------------
 
     @asynccontextmanager
-    async def snapshot(self) -> AsyncIterator[AsyncConnection]:
+    async def snapshot(self) -> AsyncIterator[Snapshot]:
         async with read_snapshot(self.engine) as conn:
             yield conn
 

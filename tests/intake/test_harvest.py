@@ -35,7 +35,15 @@ from repository.intake.harvest_state import State, load, save
 from repository.store import Store
 from repository.store.schema import records as records_table
 from tests.conftest import ROOT
-from tests.live import LiveServer, OpisProcess, free_port, ingest, make_settings, settings_environ
+from tests.live import (
+    BackgroundLoop,
+    LiveServer,
+    OpisProcess,
+    free_port,
+    ingest,
+    make_settings,
+    settings_environ,
+)
 from tests.synthetic import records as synthetic
 
 FAST = RetryPolicy(attempts=4, backoff=0.05, max_wait=2, timeout=10)
@@ -267,18 +275,17 @@ def test_the_command_reports_uncited_records_and_exits_1(tmp_path):
 # ---------------------------------------------------------------- faults
 
 
-class Proxy:
+class Proxy(BackgroundLoop):
     """A front for a source that answers 503 or drops the connection when told to."""
 
     def __init__(self, upstream: str) -> None:
+        super().__init__()
         self.upstream = upstream
         self.url = f"http://127.0.0.1:{free_port()}/oai"
         self.busy = 0  # answer this many requests 503 + Retry-After: 1
         self.drop: set[int] = set()  # close the connection on these request numbers
         self.down_from: int | None = None  # ... and on every request from this one on
         self.requests: list[str] = []
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
 
     def reset(self) -> None:
         self.busy, self.drop, self.down_from, self.requests = 0, set(), None, []
@@ -310,16 +317,6 @@ class Proxy:
     async def _stop(self) -> None:
         await self._session.close()
         await self._runner.cleanup()
-
-    def __enter__(self) -> Proxy:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(30)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(30)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
 
 
 @pytest.fixture

@@ -21,23 +21,13 @@ import pytest
 from repository.intake.demo import page_image
 from repository.store import Store
 from tests.conftest import POSTGRES, ROOT, unavailable, wait_until
-from tests.live import OpisProcess, ingest, make_settings, settings_environ
+from tests.live import OpisProcess, ingest, make_settings, numbered_records, settings_environ
 from tests.oai_client import call
-
-
-def _records(path: Path, n: int) -> Path:
-    path.write_text(
-        "\n".join(
-            json.dumps({"reference": f"RGANI, f. 5, op. 30, d. {i}", "title": f"R {i}"})
-            for i in range(n)
-        )
-    )
-    return path
 
 
 def test_a_harvest_continues_with_its_token_after_sigkill(database_url, tmp_path):
     settings = make_settings(database_url, tmp_path / "data", oai={"page_size": 6})
-    ingest(settings, [_records(tmp_path / "r.jsonl", 40)])
+    ingest(settings, [numbered_records(tmp_path / "r.jsonl", 40)])
     seen: list[str] = []
     with OpisProcess(settings) as server:
         reply = call(server.base + "/oai", "verb=ListIdentifiers&metadataPrefix=oai_dc")
@@ -156,7 +146,7 @@ def test_postgresql_restart_under_load_gives_fast_503s_then_recovers(tmp_path):
     url = create_postgres_database()
     try:
         settings = make_settings(url, tmp_path / "data", server={"retry_after": 1})
-        ingest(settings, [_records(tmp_path / "r.jsonl", 30)])
+        ingest(settings, [numbered_records(tmp_path / "r.jsonl", 30)])
         with OpisProcess(settings) as server:
             results: list[tuple[int, float, float]] = []  # status, seconds, when it started
             stop = threading.Event()

@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import replace
 
 from lxml import etree
 
 from tests.conftest import wait_until
-from tests.live import OpisProcess, free_port, ingest, make_settings
+from tests.live import OpisProcess, free_port, ingest, make_settings, numbered_records
 from tests.oai_client import call, harvest
-
-
-def _records(tmp_path, n=37):
-    path = tmp_path / "r.jsonl"
-    path.write_text(
-        "\n".join(
-            json.dumps({"reference": f"RGANI, f. 5, op. 30, d. {i}", "title": f"R {i}"})
-            for i in range(n)
-        )
-    )
-    return path
 
 
 def test_a_harvest_alternating_between_two_processes_is_complete(database_url, tmp_path):
     settings = make_settings(database_url, tmp_path / "data", oai={"page_size": 5})
-    ingest(settings, [_records(tmp_path)])
+    ingest(settings, [numbered_records(tmp_path / "r.jsonl", 37)])
     other = replace(settings, server=replace(settings.server, port=free_port()))
     with OpisProcess(settings) as a, OpisProcess(other) as b:
         bases = [f"http://127.0.0.1:{s.server.port}/oai" for s in (settings, other)]
@@ -49,7 +37,7 @@ def test_serve_with_two_workers(sqlite_url, tmp_path):
     settings = make_settings(
         sqlite_url, tmp_path / "data", oai={"page_size": 5}, server={"workers": 2}
     )
-    ingest(settings, [_records(tmp_path)])
+    ingest(settings, [numbered_records(tmp_path / "r.jsonl", 37)])
     process = OpisProcess(settings).start()
     try:
 
