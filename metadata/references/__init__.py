@@ -3,7 +3,8 @@
 ``parse("GAPPOD AzR, f. 1, op. 89, d. 90, ll. 9-15")`` gives the reference
 ``GAPPOD f.1 op.89 d.90`` with sheets ``9-15``; ``unit_key`` makes it
 ``GAPPOD/f.1/op.89/d.90`` and ``key_to_set_spec`` the OAI set ``GAPPOD:f.1:op.89:d.90``.
-Pure code: no files, no network.
+Pure code: no files, no network. The archives come from the installed registry
+(``registry.install``; the repository layer installs ``archives.toml`` at start-up).
 """
 
 from metadata.references.archives import archive_name
@@ -20,12 +21,28 @@ from metadata.references.keys import (
 )
 from metadata.references.levels import level_label
 from metadata.references.parse import parse
+from metadata.references.registry import (
+    SHIPPED_DATA,
+    Archive,
+    Registry,
+    RegistryError,
+    RegistryNotLoaded,
+    current,
+    install,
+)
 
 __all__ = [
+    "SHIPPED_DATA",
+    "Archive",
     "Citation",
+    "Registry",
+    "RegistryError",
+    "RegistryNotLoaded",
     "archive_name",
     "canonical",
+    "current",
     "document_key",
+    "install",
     "key_prefixes",
     "key_to_set_spec",
     "level_label",

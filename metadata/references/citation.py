@@ -14,8 +14,11 @@ class Citation:
     ``references[0]`` is the primary reference; the rest are alternates (the same
     document in another archive, or further units the string lists). ``error`` is set
     exactly when nothing was found. ``inferred_archive`` says the primary archive was
-    implied by the citation's style rather than named. ``remainder`` keeps the text that
-    is not part of a reference (credits, physical description, handling caveats).
+    implied by the citation's style rather than named. ``archive_known`` says the
+    primary archive is in the installed registry; it is False for an archive code the
+    registry lacks that was taken as given (``MYARCH f.12 op.3 d.45``), and when there is
+    no archive. ``remainder`` keeps the text that is not part of a reference (credits,
+    physical description, handling caveats).
     """
 
     input: str
@@ -23,6 +26,7 @@ class Citation:
     error: str | None = None
     inferred_archive: bool = False
     remainder: str = ""
+    archive_known: bool = False
 
     @property
     def primary(self) -> Reference | None:

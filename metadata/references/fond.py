@@ -15,51 +15,63 @@ from dataclasses import dataclass, field
 
 from metadata.record import Reference
 from metadata.references import sheets
-from metadata.references.archives import (
-    ALIAS_ALTERNATIVES,
-    ALIAS_FIRST_CHARS,
-    AliasHit,
-    Style,
-    alias_hit,
-    infer_archive,
-)
+from metadata.references.archives import AliasHit, Style, alias_hit, alias_table, infer_archive
 from metadata.references.citation import Found
 from metadata.references.labels import (
     LETTER,
-    SPELLINGS,
     spelling_key,
-    spelling_regex,
+    spelling_tokens,
+    spellings,
     transliterate,
+    trie_regex,
     variants,
 )
 from metadata.references.levels import FOND_RANK
+from metadata.references.registry import Registry, current
 
 IBID = r"(?<![^\W_])(?i:там\s?же|там\s?само|ibid(?:em)?)(?![^\W_])\.?"
 IBID_RE = re.compile(IBID)
 
-# every written label, longest first so "listy" wins over "l" and "арк" over "ap"
-_SPELLING_LIST = sorted(
-    ((level, spelling) for level, spellings in SPELLINGS.items() for spelling in spellings),
-    key=lambda pair: -len(pair[1]),
-)
-_LABEL_LEVEL = {f"L{i}": level for i, (level, _) in enumerate(_SPELLING_LIST)}
-_LABELS = "|".join(
-    f"(?P<L{i}>{spelling_regex(spelling)}(?![^\\W\\d_]))"
-    for i, (_, spelling) in enumerate(_SPELLING_LIST)
-)
-_FIRST_CHARS = "".join(
-    sorted(
-        set(ALIAS_FIRST_CHARS)
-        | {c for _, spelling in _SPELLING_LIST for c in variants(spelling[0])}
-        | set("12ТтIi")  # years, ibid.
+
+@dataclass(frozen=True)
+class _Scanner:
+    """One scheme's labels and the registry's names, compiled into one regex."""
+
+    master: re.Pattern[str]
+    label_level: dict[str, str]
+
+
+def _scanner(scheme: str | None) -> _Scanner:
+    key = f"fond-scanner:{scheme or 'fond'}"
+    return current().cached(key, lambda registry: _build_scanner(registry, scheme))
+
+
+def _build_scanner(registry: Registry, scheme: str | None) -> _Scanner:
+    table = alias_table(registry)
+    # every written label, longest first so "listy" wins over "l" and "арк" over "ap"
+    spelling_list = sorted(
+        ((level, spelling) for level, values in spellings(scheme).items() for spelling in values),
+        key=lambda pair: -len(pair[1]),
     )
-)
-_MASTER = re.compile(
-    f"(?=[{re.escape(_FIRST_CHARS)}])(?<![^\\W_])"
-    f"(?:(?:{ALIAS_ALTERNATIVES})(?![^\\W_])|(?P<ibid>{IBID})"
-    r"|(?P<year>(?:1[6-9]\d\d|20\d\d)\s?(?:g|г)\.)"
-    f"|(?i:{_LABELS}))"
-)
+    label_level = {f"L{i}": level for i, (level, _) in enumerate(spelling_list)}
+    labels = trie_regex(
+        [(f"L{i}", spelling_tokens(spelling)) for i, (_, spelling) in enumerate(spelling_list)]
+    )
+    first_chars = "".join(
+        sorted(
+            set(table.first_chars)
+            | {c for _, spelling in spelling_list for c in variants(spelling[0])}
+            | set("12ТтIi")  # years, ibid.
+        )
+    )
+    master = re.compile(
+        f"(?=[{re.escape(first_chars)}])(?<![^\\W_])"
+        f"(?:(?:{table.alternatives})(?![^\\W_])|(?P<ibid>{IBID})"
+        r"|(?P<year>(?:1[6-9]\d\d|20\d\d)\s?(?:g|г)\.)"
+        f"|(?i:{labels})(?![^\\W\\d_]))"
+    )
+    return _Scanner(master, label_level)
+
 
 _CONTAINER = re.compile(
     r"(?P<numero>№|[Nn][Oo]\.?(?=\s?\d)|[Nn][Rr]\.?(?=\s?\d))?\s?"
@@ -68,6 +80,8 @@ _CONTAINER = re.compile(
     rf"(?P<suf>[{LETTER}](?![^\W\d_])|\s(?![гg]\.)[a-zа-яё](?=\s?(?:[,;:)]|\.(?!\s?\d)|$)))?"
 )
 _ROMAN = re.compile(r"[IVXLC]+(?![^\W\d_])")
+# a fond's own part after a slash: "F. 14/AP" (the party archive's fond 14)
+_FOND_SLASH = re.compile(r"/(?P<part>[A-Z]{1,4})(?![\w/])")
 # GARF f. 102 is split by sub-office before the opis: "f. 102 DPOO, 1898 g., op. 226"
 _SUBDIVISION = re.compile(r"\s(?P<sub>[A-Z]{3,6})(?=\s?[,;]|$)")
 # what may stand between two parts of one citation
@@ -88,6 +102,7 @@ class _Item:
     numero: bool = False
     prefix: str | None = None
     sub: str | None = None
+    hyphen: bool = False
 
 
 @dataclass
@@ -114,55 +129,91 @@ class _Builder:
         return _Builder(self.archive, self.ibid, kept)
 
 
-def parse_fond(s: str) -> Found | None:
-    """The first chain with a container level (or an archive and sheets), read."""
-    items = _scan(s)
+# Mongolian: ХН (хадгаламжийн нэгж) for the unit; a Д. before it is the inventory (данс)
+_HN = frozenset(spelling_key(x) for x in ("хн", "hn", "kh.n", "хадгаламжийн нэгж"))
+_DANS = frozenset({"д", "d"})
+# labels that may be joined to their number by a hyphen, as Mongolian finding aids do
+# (F-6, D-1, HN-83); accepted only in a chain that has the ХН label
+_HYPHENED = frozenset({"ф", "f", "д", "d"}) | _HN
+# an archive's code the registry does not have, written right before the fond
+_UPPER = "A-ZА-ЯЁІЇЄҐ"
+_UNKNOWN_CODE = re.compile(
+    rf"(?:^|(?<=[\s(;:]))(?P<code>[{_UPPER}][{_UPPER}0-9]{{1,15}}"
+    rf"(?:[\s\-](?:[{_UPPER}0-9]{{1,15}}|[{_UPPER}]{{1,3}}[а-яёa-z]{{1,2}}))"  # ЦГАИПД СПб
+    r"{0,2})[\s.,;:]*$"
+)
+_CODE = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
+# COMDOS's sub-archives, "АКРДОПБГДСРСБНА - М": a letter after the archive's name
+_SUBARCHIVE = re.compile(rf"\s?[-–]\s?(?P<sub>[{_UPPER}]{{1,3}})(?=\s?[,.;])")
+
+
+def parse_fond(s: str, scheme: str | None = None) -> Found | None:
+    """The first chain with a container level (or an archive and sheets), read.
+
+    ``scheme`` is the fond-family variant of the archive named first (``albanian``,
+    ``mongolian`` ...): its labels join the common ones.
+    """
+    items = _scan(s, _scanner(scheme))
     chain = _pick_chain(s, items)
     if not chain:
         return None
+    if any(it.hyphen for it in chain) and not any(it.label in _HN for it in chain):
+        return None
+    _mongolian_dans(chain)
     first = chain[0]
     archive: str | None = None
     ibid = False
+    unknown: str | None = None
+    unknown_start = 0
     if first.kind not in ("alias", "ibid"):
         before = [it for it in items if it.end <= first.start and it.kind in ("alias", "ibid")]
         if before:
             ibid = before[-1].kind == "ibid"
             hit = before[-1].alias
             archive = hit.code if hit and not ibid else None
+        elif first.level == "fond" and (found := _unknown_code(s[: first.start])):
+            unknown, unknown_start = found
+            archive = unknown
     builders = [_Builder(archive, ibid)]
     labels: set[str] = set()
     numero = False
     prefix: str | None = None
     end = first.end
+    start = first.start
+    if unknown is not None:
+        start = unknown_start
     for it in chain:
-        current = builders[-1]
+        current_builder = builders[-1]
         if it.kind in ("alias", "ibid"):
             code = it.alias.code if it.alias else None
-            if current.has_content():
-                builders.append(_Builder(code, it.kind == "ibid"))
+            if current_builder.has_content():
+                current_builder = _Builder(code, it.kind == "ibid")
+                builders.append(current_builder)
             else:
-                current.archive, current.ibid = code, it.kind == "ibid"
+                current_builder.archive, current_builder.ibid = code, it.kind == "ibid"
+            if it.sub:
+                current_builder.levels["subarchive"] = it.sub
         elif it.kind == "year":
             if (
-                "fond" not in current.levels
-                or current.pages is not None
-                or any(name in current.levels for name in _AFTER_FOND)
+                "fond" not in current_builder.levels
+                or current_builder.pages is not None
+                or any(name in current_builder.levels for name in _AFTER_FOND)
             ):
                 break
-            current.levels["year"] = it.value
+            current_builder.levels["year"] = it.value
         elif it.kind == "sheets":
-            if current.pages is not None:
-                current = current.carry(None)
-                builders.append(current)
-            current.pages = it.value
+            if current_builder.pages is not None:
+                current_builder = current_builder.carry(None)
+                builders.append(current_builder)
+            current_builder.pages = it.value
             labels.add(it.label)
         else:
-            if current.splits_at(it.level):
-                current = current.carry(it.level)
-                builders.append(current)
-            current.levels[it.level] = it.value
+            if current_builder.splits_at(it.level):
+                current_builder = current_builder.carry(it.level)
+                builders.append(current_builder)
+            current_builder.levels[it.level] = it.value
             if it.sub:
-                current.levels["subdivision"] = it.sub
+                current_builder.levels["subdivision"] = it.sub
             labels.add(it.label)
             if it.level == "fond":
                 numero = numero or it.numero
@@ -179,7 +230,30 @@ def parse_fond(s: str) -> Found | None:
             refs.append(ref)
     if not refs:
         return None
-    return Found(tuple(refs), first.start, end, inferred_primary)
+    return Found(tuple(refs), start, end, inferred_primary)
+
+
+def _unknown_code(before: str) -> tuple[str, int] | None:
+    """``MYARCH`` in ``MYARCH f.12 op.3 d.45``: an archive code written before the fond
+    that the registry does not have, taken as given (Cyrillic transliterated)."""
+    m = _UNKNOWN_CODE.search(before)
+    if m is None:
+        return None
+    written = m["code"]
+    if sum(c.isalpha() for c in written) < 2:
+        return None
+    code = re.sub(r"[\s\-]+", "-", transliterate(written).upper())
+    return (code, m.start("code")) if _CODE.fullmatch(code) else None
+
+
+def _mongolian_dans(chain: list[_Item]) -> None:
+    """In a chain with ХН, a Д./D. written before it is the inventory (данс)."""
+    hn = next((i for i, it in enumerate(chain) if it.label in _HN), None)
+    if hn is None:
+        return
+    for it in chain[:hn]:
+        if it.kind == "level" and it.level == "delo" and it.label in _DANS:
+            it.level = "opis"
 
 
 def _finish(b: _Builder, style: Style) -> tuple[Reference | None, bool]:
@@ -210,11 +284,11 @@ def _pick_chain(s: str, items: list[_Item]) -> list[_Item]:
     return []
 
 
-def _scan(s: str) -> list[_Item]:
+def _scan(s: str, scanner: _Scanner) -> list[_Item]:
     items: list[_Item] = []
     pos, n = 0, len(s)
     while pos < n:
-        m = _MASTER.search(s, pos)
+        m = scanner.master.search(s, pos)
         if m is None:
             break
         name = m.lastgroup or ""
@@ -224,9 +298,13 @@ def _scan(s: str) -> list[_Item]:
         elif name == "year":
             item = _Item("year", m.start(), m.end(), "year", m.group()[:4])
         elif name.startswith("A"):
-            item = _Item("alias", m.start(), m.end(), alias=alias_hit(name, m.start(), m.end()))
+            hit = alias_hit(name, m.start(), m.end())
+            item = _Item("alias", m.start(), m.end(), alias=hit)
+            if "subarchive" in hit.entry.levels and (sm := _SUBARCHIVE.match(s, m.end())):
+                item.sub, item.end = transliterate(sm["sub"]), sm.end()
         else:
-            item = _read_value(s, m, _LABEL_LEVEL[name])
+            in_chain = bool(items) and _GAP.fullmatch(s, items[-1].end, m.start()) is not None
+            item = _read_value(s, m, scanner.label_level[name], in_chain)
         if item is None:
             pos = m.end()
             continue
@@ -235,17 +313,21 @@ def _scan(s: str) -> list[_Item]:
     return items
 
 
-def _read_value(s: str, m: re.Match[str], level: str) -> _Item | None:
+def _read_value(s: str, m: re.Match[str], level: str, in_chain: bool) -> _Item | None:
     label = m.group()
     p = m.end()
     dot = s.startswith(".", p)
     p += dot
+    key = spelling_key(label)
+    hyphen = False
+    if not dot and key in _HYPHENED and s[p : p + 1] in "-‐" and s[p + 1 : p + 2].isdigit():
+        p += 1
+        hyphen = True
     q = p
     while q < len(s) and s[q] == " ":
         q += 1
-    if len(label) == 1 and not dot and q > p:
-        return None  # a bare letter is a label only when dotted or glued to the number
-    key = spelling_key(label)
+    if len(label) == 1 and not dot and q > p and not in_chain:
+        return None  # a bare letter is a label only when dotted, glued, or inside a chain
     if level == "sheets":
         pm = sheets.PAGES_RE.match(s, q)
         if pm is None:
@@ -261,9 +343,11 @@ def _read_value(s: str, m: re.Match[str], level: str) -> _Item | None:
         return None
     value, prefix = _container_value(vm)
     item = _Item("level", m.start(), vm.end(), level, value, label=key,
-                 numero=bool(vm["numero"]), prefix=prefix)  # fmt: skip
+                 numero=bool(vm["numero"]), prefix=prefix, hyphen=hyphen)  # fmt: skip
+    if level == "fond" and (am := _FOND_SLASH.match(s, vm.end())):
+        item.value, item.end = f"{value}/{am['part']}", am.end()  # Albanian "F. 14/AP"
     if level == "fond":
-        sm = _SUBDIVISION.match(s, vm.end())
+        sm = _SUBDIVISION.match(s, item.end)
         if sm:
             item.sub, item.end = sm["sub"], sm.end()
     return item

@@ -21,7 +21,7 @@ from metadata.references.levels import ABBREVIATION, DOC, LEVEL_OF, SHEET, SHEET
 from metadata.references.sheets import is_single
 
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
-_CODE = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
+ARCHIVE_CODE = _CODE = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")  # the first segment of every key
 _ENCODED = re.compile(r"(?:[A-Za-z0-9\-_.~]|%[0-9A-F]{2})+")
 _ABBR = re.compile(r"[a-z]+")
 _SET_SPEC = re.compile(r"[A-Za-z0-9\-_.!~*'()]+(?::[A-Za-z0-9\-_.!~*'()]+)*")
@@ -166,6 +166,14 @@ def set_spec_to_key(spec: str) -> str:
 _BARE = frozenset({"subdivision", "year", "section", "country"})
 _DISPLAY_ABBR = {"tetel": "tetel"}
 _US_LABEL = {"lot": "Lot ", "reel": "Reel ", "entry": "Entry ", "box": "Box ", "volume": "Vol. "}
+# "path" archives: names bare, numbered units with a short label
+_PATH_LABEL = {
+    **_US_LABEL, "folder": "Folder ", "file": "File ", "number": "Nr. ", "item": "Item ",
+    "job": "Job ", "tom": "t. ", "sygn": "sygn. ", "svazek": "sv. ", "unit": "unit ",
+    "inventory": "inv. ", "bundle": "bundle ", "problema": "problema ", "position": "pos. ",
+    "rubric": "rubr. ", "subfile": "sf. ", "legajo": "leg. ", "ramo": "ramo ",
+    "article": "art. ", "accession": "", "titel": "Tit. ", "signature": "",
+}  # fmt: skip
 
 
 def _label(name: str) -> str:
@@ -180,6 +188,8 @@ def canonical(ref: Reference) -> str | None:
     code, levels = ref.archive, ref.levels
     if display.style == "us":
         return _us(code, levels)
+    if display.style == "path":
+        return _us(code, levels, _PATH_LABEL)
     if display.style == "tna":
         return _tna(code, levels)
     if display.style == "prc":
@@ -213,14 +223,16 @@ def _tna(code: str, levels: tuple[tuple[str, str], ...]) -> str:
     return " ".join(part for part in (code, head, *rest) if part)
 
 
-def _us(code: str, levels: tuple[tuple[str, str], ...]) -> str:
+def _us(
+    code: str, levels: tuple[tuple[str, str], ...], labels: dict[str, str] | None = None
+) -> str:
     head = code
     parts = []
     for name, value in levels:
         if name == "record_group":
             head = f"{head} RG {value}"
         else:
-            parts.append(f"{_US_LABEL.get(name, '')}{value}")
+            parts.append(f"{(labels or _US_LABEL).get(name, '')}{value}")
     return ", ".join([head, *parts])
 
 

@@ -31,21 +31,26 @@ _TRANSLIT_TABLE = str.maketrans(_TRANSLIT)
 
 LETTER = "A-Za-zÀ-ÖØ-öø-ÿĀ-žА-яЁёІіЇїЄєҐґ"  # a character class body for letters we read
 
-# Written label -> level. "." inside a spelling means "optional dot, optional space"
-# (а.е. = а.е = а е); "'" means an optional apostrophe of any shape.
+# Written label -> level, for the fond family in every language that uses it. "." inside
+# a spelling means "optional dot, optional space" (а.е. = а.е = а е); "'" means an optional
+# apostrophe of any shape. Look-alike letters are folded, so "а.е" also reads Latin "a.e".
 SPELLINGS: dict[str, tuple[str, ...]] = {
-    # Russian/Ukrainian/Bulgarian Ф., Latin f./Fond; Lithuanian f.
+    # Russian/Ukrainian/Belarusian/Bulgarian Ф., Latin f./Fond; Lithuanian f.
     "fond": ("фонд", "fond", "ф", "f"),
-    # Russian оп./опись, Latin op./Opis, Lithuanian ap. (apyrašas), Azerbaijani siy.
-    "opis": ("опись", "opis", "оп", "op", "ap", "siy"),
+    # Russian оп./опись, Ukrainian опис (Latin opys), Belarusian воп. (вопіс), Latin
+    # op./Opis, Lithuanian ap. (apyrašas), Azerbaijani siy. (siyahı)
+    "opis": ("опись", "опис", "вопіс", "воп", "opis", "opys", "оп", "op", "ap", "siy"),
     # AVPRF folder
     "papka": ("папка", "papka", "pap"),
-    # д./дело, Ukrainian спр. (справа), Bulgarian а.е. (архивна единица),
-    # ед. хр. / ed. khr. (storage unit), Lithuanian b. (byla), Azerbaijani iş
-    "delo": ("дело", "delo", "справа", "спр", "а.е", "ед.хр", "ed.khr", "д", "d", "b", "iş"),
+    # д./дело, Ukrainian спр. (справа, Latin spr./sprava), Bulgarian а.е. (архивна
+    # единица, also арх. ед.), ед. хр. / ed. khr. (storage unit), Belarusian адз. зах.
+    # (адзінка захоўвання), Lithuanian b. (byla), Azerbaijani iş, Mongolian ХН
+    # (хадгаламжийн нэгж, Latin HN / kh.n.)
+    "delo": ("дело", "delo", "справа", "sprava", "спр", "spr", "арх.ед", "а.е", "ед.хр",
+             "ed.khr", "адз.зах", "хадгаламжийн нэгж", "kh.n", "хн", "hn", "д", "d", "b", "iş"),
     "tom": ("том", "tom", "т", "t"),
     "chast": ("часть", "chast'", "ч", "ch"),
-    # sheets: л./лл., l./ll./List/Listy/leaf, Ukrainian арк., Polish k. (karta),
+    # sheets: л./лл., l./ll./List/Listy/leaf, Ukrainian/Belarusian арк., Polish k. (karta),
     # German Bl. (Blatt), English pp
     "sheets": (
         "листы", "листов", "лист", "listy", "list", "leaves", "leaf", "лл", "ll", "л", "l",
@@ -53,12 +58,50 @@ SPELLINGS: dict[str, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 
+# Labels a national variant of the fond family adds, or reads differently. They apply
+# only when the citation names an archive of that scheme: Albanian V. is the year, and
+# Mongolian Д. is the inventory (данс), never the file.
+SCHEME_SPELLINGS: dict[str, dict[str, tuple[str, ...]]] = {
+    # Albanian: F. (fondi), V. (viti, the year), D. (dosja), fl. (fleta)
+    "albanian": {
+        "fond": ("fondi",),
+        "year": ("viti", "v"),
+        "delo": ("dosja", "dosje"),
+        "sheets": ("fleta", "fletë", "fl"),
+    },
+    # Mongolian: Ф. (фонд), Д. (данс, the inventory), ХН (хадгаламжийн нэгж)
+    "mongolian": {"opis": ("данс", "dans", "д", "d")},
+    # Estonian: f., n. (nimistu), s. (säilik), l. (leht)
+    "estonian": {"opis": ("nimistu", "n"), "delo": ("säilik", "s"), "sheets": ("leht",)},
+}  # fmt: skip
+
+
+def spellings(scheme: str | None) -> dict[str, tuple[str, ...]]:
+    """Label spellings for a fond-family scheme: the common ones and the scheme's own.
+
+    A spelling the scheme gives another level is taken away from its common level.
+    """
+    extra = SCHEME_SPELLINGS.get(scheme or "", {})
+    taken = {spelling_key(s) for values in extra.values() for s in values}
+    out = {
+        level: tuple(s for s in values if spelling_key(s) not in taken)
+        for level, values in SPELLINGS.items()
+    }
+    for level, values in extra.items():
+        out[level] = (*out.get(level, ()), *values)
+    return out
+
+
+def fold_to_latin(text: str) -> str:
+    """Cyrillic letters that look Latin replaced by the Latin ones (lookup keys)."""
+    return "".join(_CYRILLIC_LATIN.get(c, c) for c in text)
+
 
 def fold_class(char: str) -> str:
     """A regex for one character that also accepts its look-alike in the other script."""
     other = _CYRILLIC_LATIN.get(char) or _LATIN_CYRILLIC.get(char)
     if other:
-        return f"[{char}{other}]"
+        return f"[{''.join(sorted((char, other)))}]"
     return re.escape(char)
 
 
@@ -68,8 +111,8 @@ def variants(char: str) -> set[str]:
     return out | {x for c in tuple(out) if (x := _CYRILLIC_LATIN.get(c) or _LATIN_CYRILLIC.get(c))}
 
 
-def spelling_regex(spelling: str) -> str:
-    """Regex for a written label: look-alikes folded, '.' and "'" optional."""
+def spelling_tokens(spelling: str) -> list[str]:
+    """A written label as regex pieces: look-alikes folded, '.' and "'" optional."""
     out = []
     for char in spelling:
         if char == ".":
@@ -78,7 +121,45 @@ def spelling_regex(spelling: str) -> str:
             out.append("['’ʹ]?")
         else:
             out.append(fold_class(char))
-    return "".join(out)
+    return out
+
+
+def spelling_regex(spelling: str) -> str:
+    """Regex for a written label: look-alikes folded, '.' and "'" optional."""
+    return "".join(spelling_tokens(spelling))
+
+
+class _Node:
+    __slots__ = ("children", "terminal")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Node] = {}
+        self.terminal: str | None = None
+
+
+def trie_regex(entries: list[tuple[str, list[str]]]) -> str:
+    """One regex for many words given as regex pieces (``alias_tokens``,
+    ``spelling_tokens``): shared beginnings are matched once, so scanning a long text
+    stays fast. At every branch longer words are tried first and the word ending there
+    last; an empty named group (the entry's name) marks which word matched, for
+    ``Match.lastgroup``. The same pieces twice: the first entry keeps them."""
+    root = _Node()
+    for name, tokens in entries:
+        node = root
+        for token in tokens:
+            node = node.children.setdefault(token, _Node())
+        if node.terminal is None:
+            node.terminal = name
+
+    def emit(node: _Node) -> str:
+        alternatives = [token + emit(child) for token, child in node.children.items()]
+        if node.terminal is not None:
+            alternatives.append(f"(?P<{node.terminal}>)")
+        if len(alternatives) == 1:
+            return alternatives[0]
+        return "(?:" + "|".join(alternatives) + ")"
+
+    return emit(root) if root.children else r"(?!x)x"
 
 
 def spelling_key(text: str) -> str:
@@ -94,12 +175,22 @@ def transliterate(text: str) -> str:
     return text.translate(_TRANSLIT_TABLE)
 
 
-def cyrillic_alias_regex(alias: str) -> str:
-    """Regex for an archive name: look-alikes folded, spaces and hyphens interchangeable."""
-    out = []
+def alias_tokens(alias: str) -> list[str]:
+    """An archive name as regex pieces, one per character: look-alikes folded, and any
+    run of spaces and hyphens matching any other (``MNL OL`` = ``MNL-OL``)."""
+    out: list[str] = []
     for char in alias:
         if char in " -":
-            out.append(r"[\s\-]*")
+            if not out or out[-1] != _SPACES:
+                out.append(_SPACES)
         else:
             out.append(fold_class(char))
-    return "".join(out)
+    return out
+
+
+_SPACES = r"[\s\-]*"
+
+
+def cyrillic_alias_regex(alias: str) -> str:
+    """Regex for an archive name: look-alikes folded, spaces and hyphens interchangeable."""
+    return "".join(alias_tokens(alias))

@@ -42,6 +42,26 @@ LEVELS: dict[str, tuple[str, str]] = {
     "sygn": ("sygn", "Sygnatura"),
     "unit": ("u", "Unit"),
     "svazek": ("sv", "Svazek"),
+    # added with the citation grammar (issue 12); the names above never change
+    "subarchive": ("sa", "Sub-archive"),
+    "locality": ("loc", "Locality"),
+    "repository": ("repo", "Repository"),
+    "division": ("div", "Division"),
+    "subcollection": ("subcol", "Subcollection"),
+    "subsubseries": ("sss", "Sub-subseries"),
+    "accession": ("acc", "Accession"),
+    "job": ("job", "Job"),
+    "number": ("nr", "Number"),
+    "titel": ("tit", "Titel"),
+    "inventory": ("inv", "Inventory number"),
+    "bundle": ("bun", "Bundle"),
+    "problema": ("prob", "Problema"),
+    "position": ("pos", "Posizione"),
+    "rubric": ("rub", "Rubrica"),
+    "subfile": ("sf", "Subfile"),
+    "legajo": ("leg", "Legajo"),
+    "ramo": ("ramo", "Ramo"),
+    "article": ("art", "Article"),
 }
 
 SHEET = "l"  # one sheet: l.141, l.5ob
@@ -57,7 +77,9 @@ if len(LEVEL_OF) != len(ABBREVIATION) or RESERVED & LEVEL_OF.keys():
 
 # Rank inside the post-Soviet fond family: sorting by it puts AVPRF's papka (written
 # after the delo on the Digital Archive) back between opis and delo.
-FOND_FAMILY = ("fond", "subdivision", "year", "opis", "papka", "delo", "tom", "chast")
+FOND_FAMILY = (
+    "subarchive", "fond", "subdivision", "year", "opis", "papka", "delo", "tom", "chast"
+)  # fmt: skip
 FOND_RANK: dict[str, int] = {name: i for i, name in enumerate(FOND_FAMILY)}
 
 

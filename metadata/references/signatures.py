@@ -5,7 +5,9 @@ One small reader per scheme: PRC Foreign Ministry (``118-01082-04``), TNA
 archive's number-before-label form and the Foreign Ministry's ``XIX-J-1-j`` files),
 Budapest City Archives, ÁBTL, AAN, the Czech NA and VHA, ANIC, the Gorky Archive, and
 TsDA's call numbers as the Parallel History Project prints them. Each reads what follows
-the archive's name and returns None when the text does not fit, never a guess.
+the archive's name and returns None when the text does not fit, never a guess. Where an
+archive is also cited as a plain labelled path (``AAN, zespół ..., sygn. ...``), the
+reader falls back to its language's path grammar (``path.py``).
 """
 
 from __future__ import annotations
@@ -14,17 +16,16 @@ import re
 from collections.abc import Callable
 
 from metadata.record import Reference
-from metadata.references import sheets
+from metadata.references import path, sheets
 from metadata.references.archives import AliasHit, Style, infer_archive
 from metadata.references.citation import Found
-from metadata.references.labels import transliterate
 
 Reader = Callable[[str, AliasHit], "Found | None"]
 _P = sheets.PAGES
 # after an archive's name: punctuation, then the PHP's "<City> Call Number:"
 _LEAD = re.compile(r"[\s,:;]*(?:(?:[A-Z][a-z]+\s)?Call\sNumber:\s?)?")
 # where a call number may start when no archive is named
-_START = re.compile(r"(?:\s|\(|(?:Document\s)?Source:|Call\sNumber:)*")
+_START = re.compile(r"(?:\s|\(|(?:Document\s)?Source:|Call\sNumber:|Reference(?:\sCode)?\s?:)*")
 
 
 def _lead(s: str, pos: int) -> int:
@@ -64,11 +65,25 @@ def prc(s: str, hit: AliasHit) -> Found | None:
 
 
 # --- TNA: department, series, piece; pieces are integers ------------------------------------
-_TNA_DEPARTMENTS = "FCO|FO|CAB|PREM|DEFE|WO|ADM|AIR|CO|DO|KV|HO|BT|MAF|OD|DSIR|INF|ED|LAB"
+# Department codes (the letters of a TNA reference) of the departments Cold War history
+# cites. Codes that are also common abbreviations elsewhere are left out (RG is NARA's
+# record group, NSC 68 a US National Security Council paper, J the SED's series).
+_TNA_DEPARTMENT_CODES = (
+    "AB", "ADM", "AIR", "AVIA", "BT", "BW", "CAB", "CO", "CUST", "DEFE", "DO", "DPP",
+    "DSIR", "ED", "EG", "ES", "FCO", "FO", "HLG", "HO", "HS", "HW", "INF", "IR", "KV", "LAB",
+    "LCO", "MAF", "MEPO", "MT", "OD", "PCOM", "PIN", "POWE", "PREM", "PRO", "SUPP", "T",
+    "TS", "WO", "WORK",
+)  # fmt: skip
+_TNA_DEPARTMENTS = "|".join(sorted(_TNA_DEPARTMENT_CODES, key=len, reverse=True))
 _TNA = re.compile(
     rf"(?<![\w/])(?P<dep>{_TNA_DEPARTMENTS})\s?(?P<ser>\d+)"
-    r"(?:\s?[/\-]\s?(?P<pc>\d+(?:-\d+)?))?(?![\w/])"
+    r"(?:\s?[/\-]\s?(?P<pc>\d+(?:-\d+)?)(?:/(?P<item>\d+(?:/\d+)*))?)?(?![\w/])"
 )
+_TNA_PIECE = re.compile(
+    rf"(?<![\w/(])(?P<dep>{_TNA_DEPARTMENTS})\s?(?P<ser>\d+)\s?/\s?(?P<pc>\d+(?:-\d+)?)"
+    r"(?:/(?P<item>\d+(?:/\d+)*))?(?![\w/])"
+)
+_TNA_LEAD = re.compile(r"[\s,:;]*(?:(?:Class|Reference|Ref\.|Catalogue\sreference):?\s)?")
 _FO_REGISTRY = re.compile(
     r"(?<![\w/])NS\sfiles?\s(?P<ref>\d+(?:/\d+)?(?:-\d+(?:/\d+)?)?)"
     rf"(?:\s?\((?:pp?\.?\s?)?(?P<p>{_P})\))?"
@@ -77,34 +92,46 @@ _FO_REGISTRY = re.compile(
 
 def _tna_levels(m: re.Match[str]) -> list[tuple[str, str]]:
     piece = "-".join(re.sub(r"^0+(?=\d)", "", part) for part in (m["pc"] or "").split("-"))
-    return [("department", m["dep"]), ("series", m["ser"]), ("piece", piece)]
+    levels = [("department", m["dep"]), ("series", m["ser"]), ("piece", piece)]
+    if m["item"]:  # "DO 35/1003/8/13": the piece's own registry sub-numbers
+        levels.append(("item", m["item"]))
+    return levels
 
 
 def tna(s: str, hit: AliasHit) -> Found | None:
-    m = _TNA.match(s, _lead(s, hit.end))
+    lead = _TNA_LEAD.match(s, _lead(s, hit.end))
+    m = _TNA.match(s, lead.end() if lead else hit.end)
     if not m:
-        return None
+        m = _TNA.match(s, hit.start)  # "PRO 30/69/1": the name is the department
+        if not m or m["pc"] is None:
+            return None
     return _found(hit.code, _tna_levels(m), None, hit.start, m.end())
 
 
 def tna_unnamed(s: str) -> Found | None:
-    """``FO 371/151948`` or ``NS file 1051`` standing alone: TNA by style."""
+    """``FO 371/151948`` or ``NS file 1051`` standing alone: TNA by style; or a full
+    department/series/piece after other text (``WCM(40)141, 27 May 1940, CAB65/13``)."""
     start = _START.match(s)
     pos = start.end() if start else 0
     m = _TNA.match(s, pos)
+    code = infer_archive(Style(scheme="tna")) or "TNA"
     if m:
-        code = infer_archive(Style(scheme="tna"))
-        return _found(code or "TNA", _tna_levels(m), None, pos, m.end(), True)
+        return _found(code, _tna_levels(m), None, pos, m.end(), True)
     m = _FO_REGISTRY.match(s, pos)
     if m:
-        code = infer_archive(Style(scheme="fo-registry"))
+        code = infer_archive(Style(scheme="fo-registry")) or "TNA"
         levels = [("former_ref", f"NS {m['ref']}")]
-        return _found(code or "TNA", levels, _pages(m["p"]), pos, m.end(), True)
+        return _found(code, levels, _pages(m["p"]), pos, m.end(), True)
+    for m in _TNA_PIECE.finditer(s, pos):
+        if re.search(r"(?:^|[,;:]\s?|\s-\s)$", s[pos : m.start()]):
+            return _found(code, _tna_levels(m), None, m.start(), m.end(), True)
     return None
 
 
 # --- SAPMO-BArch: a signature such as DY 30/IV 2/2/1, NY 4090/437, J IV 2/202/130 ------------
-_SIG_PART = r"(?:[IVX]+|\d+[a-z]?|[A-Z]{1,2})(?![\w])"
+_SIG_PART = r"(?:[IVX]+|\d+(?:\.\d+)*[a-z]?|[A-Z]{1,2})(?![\w])"
+# "DY 30/J IV 2/10.04/24": a Bundesarchiv Bestand, the series inside it, the file number
+_BESTAND_PATH = re.compile(r"(?P<best>[A-Z]{1,3}\s\d+(?:-[IVX]+)?)/(?P<mid>.+)/(?P<nr>[^/]+)")
 _SAPMO = re.compile(
     rf"(?:ZPA[\s,]+)?(?P<sig>[A-Z]{{1,3}}(?:\s?/\s?|\s){_SIG_PART}(?:(?:\s?/\s?|\s){_SIG_PART})*)"
     rf"(?:,?\s?Bl\.\s?(?P<p>{_P}))?"
@@ -116,13 +143,24 @@ def sapmo(s: str, hit: AliasHit) -> Found | None:
     if not m:
         return None
     signature = re.sub(r"\s?/\s?", "/", m["sig"])
-    return _found(hit.code, [("signature", signature)], _pages(m["p"]), hit.start, m.end())
+    split = _BESTAND_PATH.fullmatch(signature)
+    if split:
+        levels = [("fond", split["best"]), ("series", split["mid"]), ("number", split["nr"])]
+    else:  # the published keys keep these signatures whole (NY 4090/437, J IV 2/2259)
+        levels = [("signature", signature)]
+    return _found(hit.code, levels, _pages(m["p"]), hit.start, m.end())
 
 
 # --- MNL OL (MOL) -----------------------------------------------------------------------
-_HU_LABEL = {"f": "fond", "cs": "csoport", "oe": "oe", "őe": "oe"}
+_HU_LABEL = {"f": "fond", "cs": "csoport", "oe": "oe", "őe": "oe", "doboz": "box",
+             "tétel": "tetel", "tetel": "tetel"}  # fmt: skip
 _MKS = re.compile(r"[\s,\-]*(?P<sec>M-[A-Z]{1,4})(?=[\s,\-])")
 _HU_STEP = re.compile(r"[\s,\-]*(?P<v>\d+(?:/\d+)?)\.\s?(?P<l>f|cs|ő\.?\s?e|oe)\.")
+# "P 2343", "K 27": a fond code of a letter section and a number
+_HU_LETTER_FOND = re.compile(r"[\s,]*(?P<fond>[A-Z]{1,2}\s\d+(?:\s?[a-z](?![\w]))?)(?![\w/])")
+_HU_UNIT = re.compile(
+    r"[\s,]*(?P<v>\d+(?:/[\da-z]+)?)\.\s?(?P<l>doboz|tétel|tetel|cs|ő\.?\s?e|oe)\.?(?![\w])"
+)
 _XIX = re.compile(
     r"[\s,\-]*(?:(?:[A-Z][a-z]+\s)?Call\sNumber:\s?)?"
     r"(?P<fond>[IVXL]+-[A-Z](?:-\d+)?(?:-[a-z])?)"
@@ -130,7 +168,8 @@ _XIX = re.compile(
 )
 _HU_ITEM = re.compile(r",\s?(?P<item>[^,]+)")
 _HU_BOX = re.compile(r"(?P<n>\d+)\.\s?doboz$")
-_HU_CODE = re.compile(r"\d[\w\-./]*|[\w\-]+/[\w\-./]+")
+# a tétel or registration number: 5/a, 81-146, 004076/1955, V-73
+_HU_CODE = re.compile(r"\d[\w\-./]*|[\w\-]+/[\w\-./]+|[A-Z]{1,4}-\d[\w\-./]*")
 
 
 def hungarian(s: str, hit: AliasHit) -> Found | None:
@@ -150,6 +189,20 @@ def hungarian(s: str, hit: AliasHit) -> Found | None:
             levels.append((label, value))
             end = step.end()
         return _found(hit.code, levels, None, hit.start, end) if len(levels) > 1 else None
+    steps = _hu_steps(s, pos)
+    if steps:  # "PIL 274. f. 7. cs. 12. ő. e.": the party archive's form without a section
+        levels, end = steps
+        return _found(hit.code, levels, None, hit.start, end)
+    m = _HU_LETTER_FOND.match(s, pos)
+    if m:
+        levels = [("fond", m["fond"])]
+        end = m.end()
+        for step in _HU_UNIT.finditer(s, end):
+            if step.start() != end:
+                break
+            levels.append((_HU_LABEL[re.sub(r"[\s.]", "", step["l"])], step["v"]))
+            end = step.end()
+        return _found(hit.code, levels, None, hit.start, end)
     m = _XIX.match(s, pos)
     if not m:
         return None
@@ -182,6 +235,25 @@ def hungarian(s: str, hit: AliasHit) -> Found | None:
     if codes:
         levels.append(("docno", codes[0]))
     return _found(hit.code, levels, None, hit.start, end)
+
+
+def _hu_steps(s: str, pos: int) -> tuple[list[tuple[str, str]], int] | None:
+    """``274. f. 7. cs. 12. ő. e.``: number-before-label steps starting with the fond."""
+    levels: list[tuple[str, str]] = []
+    end = pos
+    for step in _HU_STEP.finditer(s, pos):
+        if step.start() != end:
+            break
+        label = _HU_LABEL[re.sub(r"[\s.]", "", step["l"])]
+        value = step["v"]
+        if "/" in value and label == "oe":
+            group, value = value.split("/", 1)
+            levels.append(("csoport", group))
+        levels.append((label, value))
+        end = step.end()
+    if not levels or levels[0][0] != "fond" or len(levels) < 2:
+        return None
+    return levels, end
 
 
 # --- Budapest City Archives: BFL XXXV. La. 1. 5. őe. -------------------------------------
@@ -225,7 +297,7 @@ _PZPR = re.compile(r"KC\sPZPR,")
 def aan(s: str, hit: AliasHit) -> Found | None:
     m = _AAN.match(s, _lead(s, hit.end))
     if not m:
-        return None
+        return path.read_named(path.POLISH, s, hit)
     levels = [("fond", m["fond"]), ("sygn", m["sygn"])]
     return _found(hit.code, levels, _pages(m["p"]), hit.start, m.end())
 
@@ -264,7 +336,7 @@ def nacz(s: str, hit: AliasHit) -> Found | None:
     if m:
         levels = [("fond", m["fond"]), ("svazek", m["sv"]), ("unit", m["aj"] or "")]
         return _found(hit.code, levels, None, hit.start, m.end())
-    return None
+    return path.read_named(path.CZECH, s, hit)
 
 
 # --- VHA: F. MNO, Gen. štáb, Sv. Šumava ----------------------------------------------------
@@ -337,33 +409,3 @@ def gorky(s: str, hit: AliasHit) -> Found | None:
         return None
     levels = [("section", m["sec"]), ("unit", m["unit"])]
     return _found(hit.code, levels, _pages(m["p"]), hit.start, m.end())
-
-
-# --- TsDA call numbers as the PHP prints them: 378-B/177, 378-B, file 177 ---------------------
-_TSDA_CALL = re.compile(
-    r"(?P<f>\d+)\s?-?\s?(?P<suf>[A-ZА-Я])?\s?(?:/|,\s?file\s)\s?(?P<d>\d+)(?![\w/])"
-)
-
-
-def call_number(s: str, hit: AliasHit) -> Found | None:
-    """A fond-family archive cited by call number (``378-B/177`` = fond 378B, file 177)."""
-    m = _TSDA_CALL.match(s, _lead(s, hit.end))
-    if not m:
-        return None
-    fond = m["f"] + (transliterate(m["suf"]) if m["suf"] else "")
-    return _found(hit.code, [("fond", fond), ("delo", m["d"])], None, hit.start, m.end())
-
-
-READERS: dict[str, Reader] = {
-    "prc": prc,
-    "tna": tna,
-    "sapmo": sapmo,
-    "hungarian": hungarian,
-    "bfl": bfl,
-    "abtl": abtl,
-    "aan": aan,
-    "nacz": nacz,
-    "vha": vha,
-    "anic": anic,
-    "gorky": gorky,
-}
