@@ -7,6 +7,7 @@ and hands in images or bytes; status codes come back as ImageRequestError.status
 from .derivatives import (
     ImageRejected,
     PageProbe,
+    Upload,
     build_pyramid,
     open_pyramid_buffer,
     probe,
@@ -30,6 +31,7 @@ __all__ = [
     "Plan",
     "PyramidBuffer",
     "PyramidSource",
+    "Upload",
     "build_pyramid",
     "choose_level",
     "info_json",

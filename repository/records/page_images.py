@@ -5,31 +5,48 @@ TIFF or PDF). Its folder holds a tiled pyramidal TIFF and the pre-rendered ``siz
 that viewers fetch as thumbnails. A folder is built under a temporary name and renamed
 into place when complete, so an image is either wholly there or absent; the database
 row that makes it visible is written in the same transaction as the record using it.
+
+A folder whose row never comes (an ingest killed between building an image and writing
+its record, a write-API request refused after its images were stored) is an orphan:
+``sweep_orphans`` removes the orphans older than ``images.orphan_grace_seconds``. The
+grace period protects the images of a run still in progress: a run refreshes the
+modification time of the folders it built or reused whose rows are still pending, so
+they never look old while it is alive. ``opis ingest`` sweeps when it ends, and
+``opis serve`` once at start (its first worker).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from manifests.image_api import (
-    ImageRejected,
-    build_pyramid,
-    probe,
-    pyramid_layout,
-    render_sizes,
-)
+from manifests.image_api import ImageRejected, Upload, pyramid_layout, render_sizes
 from repository.settings import Settings
+from repository.store import Store
 from repository.store.clock import now_us
 
 _HEX = frozenset("0123456789abcdef")
+log = logging.getLogger("opis")
+
+# Which of these image ids have a row in the images table.
+Known = Callable[[list[str]], Awaitable[set[str]]]
+# Ids asked about at once.
+SWEEP_BATCH = 500
+# A sweep remembers the cutoff it used (in this file under images/), and the next one
+# looks only at folders changed since then, less this margin for clocks that step back.
+SWEEP_MARK = ".swept"
+SWEEP_MARGIN = 600.0
 
 
 class ImageError(ValueError):
@@ -65,12 +82,23 @@ def valid_id(image_id: str) -> bool:
     return len(image_id) == 64 and set(image_id) <= _HEX
 
 
+@dataclass
+class Sweep:
+    """What one sweep did: the orphans it removed, and the bytes that freed."""
+
+    removed: list[str] = field(default_factory=list)
+    freed: int = 0
+    checked: int = 0
+
+
 class ImageStore:
     def __init__(self, settings: Settings) -> None:
         self.root = Path(settings.storage.data_dir) / "images"
         self.limits = settings.images
+        self.grace = float(settings.images.orphan_grace_seconds)
         self._pending: dict[str, dict[str, Any]] = {}
         self._work = asyncio.Semaphore(max(1, settings.images.workers))
+        self._renewed = time.time()
 
     # -- ingest ---------------------------------------------------------------
 
@@ -100,31 +128,47 @@ class ImageStore:
             raise ImageError(f"{path.name}: {exc}") from exc
 
     async def store_bytes(self, data: bytes) -> list[StoredImage]:
-        pages = probe(data, max_pixels=self.limits.max_input_pixels)
+        """Store every page of an upload: probed once, each page then decoded once."""
+        async with self._work:
+            upload = await asyncio.to_thread(Upload, data, max_pixels=self.limits.max_input_pixels)
         digest = hashlib.sha256(data).hexdigest()
+        pages = len(upload.pages)
         stored = []
-        for n, page in enumerate(pages):
+        for n in range(pages):
             image_id = (
-                digest if len(pages) == 1 else hashlib.sha256(f"{digest}#{n}".encode()).hexdigest()
+                digest if pages == 1 else hashlib.sha256(f"{digest}#{n}".encode()).hexdigest()
             )
             async with self._work:
-                image = await asyncio.to_thread(self._build, data, n, image_id, page.format)
+                image = await asyncio.to_thread(self._build, upload, n, image_id)
             self._pending[image.id] = image.row()
             stored.append(image)
+            await self._renew()
         return stored
 
     def pending_rows(self) -> list[dict[str, Any]]:
         rows, self._pending = list(self._pending.values()), {}
         return rows
 
-    def _build(self, data: bytes, page: int, image_id: str, fmt: str) -> StoredImage:
+    async def _renew(self) -> None:
+        """Keep the folders whose rows are still pending young, so no sweep takes them."""
+        if time.time() - self._renewed < max(1.0, self.grace / 4):
+            return
+        self._renewed = time.time()
+        folders = [self.folder(image_id) for image_id in self._pending]
+        await asyncio.to_thread(_touch_all, folders)
+
+    def _build(self, upload: Upload, page: int, image_id: str) -> StoredImage:
         folder = self.folder(image_id)
-        info_path = folder / "info.json"
-        if info_path.is_file():
-            return _from_info(image_id, json.loads(info_path.read_text()))
-        pyramid = build_pyramid(
-            data, page, tile_size=self.limits.tile_size, max_pixels=self.limits.max_input_pixels
-        )
+        try:
+            # Built already. An old folder (an orphan, maybe) is touched before it is read:
+            # a sweep that decides about it meanwhile then sees it in use (_remove_if_old).
+            if time.time() - folder.stat().st_mtime > self.grace / 4:
+                os.utime(folder)
+            return _from_info(image_id, json.loads((folder / "info.json").read_text()))
+        except FileNotFoundError:
+            pass  # not built yet (or just swept): build it
+        fmt = upload.format
+        pyramid = upload.pyramid(page, tile_size=self.limits.tile_size)
         from manifests.image_api import open_pyramid_buffer
 
         source = open_pyramid_buffer(pyramid)
@@ -157,6 +201,78 @@ class ImageStore:
             raise
         return _from_info(image_id, info)
 
+    # -- orphans --------------------------------------------------------------
+
+    async def sweep_orphans(
+        self,
+        known: Known,
+        *,
+        grace: float | None = None,
+        now: float | None = None,
+        full: bool = False,
+    ) -> Sweep:
+        """Remove image folders that no row names and that are older than ``grace``.
+
+        ``known`` answers which of a list of ids the images table holds. Leftover
+        temporary folders (a build killed half-way) older than ``grace`` go too. Only
+        folders changed since the previous sweep's cutoff are looked at, unless ``full``:
+        an image row is never deleted, so a folder found in use stays in use.
+        """
+        grace = self.grace if grace is None else grace
+        cutoff = (time.time() if now is None else now) - grace
+        since = None if full else await asyncio.to_thread(self._last_cutoff)
+        candidates, stale = await asyncio.to_thread(self._candidates, cutoff, since)
+        result = Sweep(checked=len(candidates))
+        for start in range(0, len(candidates), SWEEP_BATCH):
+            chunk = candidates[start : start + SWEEP_BATCH]
+            stored = await known(chunk)
+            orphans = [self.folder(image_id) for image_id in chunk if image_id not in stored]
+            stale.extend(orphans)
+        for folder in stale:
+            freed = await asyncio.to_thread(_remove_if_old, folder, cutoff)
+            if freed is not None:
+                result.removed.append(folder.name)
+                result.freed += freed
+        await asyncio.to_thread(self._mark, cutoff)
+        return result
+
+    def _candidates(self, cutoff: float, since: float | None) -> tuple[list[str], list[Path]]:
+        """Ids of image folders old enough to sweep, and old temporary folders."""
+        ids: list[str] = []
+        stale: list[Path] = []
+        for entry in _subfolders(self.root):
+            if len(entry.name) != 2 or not set(entry.name) <= _HEX:
+                continue
+            for child in _subfolders(Path(entry.path)):
+                try:
+                    mtime = child.stat(follow_symlinks=False).st_mtime
+                except FileNotFoundError:
+                    continue
+                if mtime > cutoff:
+                    continue  # young: maybe an image whose record is being written
+                if child.name.startswith(".") and valid_id(child.name[1:65]):
+                    stale.append(Path(child.path))  # a build or a sweep cut short
+                elif (
+                    valid_id(child.name)
+                    and child.name[:2] == entry.name
+                    and (since is None or mtime > since - SWEEP_MARGIN)
+                ):
+                    ids.append(child.name)
+        return sorted(ids), stale
+
+    def _last_cutoff(self) -> float | None:
+        try:
+            return float(json.loads((self.root / SWEEP_MARK).read_text())["cutoff"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _mark(self, cutoff: float) -> None:
+        if not self.root.is_dir():
+            return
+        tmp = self.root / f"{SWEEP_MARK}.{os.getpid()}"
+        tmp.write_text(json.dumps({"cutoff": cutoff}))
+        os.replace(tmp, self.root / SWEEP_MARK)
+
     # -- serving --------------------------------------------------------------
 
     def folder(self, image_id: str) -> Path:
@@ -181,6 +297,73 @@ def _from_info(image_id: str, info: dict[str, Any]) -> StoredImage:
         sizes=tuple(tuple(s) for s in info["sizes"]),
         scale_factors=tuple(info["scale_factors"]),
     )
+
+
+async def sweep_orphan_images(settings: Settings, store: Store) -> None:
+    """The sweep ``opis ingest`` runs at its end and ``opis serve`` at start: it logs what
+    it removed, and a failure (the database gone, a folder it may not delete) is logged,
+    never raised, since nothing else depends on it.
+    """
+
+    try:
+        result = await ImageStore(settings).sweep_orphans(store.stored_images)
+    except Exception as exc:
+        log.warning("sweeping orphan page images failed: %s", exc)
+        return
+    if result.removed:
+        log.info(
+            "removed %d orphan page image folder(s), %d bytes", len(result.removed), result.freed
+        )
+
+
+def _subfolders(path: Path) -> Iterator[os.DirEntry[str]]:
+    try:
+        with os.scandir(path) as entries:
+            found = [e for e in entries if e.is_dir(follow_symlinks=False)]
+    except FileNotFoundError:
+        return
+    yield from found
+
+
+def _remove_if_old(folder: Path, cutoff: float) -> int | None:
+    """Delete an orphan folder unless it turns out to be in use; the bytes freed, or None.
+
+    It is renamed away first and its age checked again: an ingest that reuses an image
+    touches its folder before reading it, so a folder touched meanwhile is put back.
+    """
+    try:
+        if folder.stat().st_mtime > cutoff:
+            return None
+        if folder.name.startswith("."):
+            doomed = folder
+        else:
+            doomed = folder.with_name(f".{folder.name}.swept-{os.getpid()}")
+            os.rename(folder, doomed)
+            if doomed.stat().st_mtime > cutoff:
+                try:
+                    os.rename(doomed, folder)
+                    return None
+                except OSError:
+                    pass  # built again meanwhile: that copy stays, this one goes
+    except FileNotFoundError:
+        return None  # gone already (another sweep, or its build was cut short)
+    except OSError as exc:
+        log.warning("cannot remove orphan page image folder %s: %s", folder, exc)
+        return None
+    try:
+        freed = sum(
+            f.stat().st_size for f in doomed.rglob("*") if f.is_file() and not f.is_symlink()
+        )
+    except OSError:
+        freed = 0
+    shutil.rmtree(doomed, ignore_errors=True)
+    return freed
+
+
+def _touch_all(folders: list[Path]) -> None:
+    for folder in folders:
+        with contextlib.suppress(FileNotFoundError):  # swept: rebuilt when next needed
+            os.utime(folder)
 
 
 def _fsync_dir(path: Path) -> None:

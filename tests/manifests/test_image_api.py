@@ -6,6 +6,7 @@ Images are generated here (at most 1200x900) so a clean clone tests pixels witho
 
 from __future__ import annotations
 
+import hashlib
 import math
 import struct
 import time
@@ -27,9 +28,11 @@ from manifests.image_api import (
     PyramidBuffer,
     build_pyramid,
     choose_level,
+    derivatives,
     info_json,
     open_pyramid_buffer,
     parse,
+    polyglot,
     probe,
     pyramid_layout,
     render,
@@ -37,6 +40,8 @@ from manifests.image_api import (
     sniff,
     supported_formats,
 )
+from manifests.image_api.derivatives import Upload
+from manifests.image_api.polyglot import image_end, tiff_layout, trailing_bytes
 from manifests.image_api.request import Region, Size
 from tests.conftest import shared_path
 
@@ -1156,3 +1161,195 @@ def test_format_is_sniffed_not_taken_from_the_name():
 def test_max_pages():
     with pytest.raises(ImageRejected, match="pages"):
         probe(two_page_tiff(), max_pixels=MAX_PIXELS, max_pages=1)
+
+
+# -- polyglots: where each format really ends ----------------------------------------------
+
+# a ZIP's local header and its end record, with a JPEG EOI and a PNG IEND in between
+PAYLOAD = b"PK\x03\x04" + b"\x14\x00" * 200 + b"\xff\xd9" + b"IEND" + b"PK\x05\x06" + b"\x01" * 18
+
+
+def exif_thumbnail_jpeg() -> bytes:
+    """A JPEG whose APP1 segment holds a whole JPEG thumbnail (with its own EOI)."""
+    thumb = quadrants(40, 30).jpegsave_buffer(Q=80)
+    body = b"Exif\x00\x00" + thumb
+    main = quadrants(400, 300).jpegsave_buffer(Q=90)
+    return main[:2] + b"\xff\xe1" + struct.pack(">H", len(body) + 2) + body + main[2:]
+
+
+def masters() -> dict[str, tuple[str, bytes]]:
+    image = quadrants(300, 200)
+    return {
+        "jpeg": ("jpeg", image.jpegsave_buffer(Q=90)),
+        "progressive jpeg": ("jpeg", image.jpegsave_buffer(Q=90, interlace=True)),
+        "jpeg with exif thumbnail": ("jpeg", exif_thumbnail_jpeg()),
+        "png": ("png", image.pngsave_buffer()),
+        "webp": ("webp", image.webpsave_buffer()),
+        "tiff": ("tiff", image.tiffsave_buffer()),
+        "tiled tiff": ("tiff", image.tiffsave_buffer(tile=True, compression="jpeg")),
+        "bigtiff": ("tiff", image.tiffsave_buffer(bigtiff=True, compression="lzw")),
+        "tiff with exif": ("tiff", _with_exif(image).tiffsave_buffer()),
+        "two-page tiff": ("tiff", two_page_tiff()),
+        "many-page tiff": ("tiff", many_page_tiff(12)),
+    }
+
+
+def _with_exif(image: pyvips.Image) -> pyvips.Image:
+    tagged = image.copy()
+    tagged.set_type(pyvips.GValue.gstr_type, "exif-ifd0-Artist", "Opis tests")
+    tagged.set_type(pyvips.GValue.gstr_type, "exif-ifd2-UserComment", "a comment")
+    return tagged
+
+
+def many_page_tiff(pages: int, width: int = 40, height: int = 30) -> bytes:
+    strip = pyvips.Image.black(width, height * pages, bands=3).new_from_image(GREEN)
+    return strip.cast("uchar").tiffsave_buffer(page_height=height, compression="deflate")
+
+
+@pytest.mark.parametrize("name", sorted(masters()))
+def test_an_image_ends_where_its_structure_says(name):
+    fmt, data = masters()[name]
+    assert image_end(data, fmt) == len(data)
+    assert trailing_bytes(data + b"\x00" * 30 + b"\n", fmt) == 0  # padding is harmless
+    assert trailing_bytes(data + PAYLOAD, fmt) == len(PAYLOAD)
+    pages = probe(data, max_pixels=MAX_PIXELS)
+    assert pages and all(p.format == fmt for p in pages)
+    with pytest.raises(ImageRejected, match="polyglot"):
+        probe(data + PAYLOAD, max_pixels=MAX_PIXELS)
+
+
+def test_a_payload_between_tiff_pages_is_not_the_end():
+    """Data inside the file (strips, directories) is the image; only what follows is not."""
+    data = two_page_tiff()
+    layout = tiff_layout(data)
+    assert layout.end == len(data)
+    assert [(p.width, p.height, p.orientation) for p in layout.pages] == [
+        (800, 600, 1),
+        (600, 800, 1),
+    ]
+
+
+def test_a_tiff_whose_extent_is_unknown_is_not_refused():
+    """Strips without byte counts: libtiff guesses their size, so the end cannot be told."""
+    data = bytearray(tiff_bomb(20, 20))
+    at = data.index(struct.pack("<HHI", 279, 4, 1))
+    struct.pack_into("<H", data, at, 65000)  # StripByteCounts becomes an unknown private tag
+    assert tiff_layout(bytes(data)).end is None
+    assert trailing_bytes(bytes(data) + PAYLOAD, "tiff") == 0
+
+
+def test_the_end_of_a_large_jpeg_is_found_without_a_python_byte_loop():
+    noise = pyvips.Image.gaussnoise(1500, 1200, sigma=50, mean=128).cast("uchar")
+    data = noise.bandjoin([noise.flip("horizontal"), noise.rot180()]).jpegsave_buffer(Q=95)
+    assert len(data) > 2_000_000  # mostly entropy-coded data, with many 0xFF bytes
+
+    def best(work) -> float:
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            work()
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    assert image_end(data, "jpeg") == len(data)
+    hashing = best(lambda: hashlib.sha256(data).digest())
+    finding = best(lambda: image_end(data, "jpeg"))
+    # a Python loop over the bytes took about 20 times as long as hashing them
+    assert finding < 5 * hashing, f"{finding:.4f} s to find the end, {hashing:.4f} s to hash"
+
+
+def test_an_upload_is_probed_and_checked_for_polyglots_once(monkeypatch):
+    calls = {"image_end": 0, "tiff_layout": 0}
+
+    def counting(name, real):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return real(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(derivatives, "image_end", counting("image_end", polyglot.image_end))
+    monkeypatch.setattr(derivatives, "tiff_layout", counting("tiff_layout", polyglot.tiff_layout))
+    upload = Upload(quadrants(300, 200).jpegsave_buffer(), max_pixels=MAX_PIXELS)
+    upload.pyramid(0, tile_size=256)
+    assert calls == {"image_end": 1, "tiff_layout": 0}
+    upload = Upload(many_page_tiff(5), max_pixels=MAX_PIXELS)
+    for page in range(5):
+        upload.pyramid(page, tile_size=256)
+    assert calls == {"image_end": 1, "tiff_layout": 1}
+
+
+# -- multi-page TIFFs and small images -------------------------------------------------------
+
+
+def test_each_page_of_a_multi_page_tiff_reads_as_itself():
+    pages = [
+        (quadrants(80, 60), 80, 60),
+        (pyvips.Image.black(50, 70, bands=3).new_from_image(BLUE).cast("uchar"), 50, 70),
+        (pyvips.Image.black(33, 17, bands=3).new_from_image(YELLOW).cast("uchar"), 33, 17),
+    ]
+    data = write_tiff([(im.width, im.height, 3, im.write_to_memory()) for im, _, _ in pages])
+    upload = Upload(data, max_pixels=MAX_PIXELS)
+    assert [(p.width, p.height) for p in upload.pages] == [(80, 60), (50, 70), (33, 17)]
+    for index, (_, width, height) in enumerate(pages):
+        source = open_pyramid_buffer(upload.pyramid(index, tile_size=256))
+        assert (source.width, source.height) == (width, height)
+    assert near(colour_at(draw(open_pyramid_buffer(upload.pyramid(1))), 10, 10), BLUE)
+    assert near(colour_at(draw(open_pyramid_buffer(upload.pyramid(2))), 10, 10), YELLOW)
+    assert near(colour_at(draw(open_pyramid_buffer(upload.pyramid(0))), 70, 50), YELLOW)
+    assert upload.data == data, "the upload's bytes are left as they came"
+
+
+def test_a_bomb_on_a_later_page_is_refused_before_decoding():
+    small = quadrants(40, 30)
+    data = bytearray(write_tiff([(40, 30, 3, small.write_to_memory())] * 2))
+    layout = tiff_layout(bytes(data))
+    second = layout.pages[1].directory
+    at = data.index(struct.pack("<HHI", 256, 4, 1), second)
+    struct.pack_into("<I", data, at + 8, 200_000)  # page 2 claims 200000 x 30 pixels
+    started = time.perf_counter()
+    with pytest.raises(ImageRejected, match="page 2 claims 200000x30"):
+        probe(bytes(data), max_pixels=MAX_PIXELS)
+    assert time.perf_counter() - started < 1.0
+
+
+def test_a_duplicated_size_tag_counts_as_libtiff_reads_it():
+    """libtiff keeps the first of two ImageWidth tags: so must the probe, or a second,
+    small one would hide a bomb."""
+    small = quadrants(40, 30)
+    data = bytearray(write_tiff([(40, 30, 3, small.write_to_memory())] * 2))
+    second = tiff_layout(bytes(data)).pages[1].directory
+    width = data.index(struct.pack("<HHI", 256, 4, 1), second)
+    struct.pack_into("<I", data, width + 8, 900_000)  # the first ImageWidth: a bomb
+    planar = data.index(struct.pack("<HHI", 284, 3, 1), second)
+    struct.pack_into("<HHII", data, planar, 256, 4, 1, 40)  # a second one, harmless
+    assert tiff_layout(bytes(data)).pages[1].width == 900_000
+    with pytest.raises(ImageRejected, match="page 2 claims 900000x30"):
+        probe(bytes(data), max_pixels=MAX_PIXELS)
+
+
+def test_too_many_pages_are_refused_without_reading_them_all():
+    data = many_page_tiff(30)
+    with pytest.raises(ImageRejected, match="more than 10 pages"):
+        probe(data, max_pixels=MAX_PIXELS, max_pages=10)
+    assert len(probe(data, max_pixels=MAX_PIXELS, max_pages=30)) == 30
+
+
+@pytest.mark.parametrize("side", [1, 2, 15, 16, 17, 128, 129, 255])
+def test_a_small_image_gets_a_pyramid_libvips_reads_back(side):
+    image = pyvips.Image.black(side, side, bands=3).new_from_image(RED).cast("uchar")
+    pyramid = build_pyramid(image.pngsave_buffer(), 0, tile_size=512, max_pixels=MAX_PIXELS)
+    source = open_pyramid_buffer(pyramid)
+    assert list(source.levels) == [(side, side)]
+    level = source.level(0)
+    assert level.get("tile-width") % 16 == 0 and level.get("tile-width") <= max(16, side + 15)
+    assert near(colour_at(draw(source), side - 1, side - 1), RED, tolerance=20)
+    _, sizes = pyramid_layout(side, side, 512)
+    assert set(render_sizes(pyramid, sizes)) == set(sizes)
+
+
+def test_a_narrow_image_gets_narrow_tiles():
+    image = pyvips.Image.black(1000, 3, bands=3).new_from_image(GREEN).cast("uchar")
+    source = open_pyramid_buffer(build_pyramid(image.pngsave_buffer(), max_pixels=MAX_PIXELS))
+    assert (source.width, source.height) == (1000, 3)
+    assert near(colour_at(draw(source, region="990,0,10,3"), 5, 1), GREEN, tolerance=30)
