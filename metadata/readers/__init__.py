@@ -7,11 +7,23 @@ Pure functions from ``str`` to data; they never open files. Two formats:
   (format: docs/json-records.md); ``iter_json_lines`` reads JSON Lines lazily.
 
 Both return ``ReadResult`` (a record plus warnings about what the input lacked);
-input that cannot become a record is a ``ReaderError``.
+input that cannot become a record is a ``ReaderError``. Every reader holds its record
+to ``Limits`` (field sizes and counts, settings ``[records]``): a record over a limit
+is a ``ReaderError`` naming it.
 """
 
 from metadata.readers.json_record import iter_json_lines, read_json_records
+from metadata.readers.limits import DEFAULT_LIMITS, Limits, record_problems
 from metadata.readers.page_text import read_page_text
 from metadata.readers.result import ReaderError, ReadResult
 
-__all__ = ["ReadResult", "ReaderError", "iter_json_lines", "read_json_records", "read_page_text"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "Limits",
+    "ReadResult",
+    "ReaderError",
+    "iter_json_lines",
+    "read_json_records",
+    "read_page_text",
+    "record_problems",
+]

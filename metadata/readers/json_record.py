@@ -14,12 +14,17 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from metadata.errors import RecordError
 from metadata.readers.cleaning import clean_string, removal_warning
 from metadata.readers.dates import validate_iso_date
 from metadata.readers.languages import language_code
+from metadata.readers.limits import DEFAULT_LIMITS, Limits, record_problems
 from metadata.readers.names import invert_name, is_inverted, looks_like_organisation
 from metadata.readers.result import ReaderError, ReadResult
-from metadata.record import TEXT_KINDS, Agent, Page, Record, Source, Text, TextBody
+from metadata.record import TEXT_KINDS, Agent, Page, Record, Reference, Source, Text, TextBody
+from metadata.references import document_key, locator
+from metadata.references.keys import ARCHIVE_CODE
+from metadata.references.levels import ABBREVIATION
 
 FIELDS = (
     "reference",
@@ -45,6 +50,15 @@ _NAME_ROLE = 'an object {"name", "role"}'
 _TEXT_OBJECT = 'an object {"language", "kind", "content"}'
 _PAGE_OBJECT = 'an object {"image", "label"}'
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
+# What moves the nesting depth: brackets, commas, and the quotes that open strings;
+# _STRING_REST is the rest of a string (possessive, so a broken one fails in linear time).
+_STRUCTURE = re.compile(r'["\[\]{},]')
+_STRING_REST = re.compile(r'(?:[^"\\]++|\\.)*+"', re.DOTALL)
+# A record is three levels deep (record, "text" list, text object). When the decoder gives
+# up on deeper nesting (RecursionError), the records are taken apart without recursion,
+# and each one nested deeper than this is refused on its own.
+MAX_DEPTH = 64
+_TOO_DEEP = f"JSON nested more than {MAX_DEPTH} levels deep; a record is at most 3 levels deep"
 _URL = re.compile(r"https?://[^\s/]+\S*")
 
 
@@ -70,42 +84,127 @@ def _object_pairs(pairs: list[tuple[str, Any]]) -> _Object:
 _DECODER = json.JSONDecoder(object_pairs_hook=_object_pairs)
 
 
-def read_json_records(text: str) -> list[ReadResult | ReaderError]:
+def read_json_records(
+    text: str, *, limits: Limits = DEFAULT_LIMITS
+) -> list[ReadResult | ReaderError]:
     """Read every record in ``text``; one entry per record, in input order.
 
     Each entry is a ``ReadResult`` or, for a record that cannot be used, a
     ``ReaderError`` saying which record (position and line) and why. A problem
     with the whole input (empty, malformed JSON that is not JSON Lines, a top level
     that is neither object nor array) is returned as a single ``ReaderError``.
+    A record over one of ``limits`` is a ``ReaderError`` naming the limit.
     """
     text = text.lstrip("\ufeff")
     if not text.strip():
         return [ReaderError("no JSON records in the input: it is empty")]
+    start = _skip_whitespace(text, 0)
     try:
-        data, end = _DECODER.raw_decode(text, _skip_whitespace(text, 0))
+        data, end = _DECODER.raw_decode(text, start)
         if text[end:].strip():
             raise json.JSONDecodeError("Extra data", text, _skip_whitespace(text, end))
     except json.JSONDecodeError as error:
         if _is_json_lines(text):
-            return _read_lines(text)
+            return _read_lines(text, limits)
         return [
             ReaderError(
                 f"malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}",
                 line=error.lineno,
             )
         ]
+    except RecursionError:
+        return _read_deep(text, start, limits)
     if isinstance(data, dict):
-        return [_read_record(data, 1, _line_at(text, _skip_whitespace(text, 0)))]
+        return [_read_record(data, 1, _line_at(text, start), limits)]
     if isinstance(data, list):
+        try:
+            lines = _element_lines(text)
+        except RecursionError:  # decoded whole, but not element by element this deep
+            return _read_deep(text, start, limits)
         return [
-            _read_record(item, number, line)
-            for number, (item, line) in enumerate(zip(data, _element_lines(text), strict=True), 1)
+            _read_record(item, number, line, limits)
+            for number, (item, line) in enumerate(zip(data, lines, strict=True), 1)
         ]
     return [
         ReaderError(
             f"the input must be a JSON object, an array of objects or JSON Lines, not {_kind(data)}"
         )
     ]
+
+
+def _read_deep(text: str, start: int, limits: Limits) -> list[ReadResult | ReaderError]:
+    """Input too deeply nested for the decoder: each record on its own, the deep ones refused.
+
+    Only a top-level array is taken apart (element by element, without recursion); a
+    single object or JSON Lines have one record per object or line anyway.
+    """
+    if _is_json_lines(text):
+        return _read_lines(text, limits)
+    if text[start] != "[":
+        return [_too_deep(1, _line_at(text, start))]
+    out: list[ReadResult | ReaderError] = []
+    for number, (first, depth) in enumerate(_elements(text, start), 1):
+        line = _line_at(text, first)
+        if depth > MAX_DEPTH:
+            out.append(_too_deep(number, line))
+            continue
+        try:
+            item, _ = _DECODER.raw_decode(text, first)
+        except json.JSONDecodeError as error:
+            return [
+                ReaderError(
+                    f"malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}",
+                    line=error.lineno,
+                )
+            ]
+        except RecursionError:
+            out.append(_too_deep(number, line))
+            continue
+        out.append(_read_record(item, number, line, limits))
+    if not out:
+        return [ReaderError(f"malformed JSON at line {_line_at(text, start)}: {_TOO_DEEP}")]
+    return out
+
+
+def _elements(text: str, start: int) -> Iterator[tuple[int, int]]:
+    """(start, nesting depth) of each element of the array that opens at ``start``.
+
+    A linear scan that never recurses: strings are skipped whole, brackets counted. An
+    element that never closes runs to the end of the text.
+    """
+    depth, deepest, first, position = 0, 0, start, start
+    while (match := _STRUCTURE.search(text, position)) is not None:
+        token, position = match.group(), match.end()
+        if token == '"':
+            string = _STRING_REST.match(text, position)
+            if string is None:  # never closed: the rest is one broken element
+                break
+            position = string.end()
+        elif token in "[{":
+            depth += 1
+            if depth == 1:
+                first, deepest = _skip_whitespace(text, position), 0
+            deepest = max(deepest, depth - 1)
+        elif token in "]}":
+            depth -= 1
+            if depth == 0:
+                if first < match.start():
+                    yield first, deepest
+                return
+        elif depth == 1:  # a comma between elements
+            yield first, deepest
+            first, deepest = _skip_whitespace(text, position), 0
+    if depth >= 1 and first < len(text):
+        yield first, deepest
+
+
+def _too_deep(number: int, line: int) -> ReaderError:
+    return ReaderError(
+        f"record {number} (line {line}): {_TOO_DEEP}",
+        record=number,
+        line=line,
+        problems=(_TOO_DEEP,),
+    )
 
 
 def _skip_whitespace(text: str, position: int) -> int:
@@ -152,18 +251,38 @@ def _lines(text: str) -> list[str]:
 def _try_parse(line: str) -> Any:
     try:
         return _DECODER.decode(line)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return None
 
 
-def _read_lines(text: str) -> list[ReadResult | ReaderError]:
-    return list(iter_json_lines(_lines(text)))
+def _read_lines(text: str, limits: Limits) -> list[ReadResult | ReaderError]:
+    return list(iter_json_lines(_lines(text), limits=limits))
 
 
-def iter_json_lines(lines: Iterable[str]) -> Iterator[ReadResult | ReaderError]:
-    """JSON Lines one record at a time, so a large file never sits in memory whole."""
+def iter_json_lines(
+    lines: Iterable[str | bytes], *, limits: Limits = DEFAULT_LIMITS
+) -> Iterator[ReadResult | ReaderError]:
+    """JSON Lines one record at a time, so a large file never sits in memory whole.
+
+    Lines may be given as bytes (a file opened in binary): each is decoded as UTF-8 on
+    its own, so a line that is not UTF-8 fails alone. A byte-order mark before the first
+    line is ignored.
+    """
     number = 0
     for line_number, raw in enumerate(lines, 1):
+        where = f"record {number + 1} (line {line_number})"
+        if isinstance(raw, bytes):
+            try:
+                raw = raw.decode("utf-8-sig" if line_number == 1 else "utf-8")
+            except UnicodeDecodeError as error:
+                number += 1
+                message = (
+                    f"not UTF-8: the line's byte {error.start + 1} is 0x{raw[error.start]:02X}"
+                )
+                yield ReaderError(
+                    f"{where}: {message}", record=number, line=line_number, problems=(message,)
+                )
+                continue
         line = raw.rstrip("\r\n")
         if not line.strip():
             continue
@@ -171,31 +290,36 @@ def iter_json_lines(lines: Iterable[str]) -> Iterator[ReadResult | ReaderError]:
         try:
             data = _DECODER.decode(line)
         except json.JSONDecodeError as error:
+            message = f"malformed JSON at column {error.colno}: {error.msg}"
             yield ReaderError(
-                f"record {number} (line {line_number}): malformed JSON at column "
-                f"{error.colno}: {error.msg}",
-                record=number,
-                line=line_number,
+                f"{where}: {message}", record=number, line=line_number, problems=(message,)
             )
             continue
-        yield _read_record(data, number, line_number)
+        except RecursionError:
+            yield _too_deep(number, line_number)
+            continue
+        yield _read_record(data, number, line_number, limits)
 
 
-def _read_record(data: Any, number: int, line: int) -> ReadResult | ReaderError:
+def _read_record(data: Any, number: int, line: int, limits: Limits) -> ReadResult | ReaderError:
     where = f"record {number} (line {line})"
     if not isinstance(data, dict):
         message = f"must be a JSON object, not {_kind(data)}"
         return ReaderError(f"{where}: {message}", record=number, line=line, problems=(message,))
     check = _Checker()
     record = check.record(data)
-    if check.problems:
+    problems = check.problems
+    if record is not None and not problems:
+        problems = record_problems(record, limits)
+    elif record is None and not problems:  # cannot happen; never let it pass silently
+        problems = ["cannot be read as a record"]
+    if problems or record is None:
         return ReaderError(
-            f"{where}: " + "; ".join(check.problems),
+            f"{where}: " + "; ".join(problems),
             record=number,
             line=line,
-            problems=tuple(check.problems),
+            problems=tuple(problems),
         )
-    assert record is not None
     return ReadResult(record, tuple(check.warnings))
 
 
@@ -236,9 +360,15 @@ class _Checker:
             self.fail(name, f"must be a non-empty string, not {_kind(value)}")
             return None
         cleaned, removed = clean_string(value.strip())
+        cleaned = cleaned.strip()
+        if not cleaned and required:
+            shown = ", ".join(dict.fromkeys(removed))
+            what = f"only characters XML 1.0 forbids ({shown})" if removed else "an empty string"
+            self.fail(name, f"must be a non-empty string, not {what}")
+            return None
         if removed:
             self.warnings.append(removal_warning(f'"{name}"', removed))
-        return cleaned.strip() or None
+        return cleaned or None
 
     def strings(self, name: str, value: Any, *, single: bool = False) -> list[str]:
         """A list of non-empty strings (or one string where ``single`` allows it)."""
@@ -276,9 +406,15 @@ class _Checker:
                 self.warnings.append(f'unknown field "{key}" ignored')
         for key in getattr(data, "duplicates", ()):
             self.fail(key, "is given more than once")
-        if "types" in data and "type" in data:
+        types_field = "type" if data.get("types") is None and "type" in data else "types"
+        if data.get("types") is not None and data.get("type") is not None:
             self.fail("type", 'and "types" are both given; use one')
-        reference = self.string("reference", data.get("reference"), required=True)
+        structured = None
+        if isinstance(data.get("reference"), dict):
+            structured = self.structured_reference(data["reference"])
+            reference = locator(structured) if structured else None
+        else:
+            reference = self.string("reference", data.get("reference"), required=True)
         title = self.string("title", data.get("title"), required=True)
         fields: dict[str, Any] = {
             "date": self.date(data.get("date")),
@@ -293,13 +429,7 @@ class _Checker:
             "subjects": tuple(self.strings("subjects", data.get("subjects"))),
             "places": tuple(self.strings("places", data.get("places"))),
             "collections": tuple(self.strings("collections", data.get("collections"))),
-            "types": tuple(
-                self.strings(
-                    "types" if "types" in data else "type",
-                    data.get("types", data.get("type")),
-                    single=True,
-                )
-            ),
+            "types": tuple(self.strings(types_field, data.get(types_field), single=True)),
             "publisher": self.string("publisher", data.get("publisher")),
             "rights": self.string("rights", data.get("rights")),
             "funders": tuple(self.strings("funders", data.get("funders"))),
@@ -309,7 +439,46 @@ class _Checker:
         }
         if self.problems or reference is None or title is None:
             return None
-        return Record(title=title, citation=reference, **fields)
+        return Record(title=title, citation=reference, reference=structured, **fields)
+
+    def structured_reference(self, value: dict[str, Any]) -> Reference | None:
+        """``{"archive", "levels": [[name, value], ...], "pages"}``: used as given, so a
+        source that already knows its tree is keyed exactly as it says, never re-parsed."""
+        self.keys("reference", value, ("archive", "levels", "pages"))
+        archive = self.string("reference.archive", value.get("archive"), required=True)
+        if archive is not None and not ARCHIVE_CODE.fullmatch(archive):
+            self.fail("reference.archive", f"{archive!r} is not a code (A-Z, 0-9 and hyphens)")
+            archive = None
+        raw_levels = value.get("levels")
+        if not isinstance(raw_levels, list) or not raw_levels:
+            self.fail(
+                "reference.levels",
+                f"must be a non-empty list of [name, value] pairs, not {_kind(raw_levels)}",
+            )
+            return None
+        levels: list[tuple[str, str]] = []
+        for i, pair in enumerate(raw_levels):
+            name = f"reference.levels[{i}]"
+            if not isinstance(pair, list) or len(pair) != 2:
+                self.fail(name, f"must be a [name, value] pair, not {_kind(pair)}")
+                continue
+            level = self.string(f"{name}[0]", pair[0], required=True)
+            text = self.string(f"{name}[1]", pair[1], required=True)
+            if level is not None and level not in ABBREVIATION:
+                known = ", ".join(sorted(ABBREVIATION))
+                self.fail(f"{name}[0]", f"{level!r} is not a level name Opis knows ({known})")
+            elif level is not None and text is not None:
+                levels.append((level, text))
+        pages = self.string("reference.pages", value.get("pages"))
+        if archive is None or len(levels) != len(raw_levels):
+            return None
+        reference = Reference(archive, tuple(levels), pages)
+        try:
+            document_key(reference)
+        except RecordError as exc:
+            self.fail("reference", str(exc))
+            return None
+        return reference
 
     def date(self, value: Any) -> str | None:
         date = self.string("date", value)

@@ -26,6 +26,7 @@ import xmltodict
 from metadata.readers.cleaning import clean_string, removal_warning
 from metadata.readers.dates import parse_display_date, validate_iso_date
 from metadata.readers.languages import language_code
+from metadata.readers.limits import DEFAULT_LIMITS, Limits, within_limits
 from metadata.readers.oai_formats import Found, is_uri, read_dc, read_marc, read_mods
 from metadata.readers.oai_map import FieldMap, Rule
 from metadata.readers.result import ReaderError, ReadResult
@@ -112,11 +113,13 @@ def read_oai_record(
     *,
     source: Source,
     field_map: FieldMap | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> ReadResult:
     """Read one harvested record's metadata (the child of ``<metadata>``).
 
     ``source`` identifies the record at the provider (its OAI identifier) and is kept
     as the record's ``source``, so a later harvest of the same record finds it again.
+    A record over one of ``limits`` is a ``ReaderError``.
     """
     if prefix not in _FORMATS:
         raise ReaderError(
@@ -126,7 +129,7 @@ def read_oai_record(
     root = _root(parse_xml(xml), names, prefix)
     found = reading(root)
     builder = _Builder(found, root, field_map or FieldMap())
-    return builder.build(source)
+    return within_limits(builder.build(source), limits)
 
 
 def _root(tree: dict[str, Any], names: tuple[str, ...], prefix: str) -> Any:
@@ -171,7 +174,7 @@ class _Builder:
             title=title,
             title_language=title_language,
             citation=citation,
-            reference=references[0],
+            reference=references[0] if references else None,
             alternates=references[1:],
             date=self.date(),
             description=self.description(),
@@ -191,8 +194,12 @@ class _Builder:
 
     # -- the archival reference ----------------------------------------------
 
-    def reference(self) -> tuple[str, tuple[Reference, ...]]:
-        """The first candidate that names a unit in an archive, and its references."""
+    def reference(self) -> tuple[str | None, tuple[Reference, ...]]:
+        """The first candidate that names a unit in an archive, and its references.
+
+        A record with none is still read (a library's Dublin Core has no archival
+        citation): it has no reference, and the harvester keys it from its identifier.
+        """
         mapped = [v for rule in self.map.get("reference") for v in rule.values(self.root)]
         for value in (self.clean("reference", v) for v in [*mapped, *self.found.citations]):
             if not value or is_uri(value):
@@ -210,17 +217,21 @@ class _Builder:
         where = self.found.where
         if self.map.get("reference"):
             where = "the places the map names, " + where
-        raise ReaderError(f"no archival reference found in {where}")
+        self.warnings.append(f"no archival reference found in {where}")
+        return None, ()
 
     def with_relations(self, references: tuple[Reference, ...]) -> tuple[Reference, ...]:
         """Further units the record relates to (copies elsewhere) become alternates."""
         out = list(references)
+        units = {(r.archive, r.levels) for r in out}
         for value in self.found.relations:
             if is_uri(value):
                 continue
             for reference in parse(value).references:
-                if reference.archive and reference not in out:
+                # a relation naming a unit already cited (maybe with its sheets) adds nothing
+                if reference.archive and (reference.archive, reference.levels) not in units:
                     out.append(reference)
+                    units.add((reference.archive, reference.levels))
         return tuple(out)
 
     # -- the other fields -----------------------------------------------------

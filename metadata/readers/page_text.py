@@ -16,6 +16,7 @@ from metadata.readers.cleaning import clean_string, join_paragraphs, removal_war
 from metadata.readers.credits import is_prose, parse_credits, references_in_prose, split_source
 from metadata.readers.dates import parse_display_date
 from metadata.readers.languages import language_code, split_language_names
+from metadata.readers.limits import DEFAULT_LIMITS, Limits, within_limits
 from metadata.readers.names import invert_name
 from metadata.readers.page_trailer import Trailer, heading_of, read_trailer, split_funders
 from metadata.readers.result import ReaderError, ReadResult
@@ -66,12 +67,17 @@ _ENGLISH_WORDS = frozenset(
 )
 
 
-def read_page_text(text: str) -> ReadResult:
+def read_page_text(text: str, *, limits: Limits = DEFAULT_LIMITS) -> ReadResult:
     """Read one Digital Archive page text into a record.
 
-    Raises ``ReaderError`` only when no title can be found (empty input, or text that
-    is not such a page); every other gap is a warning on the result.
+    Raises ``ReaderError`` when no title can be found (empty input, or text that is
+    not such a page) or when the record is over one of ``limits``; every other gap is
+    a warning on the result.
     """
+    return within_limits(_read_page_text(text), limits)
+
+
+def _read_page_text(text: str) -> ReadResult:
     warnings: list[str] = []
     text, removed = clean_string(text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
     if removed:

@@ -4,8 +4,10 @@ The size limit (``auth.max_body_bytes``) is enforced twice: from ``Content-Lengt
 before a byte is read, and while reading, so a chunked upload with no length is cut
 off at the limit instead of being buffered without end. Compressed request bodies and
 encoded parts are refused rather than decoded, so the limit counts the bytes that are
-actually kept. Multipart file names are only matched against the record's page names;
-they never reach the file system.
+actually kept. Each part other than ``record`` is a page image, named by its file name
+(or, without one, by the part's name, as the OpenAPI schema's property names say).
+These names are only matched against the record's page names; they never reach the
+file system.
 """
 
 from __future__ import annotations
@@ -106,15 +108,15 @@ async def _read_multipart(request: web.Request, limit: int) -> Upload:
             if record is not None:
                 raise ApiError(400, f'the part "{RECORD_PART}" is given more than once')
             record = data
-        elif part.filename:
-            if part.filename in files:
-                raise ApiError(400, f"two image parts have the file name {part.filename!r}")
-            files[part.filename] = data
+        elif name := part.filename or part.name:
+            if name in files:
+                raise ApiError(400, f"two image parts have the file name {name!r}")
+            files[name] = data
         else:
             raise ApiError(
                 400,
-                f"unexpected part {part.name!r}: send the record as the part "
-                f'"{RECORD_PART}" and each page image as a part with a file name',
+                "a part with neither a name nor a file name: send the record as the part "
+                f'"{RECORD_PART}" and each page image as a part named by its file name',
             )
     if record is None:
         raise ApiError(400, f'the multipart body has no part named "{RECORD_PART}"')

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from metadata.references.levels import ABBREVIATION
 from repository.settings import Settings
 
 _NULLABLE_TEXT = {"type": ["string", "null"]}
@@ -32,10 +33,42 @@ RECORD: dict[str, Any] = {
     "required": ["reference", "title"],
     "properties": {
         "reference": {
-            "type": "string",
-            "minLength": 1,
-            "description": "The archival reference as the archive writes it; it decides the key.",
-            "examples": ["GAPPOD, f.1, op.89, d.112"],
+            "description": (
+                "The archival reference: as the archive writes it (parsed), or as a "
+                "structure used as given. Either way it decides the key."
+            ),
+            "oneOf": [
+                {"type": "string", "minLength": 1, "examples": ["GAPPOD, f.1, op.89, d.112"]},
+                {
+                    "type": "object",
+                    "required": ["archive", "levels"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "archive": {"type": "string", "pattern": "^[A-Z0-9]+(-[A-Z0-9]+)*$"},
+                        "levels": {
+                            "type": "array",
+                            "minItems": 1,
+                            "items": {
+                                "type": "array",
+                                "prefixItems": [
+                                    {"type": "string", "enum": sorted(ABBREVIATION)},
+                                    {"type": "string", "minLength": 1},
+                                ],
+                                "minItems": 2,
+                                "maxItems": 2,
+                            },
+                        },
+                        "pages": {"type": ["string", "null"], "minLength": 1},
+                    },
+                    "examples": [
+                        {
+                            "archive": "CSAX",
+                            "levels": [["fond", "12"], ["opis", "3"], ["delo", "46"]],
+                            "pages": "5-7",
+                        }
+                    ],
+                },
+            ],
         },
         "title": {"type": "string", "minLength": 1},
         "date": {
@@ -85,10 +118,31 @@ RECORD: dict[str, Any] = {
         },
     },
     "additionalProperties": True,
+    # `type` and `types` are one field under two names: give at most one (null = left out)
+    "not": {
+        "required": ["type", "types"],
+        "properties": {"type": {"not": {"type": "null"}}, "types": {"not": {"type": "null"}}},
+    },
+}
+
+# A record as GET and the other answers show it: the same fields, but a document that has
+# no archival reference at all (ingested from page text or harvested without one, so
+# keyed under UNCITED/) is shown without `reference`. Such a record needs a reference
+# before it can be PUT back, as every PUT does.
+STORED: dict[str, Any] = {
+    **RECORD,
+    "description": (
+        "The record as stored, in the JSON record format (docs/json-records.md), each "
+        "page's `image` being its stored image id. `reference` is left out when the "
+        "document has no archival reference (its key is under `UNCITED/`); every other "
+        "record can be sent back to PUT as it is."
+    ),
+    "required": ["title"],
 }
 
 COMPONENTS: dict[str, Any] = {
     "Record": RECORD,
+    "StoredRecordData": STORED,
     "LanguageText": {
         "type": "object",
         "required": ["value"],
@@ -141,7 +195,7 @@ COMPONENTS: dict[str, Any] = {
                 "description": "The OAI datestamp (UTC, seconds); null while still pending.",
                 "examples": ["2025-03-01T12:00:00Z"],
             },
-            "record": _ref("Record"),
+            "record": _ref("StoredRecordData"),
             "warnings": {
                 "type": "array",
                 "items": {"type": "string"},
@@ -201,7 +255,8 @@ _KEY = {
     "description": (
         "The record's key as it stands in its URLs, slashes included and not escaped: "
         "`GAPPOD/f.1/op.89/d.112`. Percent-escapes inside values (`%C3%89`, `%2F`) are "
-        "part of the key."
+        "part of the key, so a client must send the key as it is, not percent-encode it "
+        "as a path parameter (`%2F` names another key). At most 1,000 characters."
     ),
     "schema": {"type": "string"},
     "examples": {"unit": {"value": "GAPPOD/f.1/op.89/d.112"}},
@@ -234,12 +289,17 @@ def _put(limit: int) -> dict[str, Any]:
                         "type": "object",
                         "required": ["record"],
                         "properties": {"record": _ref("Record")},
+                        # a part's name travels in a header: no control characters
+                        "propertyNames": {"pattern": "^[^\\u0000-\\u001f\\u007f]+$"},
                         "additionalProperties": {
                             "type": "string",
                             "contentMediaType": "application/octet-stream",
                             "description": (
-                                "A page image (JPEG, PNG, TIFF, WebP ...), as a part with a "
-                                "file name that the record's pages[].image names."
+                                "A page image (JPEG, PNG, TIFF, WebP ...). Its name is the "
+                                "part's file name (`filename` in Content-Disposition) or, "
+                                "without one, the part's name; the record's pages[].image "
+                                "names it. Without `pages`, the images become the pages in "
+                                "name order. Every part other than `record` is an image."
                             ),
                         },
                     },
@@ -260,8 +320,9 @@ def _put(limit: int) -> dict[str, Any]:
             "413": _error("The body is larger than auth.max_body_bytes."),
             "415": _error("Not application/json or multipart/form-data, or compressed."),
             "422": _error(
-                "The record is not valid (every problem in `details`), names another key, "
-                "or a page image is missing or refused."
+                "The record is not valid (every problem in `details`, the field limits of "
+                "the `[records]` settings included), names another key, or a page image is "
+                "missing or refused; also a key longer than 1,000 characters."
             ),
             "500": _INTERNAL,
             "503": _UNAVAILABLE,

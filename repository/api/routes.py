@@ -21,7 +21,7 @@ from repository.api import openapi
 from repository.api.auth import Token, Tokens
 from repository.api.body import precheck, read_upload
 from repository.api.errors import ApiError, error_response, json_errors
-from repository.api.record_json import PREFIX, key_from_path, record_body
+from repository.api.record_json import MAX_KEY, PREFIX, key_from_path, record_body
 from repository.api.write import RecordWriter
 from repository.http.conditional import etag_for, not_modified
 from repository.keys import IMAGES, RENDERER, SETTINGS, STORE, TOKEN_NAME
@@ -66,6 +66,10 @@ def authorise(request: web.Request) -> Token:
 def _key(request: web.Request) -> str:
     key = key_from_path(request.rel_url.raw_path)
     if key is None:
+        if request.method == "PUT":  # nothing can be stored there: the request is wrong
+            raise ApiError(
+                422, f"no record can have this key: a key is at most {MAX_KEY} characters"
+            )
         raise ApiError(404, "no such record")
     return key
 

@@ -20,14 +20,15 @@ import asyncio
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from manifests.image_api import ImageRejected
 from metadata import identity as ident
 from metadata.errors import RecordError
-from metadata.readers import ReaderError, read_json_records
+from metadata.readers import Limits, ReaderError, read_json_records
+from metadata.readers.limits import too_many_pages
 from metadata.record import Page, Record
 from repository.api.body import Upload
 from repository.api.errors import ApiError
@@ -68,11 +69,12 @@ class RecordWriter:
         self.renderer = renderer
         self.images = images
         self.limits = settings.images
+        self.record_limits = Limits(**asdict(settings.records))
         root = settings.auth.image_root.strip()
         self.image_root = Path(root).resolve() if root else None
 
     async def put(self, key: str, upload: Upload) -> Written:
-        record, warnings = parse_record(upload.record)
+        record, warnings = parse_record(upload.record, self.record_limits)
         with _database():
             await self._check_key(key, record)
             pages, rows = await self._store_images(record, upload.files)
@@ -144,6 +146,7 @@ class RecordWriter:
     ) -> tuple[tuple[Page, ...], list[dict[str, Any]]]:
         """Every page's image stored (or found), as pages with ids; rows to register."""
         wanted = record.pages or tuple(Page(name) for name in sorted(files))
+        self._check_pages(len(wanted), "the record")
         unused = sorted(set(files) - {p.image for p in wanted})
         if unused:
             raise ApiError(
@@ -167,9 +170,15 @@ class RecordWriter:
                     page.label if n == 0 else (f"{page.label} ({n + 1})" if page.label else None)
                 )
                 pages.append(Page(image.id, label, image.width, image.height))
+            self._check_pages(len(pages), "the record (multi-page images split)")
         for row in self.images.pending_rows():  # built by any request: register them too
             rows.setdefault(row["id"], row)
         return tuple(pages), list(rows.values())
+
+    def _check_pages(self, count: int, where: str) -> None:
+        problem = too_many_pages(count, self.record_limits, where)
+        if problem:
+            raise ApiError(422, "the record is not valid", [problem])
 
     async def _locate(self, name: str, files: dict[str, bytes]) -> str | None:
         """Why the page image ``name`` cannot be had, or None when it can."""
@@ -248,8 +257,11 @@ def _database() -> Iterator[None]:
         raise StoreUnavailable(str(exc)[:300]) from exc
 
 
-def parse_record(body: bytes) -> tuple[Record, list[str]]:
-    """One JSON object, validated by the ingest reader: 400 if not JSON, 422 if not valid."""
+def parse_record(body: bytes, limits: Limits) -> tuple[Record, list[str]]:
+    """One JSON object, validated by the ingest reader: 400 if not JSON, 422 if not valid.
+
+    Validation includes the record limits (settings ``[records]``), as for ingest.
+    """
     try:
         text = body.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
@@ -266,7 +278,7 @@ def parse_record(body: bytes) -> tuple[Record, list[str]]:
         raise ApiError(400, f"not valid JSON: {str(exc)[:200]}") from None
     if not isinstance(data, dict):
         raise ApiError(422, f"the body must be one JSON object (one record), not {_kind(data)}")
-    (result,) = read_json_records(text)
+    (result,) = read_json_records(text, limits=limits)
     if isinstance(result, ReaderError):
         raise ApiError(422, "the record is not valid", list(result.problems))
     return result.record, list(result.warnings)

@@ -35,7 +35,7 @@ from repository.records.prepare import prepare
 from repository.settings import SettingsError
 from repository.store import NotFound
 from tests.conftest import wait_until
-from tests.live import LiveServer, OpisProcess, make_settings
+from tests.live import LiveServer, OpisProcess, ingest, make_settings
 
 EDITOR = "editor-secret-0123456789"
 READER = "reader-secret-0123456789"
@@ -264,13 +264,14 @@ def image_root(tmp_path: Path, scans: list[bytes]) -> Path:
 def start(database_url: str, tmp_path: Path):
     servers: list[LiveServer] = []
 
-    def start(**auth) -> Client:
+    def start(records: dict | None = None, **auth) -> Client:
         values = {"tokens": TOKENS, "max_body_bytes": LIMIT, **auth}
         settings = make_settings(
             database_url,
             tmp_path / f"data{len(servers)}",
             auth=values,
             images={"max_input_pixels": 10_000_000},
+            **({"records": records} if records else {}),
         )
         server = LiveServer(settings).__enter__()
         servers.append(server)
@@ -420,6 +421,135 @@ def test_put_reports_warnings_and_reader_problems(api: Client):
     assert api.put(KEY, b"1" * 5000).status == 400  # longer than Python reads as an int
     assert api.put(KEY, [LETTER]).status == 422  # one record per PUT
     assert api.counts()["live"] == 1
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        (
+            {"reference": "\u0015", "title": "0"},
+            '"reference" must be a non-empty string, not only characters XML 1.0 forbids (U+0015)',
+        ),
+        (
+            {"title": "\u0007\ufffe"},
+            '"title" must be a non-empty string, not only characters XML 1.0 forbids '
+            "(U+0007, U+FFFE)",
+        ),
+        (
+            {"text": [{"kind": "translation", "content": "\u0000"}]},
+            '"text[0].content" must be a non-empty string, not only characters XML 1.0 forbids '
+            "(U+0000)",
+        ),
+    ],
+)
+def test_a_required_field_of_forbidden_characters_is_422_not_500(api: Client, fields, problem):
+    answer = api.put(KEY, LETTER | fields)
+    assert answer.status == 422, answer.body[:300]
+    assert problem in answer.json["details"]
+    assert api.counts()["live"] == 0
+
+
+@pytest.mark.parametrize("depth", [100, 900, 5_000, 100_000])
+def test_deep_nesting_is_a_clear_4xx(api: Client, depth: int):
+    deep = b'{"reference": "GAPPOD, f.1, op.89, d.112", "title": ' + b"[" * depth
+    for body in (b"[" * depth, deep + b"]" * depth + b"}", deep):
+        answer = api.put(KEY, body)
+        assert answer.status in (400, 422), answer.body[:300]
+        assert answer.json["error"]
+    assert api.counts()["live"] == 0
+
+
+def test_records_over_the_field_limits_are_refused_naming_the_limit(start):
+    api = start(records={"max_list_items": 3, "max_pages": 2})
+    title = api.put(KEY, LETTER | {"title": "x" * 2_001})
+    assert title.status == 422
+    assert (
+        "title is 2,001 characters; the limit is 2,000 (records.max_title_chars)"
+        in (title.json["details"])
+    )
+    many = api.put(KEY, LETTER | {"subjects": ["a", "b", "c", "d"]})
+    assert many.status == 422
+    assert many.json["details"] == [
+        "subjects has 4 entries; the limit is 3 (records.max_list_items)"
+    ]
+    pages = api.put(KEY, LETTER | {"pages": ["1.jpg", "2.jpg", "3.jpg"]})
+    assert pages.status == 422
+    assert "pages has 3 page images; the limit is 2 (records.max_pages)" in pages.json["details"]
+    uploads = api.put(KEY, LETTER, files={f"{n}.jpg": b"x" for n in range(3)})
+    assert uploads.status == 422
+    assert (
+        "the record has 3 page images; the limit is 2 (records.max_pages)"
+        in (uploads.json["details"])
+    )
+    assert api.counts() == {"live": 0, "deleted": 0, "images": 0, "pages": 0}
+    assert api.put(KEY, LETTER | {"subjects": ["a", "b", "c"]}).status == 201
+
+
+def test_a_ten_megabyte_title_is_refused(start):
+    api = start(max_body_bytes=20_000_000)
+    answer = api.put(KEY, LETTER | {"title": "x" * 10_485_760})
+    assert answer.status == 422
+    assert answer.json["details"] == [
+        "title is 10,485,760 characters; the limit is 2,000 (records.max_title_chars)"
+    ]
+
+
+def test_null_counts_as_left_out_for_type_and_types(api: Client):
+    both = api.put(KEY, LETTER | {"types": ["Letter"], "type": None})
+    assert both.status == 201, both.json
+    assert both.json["record"]["types"] == ["Letter"]
+    other = api.put(KEY, LETTER | {"types": None, "type": "Report"})
+    assert (other.status, other.json["record"]["types"]) == (200, ["Report"])
+    assert api.put(KEY, LETTER | {"types": ["Letter"], "type": "Letter"}).status == 422
+
+
+def test_get_of_a_record_without_a_reference_conforms(api: Client, tmp_path: Path):
+    """Page text without a citation is keyed under UNCITED/ and shown without `reference`."""
+    page = tmp_path / "note.txt"
+    page.write_text(
+        "Skip to content\n\nMarch 3, 1950\n\nNote on the delivery of coal to the depot\n\n"
+        "The coal arrived two days late and the depot manager asked for a receipt.\n"
+    )
+    report = ingest(api.server.settings, [page])
+    (entry,) = report.entries
+    assert entry.key.startswith("UNCITED/")
+    shown = api.get(entry.key)  # the client checks the answer against the OpenAPI schemas
+    assert shown.status == 200
+    assert "reference" not in shown.json["record"]
+    assert shown.json["record"]["title"] == "Note on the delivery of coal to the depot"
+
+
+def test_a_multipart_part_without_a_file_name_is_an_image_named_by_the_part(
+    api: Client, scans: list[bytes]
+):
+    boundary = "opis-parts"
+    parts = [
+        ("record", json.dumps(LETTER | {"pages": ["001.jpg"]}).encode()),
+        ("001.jpg", scans[0]),
+    ]
+    body = (
+        b"".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+            + data
+            + b"\r\n"
+            for name, data in parts
+        )
+        + f"--{boundary}--\r\n".encode()
+    )
+    head = {
+        "Authorization": f"Bearer {EDITOR}",
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+    }
+    answer = api.request("PUT", f"/api/records/{KEY}", body, head)
+    assert answer.status == 201, answer.json
+    assert answer.json["record"]["pages"] == [{"image": hashlib.sha256(scans[0]).hexdigest()}]
+
+
+def test_put_to_a_key_no_record_can_have_is_422(api: Client):
+    answer = api.put("GAPPOD/" + "x" * 1_000, LETTER)
+    assert answer.status == 422
+    assert "at most 1000 characters" in answer.json["error"]
+    assert api.get("GAPPOD/" + "x" * 1_000).status == 404
 
 
 def test_key_with_escapes_is_read_from_the_raw_path(api: Client):

@@ -6,15 +6,27 @@ import csv
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from metadata.readers import ReaderError, ReadResult, read_json_records, read_page_text
+from metadata.readers import (
+    Limits,
+    ReaderError,
+    ReadResult,
+    iter_json_lines,
+    read_json_records,
+    read_page_text,
+    record_problems,
+)
 from metadata.readers.credits import parse_credits, split_source
 from metadata.readers.dates import parse_display_date, validate_iso_date
+from metadata.readers.json_record import FIELDS
 from metadata.readers.languages import language_code
 from metadata.readers.names import invert_name
+from metadata.readers.oai_xml import read_oai_record
 from metadata.readers.page_text import PUBLISHER
 from metadata.record import Agent, Page, Source, Text, TextBody
-from tests.conftest import SHARED, shared_path
+from tests.conftest import SHARED, fuzz_examples, shared_path
 
 NBSP = "\u00a0"
 
@@ -875,3 +887,176 @@ def test_validate_iso_date():
     assert validate_iso_date("1946-04-20") is None
     assert validate_iso_date("1946-4-20") == "'1946-4-20' is not YYYY, YYYY-MM or YYYY-MM-DD"
     assert validate_iso_date("1946-00") == "'1946-00' has no month 00"
+
+
+# --------------------------------------------------- one bad input costs only itself (#15)
+
+GOOD = '{"reference": "A", "title": "one"}'
+GOOD_TOO = '{"reference": "B", "title": "two"}'
+TOO_DEEP = "JSON nested more than 64 levels deep; a record is at most 3 levels deep"
+
+
+def _shape(results) -> list[str]:
+    return [r.record.title if isinstance(r, ReadResult) else str(r) for r in results]
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"reference": "\u0015"}, '"reference" must be a non-empty string, not only characters '),
+        ({"title": " \u0007 "}, '"title" must be a non-empty string, not only characters'),
+        ({"creators": ["\ufffe"]}, '"creators[0]" must be a non-empty string, not only'),
+        ({"pages": [{"image": "\u0000"}]}, '"pages[0].image" must be a non-empty string, not'),
+    ],
+)
+def test_json_required_strings_of_only_forbidden_characters_are_problems(fields, problem):
+    (error,) = read_json_records(json.dumps({"reference": "A", "title": "T", **fields}))
+    assert isinstance(error, ReaderError)
+    assert error.problems[0].startswith(problem)
+    assert "XML 1.0 forbids (U+" in error.problems[0]
+
+
+def test_json_optional_strings_of_only_forbidden_characters_are_left_out():
+    result = _one(json.dumps({"reference": "A", "title": "T", "rights": "\u0007"}))
+    assert result.record.rights is None
+    assert result.warnings == ('"rights": removed 1 character(s) that XML 1.0 forbids (U+0007)',)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 100_000,
+        "[" * 100_000 + "]" * 100_000,
+        '{"reference": "A", "title": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        "{" + '"a": {' * 50_000,
+    ],
+)
+def test_json_nested_too_deeply_is_one_error_not_a_crash(text):
+    (error,) = read_json_records(text)
+    assert isinstance(error, ReaderError)
+    assert TOO_DEEP in str(error)
+
+
+def test_json_array_with_a_deep_record_fails_only_that_record():
+    deep = '{"reference": "C", "title": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    text = f'[{GOOD},\n{deep},\n 7, "x,]\\"[", {GOOD_TOO}]'
+    assert _shape(read_json_records(text)) == [
+        "one",
+        f"record 2 (line 2): {TOO_DEEP}",
+        "record 3 (line 3): must be a JSON object, not a number",
+        "record 4 (line 3): must be a JSON object, not a string",
+        "two",
+    ]
+    unclosed = f"[{GOOD},\n{GOOD_TOO},\n" + "[" * 100_000
+    assert _shape(read_json_records(unclosed)) == ["one", "two", f"record 3 (line 3): {TOO_DEEP}"]
+    broken = f'[{deep}, {{"a" 1}}]'  # past the deep record the input is not JSON at all
+    (error,) = read_json_records(broken)
+    assert str(error).startswith("malformed JSON at line 1, column ")
+
+
+def test_json_lines_with_a_deep_line_fail_only_that_line():
+    text = f"{GOOD}\n" + "[" * 100_000 + f"\n{GOOD_TOO}\n"
+    assert _shape(read_json_records(text)) == ["one", f"record 2 (line 2): {TOO_DEEP}", "two"]
+
+
+def test_json_lines_as_bytes_fail_a_line_that_is_not_utf8_alone():
+    lines = [
+        b"\xef\xbb\xbf" + GOOD.encode() + b"\n",
+        b'{"title": "\xff"}\r\n',
+        b"\n",
+        GOOD_TOO.encode(),
+    ]
+    assert _shape(iter_json_lines(lines)) == [
+        "one",
+        "record 2 (line 2): not UTF-8: the line's byte 12 is 0xFF",
+        "two",
+    ]
+
+
+def test_json_null_counts_as_left_out_for_type_and_types():
+    assert _one(
+        '{"reference": "A", "title": "T", "types": ["Letter"], "type": null}'
+    ).record.types == ("Letter",)
+    assert _one(
+        '{"reference": "A", "title": "T", "types": null, "type": "Report"}'
+    ).record.types == ("Report",)
+    assert _one('{"reference": "A", "title": "T", "types": null, "type": null}').record.types == ()
+
+
+def test_record_limits_name_the_field_the_size_and_the_setting():
+    limits = Limits(max_list_items=2, max_pages=3, max_value_chars=5, max_description_chars=6)
+    data = {
+        "reference": "A",
+        "title": "x" * 10_485_760,
+        "description": ["short", "much too long"],
+        "subjects": ["a", "b", "c"],
+        "contributors": [{"name": "Ann", "role": "translator"}],
+        "text": [{"kind": "translation", "content": "y" * 5_000_001}],
+        "pages": ["1", "2", "3", "4"],
+    }
+    (error,) = read_json_records(json.dumps(data), limits=limits)
+    assert error.problems == (
+        "title is 10,485,760 characters; the limit is 2,000 (records.max_title_chars)",
+        "description[1] is 13 characters; the limit is 6 (records.max_description_chars)",
+        "contributors[0].role is 10 characters; the limit is 5 (records.max_value_chars)",
+        "subjects has 3 entries; the limit is 2 (records.max_list_items)",
+        "text[0].content is 5,000,001 characters; the limit is 5,000,000 (records.max_text_chars)",
+        "pages has 4 page images; the limit is 3 (records.max_pages)",
+    )
+    assert str(error).startswith("record 1 (line 1): title is 10,485,760 characters;")
+    assert record_problems(_one(json.dumps(FULL)).record) == []  # a full record is far inside
+
+
+def test_every_reader_holds_its_record_to_the_limits():
+    limits = Limits(max_title_chars=10)
+    (error,) = read_json_records('{"reference": "A", "title": "Eleven char"}', limits=limits)
+    assert error.problems == ("title is 11 characters; the limit is 10 (records.max_title_chars)",)
+    (error,) = list(iter_json_lines(['{"reference": "A", "title": "Eleven char"}'], limits=limits))
+    assert isinstance(error, ReaderError)
+    page = "Skip to content\n\nMarch 3, 1950\n\nA title of some length\n\nThe body.\n"
+    assert read_page_text(page).record.title == "A title of some length"
+    with pytest.raises(ReaderError, match=r"^title is 22 characters; the limit is 10 \(records"):
+        read_page_text(page, limits=limits)
+    dc = (
+        '<oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>{}</dc:title>'
+        "<dc:identifier>GAPPOD, f.1, op.89, d.112</dc:identifier></oai_dc:dc>"
+    )
+    source = Source("oai:example.org:1")
+    assert read_oai_record(dc.format("Letter"), "oai_dc", source=source).record.title == "Letter"
+    with pytest.raises(ReaderError, match=r"^title is 2,001 characters; the limit is 2,000"):
+        read_oai_record(dc.format("x" * 2_001), "oai_dc", source=source)
+
+
+_ANY_TEXT = st.text(
+    st.characters(codec="utf-8") | st.sampled_from(["\x00", "\x15", "\ufffe", "\u2028", "\ud800"]),
+    max_size=30,
+)
+_ANY_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | _ANY_TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_ANY_TEXT, inner, max_size=4),
+    max_leaves=15,
+)
+_RECORD_FIELDS = st.dictionaries(st.sampled_from(FIELDS), _ANY_JSON, max_size=6)
+
+
+@settings(max_examples=fuzz_examples(300), deadline=None)
+@given(
+    records=st.lists(_RECORD_FIELDS | _ANY_JSON, max_size=4),
+    layout=st.sampled_from(["array", "lines", "one"]),
+    noise=st.sampled_from(["", "[" * 3000, "{" * 3000, "\ufeff", "\n\n", "]"]),
+    limits=st.builds(Limits, max_title_chars=st.integers(1, 40), max_list_items=st.integers(0, 3)),
+)
+def test_json_reader_answers_every_input_without_raising(records, layout, noise, limits):
+    items = [json.dumps(r, ensure_ascii=False) for r in records]
+    text = {"array": "[" + ",\n".join(items) + "]", "lines": "\n".join(items)}.get(
+        layout, items[0] if items else ""
+    )
+    for given_text in (text, noise + text, text + noise, noise):
+        results = read_json_records(given_text, limits=limits)
+        assert all(isinstance(r, ReadResult | ReaderError) for r in results)
+        for result in results:
+            if isinstance(result, ReadResult):
+                assert record_problems(result.record, limits) == []
+    lines = [line.encode("utf-8", "surrogatepass") for line in text.split("\n")]
+    assert all(isinstance(r, ReadResult | ReaderError) for r in iter_json_lines(lines))

@@ -19,6 +19,7 @@ from repository.oai.dates import format_us
 from tests.live import LiveServer, free_port, ingest, make_settings
 from tests.oai_client import NS, call, harvest, post
 from tests.synthetic import records
+from tests.xmlschemas import validate_oai_response
 
 PAGE = 10
 
@@ -233,6 +234,40 @@ def test_b31_until_before_earliest_datestamp(server):
     year_before = f"{int(earliest[:4]) - 1}{earliest[4:]}"
     reply = call(server.oai, f"verb=ListRecords&metadataPrefix=oai_dc&until={year_before}")
     assert reply.errors == ["noRecordsMatch"]
+
+
+# Dates at the ends of what YYYY-MM-DD can write: an OAI answer (a list or an OAI error),
+# schema-valid, never a plain-text 500 (an until of 9999-12-31 once overflowed datetime).
+FAR_DATES = [
+    ({"until": "9999-12-31"}, "all"),
+    ({"until": "9999-12-31T23:59:59Z"}, "all"),
+    ({"from": "0001-01-01"}, "all"),
+    ({"from": "0001-01-01T00:00:00Z", "until": "9999-12-31T23:59:59Z"}, "all"),
+    ({"from": "9999-12-31"}, "noRecordsMatch"),
+    ({"until": "0001-01-01"}, "noRecordsMatch"),
+    ({"from": "9999-12-31", "until": "0001-01-01"}, "noRecordsMatch"),
+    ({"from": "9999-12-31T23:59:59Z", "until": "9999-12-31T23:59:59Z"}, "noRecordsMatch"),
+]
+
+
+@pytest.mark.parametrize(("dates", "expected"), FAR_DATES, ids=lambda v: str(v))
+@pytest.mark.parametrize("verb", ["ListRecords", "ListIdentifiers"])
+def test_dates_far_in_the_future_or_past_get_an_oai_answer(server, verb, dates, expected):
+    query = {"verb": verb, "metadataPrefix": "oai_dc", **dates}
+    for reply in (call(server.oai, query, validate=False), post(server.oai, query, validate=False)):
+        assert reply.status == 200, reply.body[:300]
+        assert reply.headers["Content-Type"].startswith("text/xml")
+        validate_oai_response(reply.body)
+        if expected == "all":
+            assert not reply.errors
+            element = "record" if verb == "ListRecords" else "header"
+            assert reply.findall(f"oai:{verb}/oai:{element}")
+        else:
+            assert reply.errors == [expected]
+            assert dict(reply.find("oai:request").attrib) == query  # echoed: no badArgument
+    if expected == "all":
+        listed = harvest(server.oai, verb, metadataPrefix="oai_dc", **dates)
+        assert len(listed.identifiers) == server.total
 
 
 def test_b38_b39_tokens_are_exclusive_and_bound_to_their_verb(server):
