@@ -9,13 +9,25 @@ own listening socket on the same port (SO_REUSEPORT: the kernel spreads connecti
 restarts a worker that dies, and passes SIGTERM on. Workers share nothing but the
 database: tokens are signed with a secret kept there, ETags are hashes of the bytes.
 Only worker 0 runs the start-up re-rendering, so it is not done twice.
+
+The port is tried before anything starts: one that cannot be listened on (in use,
+privileged, not an address of this machine) is one line on standard error and exit
+status 2, never a traceback, and never a restart loop of workers. "serving" is logged
+only once the socket listens.
+
+``server.header_timeout`` is aiohttp's keep-alive timer, which also closes a connection
+still sending its request head when it runs out; ``server.body_timeout`` is enforced
+by a middleware (``repository/ops/middleware.py``).
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import multiprocessing
 import signal
+import socket
+import sys
 import time
 from multiprocessing.context import SpawnContext, SpawnProcess
 
@@ -27,9 +39,16 @@ from repository.ops.access_log import JsonAccessLogger, configure_logging
 from repository.settings import Settings
 
 log = logging.getLogger("opis")
+# Exit status when the port cannot be listened on (a configuration error, as in cli.py);
+# a worker exiting with it stops the whole server instead of being started again.
+PORT_UNAVAILABLE = 2
 
 
 def run(settings: Settings) -> None:
+    problem = port_problem(settings.server.host, settings.server.port)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        raise SystemExit(PORT_UNAVAILABLE)
     if settings.server.workers <= 1:
         _serve(settings, 0)
         return
@@ -37,6 +56,7 @@ def run(settings: Settings) -> None:
     context = multiprocessing.get_context("spawn")
     workers = {n: _start(context, settings, n) for n in range(settings.server.workers)}
     stopping = False
+    failed = False
 
     def stop(signum: int, _frame: object) -> None:
         nonlocal stopping
@@ -47,15 +67,61 @@ def run(settings: Settings) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    log.info("Opis serving with %d workers on port %d", len(workers), settings.server.port)
+    log.info("Opis starting %d workers on port %d", len(workers), settings.server.port)
     while not stopping:
         time.sleep(0.5)
         for n, process in list(workers.items()):
-            if not process.is_alive() and not stopping:
-                log.warning("worker %d exited with %s; starting it again", n, process.exitcode)
-                workers[n] = _start(context, settings, n)
+            if process.is_alive() or stopping:
+                continue
+            if process.exitcode == PORT_UNAVAILABLE:  # it said why; the others cannot do better
+                failed = True
+                stop(signal.SIGTERM, None)
+                break
+            log.warning("worker %d exited with %s; starting it again", n, process.exitcode)
+            workers[n] = _start(context, settings, n)
     for process in workers.values():
         process.join(settings.server.shutdown_timeout + 5)
+    if failed:
+        raise SystemExit(PORT_UNAVAILABLE)
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why ``opis serve`` could not listen on ``host:port``, in one line; None if it can.
+
+    Binds (without listening) every address the host names, as aiohttp will, and without
+    SO_REUSEPORT, so a port another server holds is found even when that server shares
+    it among its own workers.
+    """
+    try:
+        found = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+    except (socket.gaierror, UnicodeError) as exc:
+        return f"cannot listen on {host!r}: {exc}; choose another with --host or server.host"
+    for family, kind, proto, _, address in dict.fromkeys(found):
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                return bind_problem(host, port, exc)
+    return None
+
+
+def bind_problem(host: str, port: int, exc: OSError) -> str:
+    """The one line that says why ``host:port`` cannot be listened on, and what to change."""
+    where = f"port {port} on {host or 'every address'}"
+    if exc.errno == errno.EADDRINUSE:
+        return f"{where} is in use; choose another with --port or server.port"
+    if exc.errno == errno.EACCES:
+        return f"{where} needs privileges Opis lacks; choose another with --port or server.port"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return (
+            f"{host} is not an address of this machine; choose another with --host or server.host"
+        )
+    return f"cannot listen on {where}: {exc.strerror or exc}"
 
 
 def _start(context: SpawnContext, settings: Settings, index: int) -> SpawnProcess:
@@ -67,22 +133,32 @@ def _start(context: SpawnContext, settings: Settings, index: int) -> SpawnProces
 def _serve(settings: Settings, index: int) -> None:
     configure_logging(settings.server.access_log)
     app = create_app(settings, worker=index)
-    log.info(
-        "Opis serving %s on http://%s:%s (public URL %s, render version %s, worker %d)",
-        settings.database.url,
-        settings.server.host,
-        settings.server.port,
-        settings.base_url,
-        app[RENDERER].version,
-        index,
-    )
-    web.run_app(
-        app,
-        host=settings.server.host,
-        port=settings.server.port,
-        shutdown_timeout=settings.server.shutdown_timeout,
-        access_log_class=JsonAccessLogger,
-        print=None,
-        reuse_port=settings.server.workers > 1,
-        **HANDLER_ARGS,
-    )
+
+    def listening(_banner: str) -> None:  # aiohttp calls this once every socket listens
+        log.info(
+            "Opis serving %s on http://%s:%s (public URL %s, render version %s, worker %d)",
+            settings.database.url,
+            settings.server.host,
+            settings.server.port,
+            settings.base_url,
+            app[RENDERER].version,
+            index,
+        )
+
+    try:
+        web.run_app(
+            app,
+            host=settings.server.host,
+            port=settings.server.port,
+            shutdown_timeout=settings.server.shutdown_timeout,
+            keepalive_timeout=settings.server.header_timeout,
+            access_log_class=JsonAccessLogger,
+            print=listening,
+            reuse_port=settings.server.workers > 1,
+            **HANDLER_ARGS,
+        )
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:  # taken since run() tried it
+            raise
+        print(bind_problem(settings.server.host, settings.server.port, exc), file=sys.stderr)
+        raise SystemExit(PORT_UNAVAILABLE) from None

@@ -23,6 +23,7 @@ from . import urls
 from .context import PresentationContext
 from .exact import ExactUrls
 from .language import LanguageMap, en
+from .markup import safe_label, safe_value
 from .provider import provider
 from .tree import display_tail, parent_of_container
 
@@ -69,14 +70,15 @@ class CollectionPage:
 
 
 def container_label(prefix: str) -> LanguageMap:
-    return en(container_info(prefix).name)
+    """The container's name, from its key, which any text may have reached (``markup``)."""
+    return safe_label(en(container_info(prefix).name))
 
 
 def part_label(item: PartItem) -> LanguageMap:
     name = container_info(item.prefix).name
     end = item.start + item.count - 1
     span = f"{display_tail(item.first)} … {display_tail(item.last)}"
-    return en(f"{name}, items {item.start}–{end} ({span})")
+    return safe_label(en(f"{name}, items {item.start}–{end} ({span})"))
 
 
 def build_collection(ctx: PresentationContext, page: CollectionPage) -> dict[str, Any]:
@@ -86,7 +88,7 @@ def build_collection(ctx: PresentationContext, page: CollectionPage) -> dict[str
     own_id = exact(urls.collection(ctx.base, prefix, page.part))
     fields: dict[str, Any] = {"id": own_id}
     if prefix is None:
-        fields["label"] = en(ctx.repository_name)
+        fields["label"] = safe_label(en(ctx.repository_name))
         fields["summary"] = en("Every archive in this repository, with its fonds, opisi and files.")
     elif page.part_of_parts is not None:
         fields["label"] = part_label(page.part_of_parts)
@@ -94,7 +96,7 @@ def build_collection(ctx: PresentationContext, page: CollectionPage) -> dict[str
         fields["label"] = container_label(prefix)
         info = container_info(prefix)
         if info.description:
-            fields["summary"] = en(info.description)
+            fields["summary"] = safe_value(en(info.description))
     if prefix is not None:
         fields["partOf"] = [_parent_ref(ctx, exact, prefix, page.part)]
         fields["seeAlso"] = _set_links(ctx, exact, prefix)
@@ -111,7 +113,10 @@ def _item(ctx: PresentationContext, exact: ExactUrls, item: Item) -> Any:
         if item.thumbnail is not None:
             extra["thumbnail"] = [exact.register(item.thumbnail)]
         return ManifestRef(
-            id=exact(urls.manifest(ctx.base, item.key)), type="Manifest", label=item.label, **extra
+            id=exact(urls.manifest(ctx.base, item.key)),
+            type="Manifest",
+            label=safe_label(item.label),
+            **extra,
         )
     if isinstance(item, ContainerItem):
         return CollectionRef(
@@ -140,7 +145,7 @@ def _parent_ref(
         return {
             "id": exact(urls.collection(ctx.base)),
             "type": "Collection",
-            "label": en(ctx.repository_name),
+            "label": safe_label(en(ctx.repository_name)),
         }
     return {
         "id": exact(urls.collection(ctx.base, parent)),

@@ -4,6 +4,9 @@
 references expects: the reference as the source cited it, its canonical form, the
 archive spelled out, each level of the hierarchy, the sheets, then date, people and
 language. Interface wording is English; values keep their own language or ``none``.
+
+Every string taken from the record goes through ``markup``: labels can never hold a
+tag, and values that a viewer would read as HTML are published as escaped text.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from metadata.references import archive_name, canonical, level_label, locator
 from metadata.references.sheets import is_single
 
 from .language import LanguageMap, en, grouped, has_cyrillic, plain, text_map
+from .markup import safe_label, safe_value
 
 Pair = dict[str, LanguageMap]
 
@@ -26,11 +30,15 @@ _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 def label(record: Record) -> LanguageMap:
     """The title in the language the record gives for it (script-tagged when it gives none)."""
-    return text_map(record.title or "[Untitled]", record.title_language)
+    return safe_label(text_map(record.title or "[Untitled]", record.title_language))
 
 
 def metadata_pairs(record: Record) -> list[Pair]:
-    return [{"label": en(name), "value": value} for name, value in _pairs(record)]
+    """Label/value pairs; a label may come from the record too (a contributor's role)."""
+    return [
+        {"label": safe_label(en(name)), "value": safe_value(value)}
+        for name, value in _pairs(record)
+    ]
 
 
 def _pairs(record: Record) -> Iterator[tuple[str, LanguageMap]]:
@@ -88,7 +96,7 @@ def _by_role(record: Record) -> list[tuple[str, list[str]]]:
 
 def summary(record: Record) -> LanguageMap | None:
     found = grouped((t.value, t.language) for t in record.description)
-    return found or None
+    return safe_value(found) if found else None
 
 
 def required_statement(record: Record, repository_name: str) -> Pair:
@@ -103,7 +111,7 @@ def required_statement(record: Record, repository_name: str) -> Pair:
     if record.publisher:
         parts.append(record.publisher.rstrip("."))
     parts.append(f"Digital copy: {repository_name}")
-    return {"label": en("Attribution"), "value": en(". ".join(parts) + ".")}
+    return {"label": en("Attribution"), "value": safe_value(en(". ".join(parts) + "."))}
 
 
 def nav_date(value: str | None) -> str | None:

@@ -28,14 +28,15 @@ from . import describe, images, urls
 from .collection import container_label
 from .context import PresentationContext
 from .exact import ExactUrls
-from .language import en, plain, text_map
+from .language import NONE, en, plain, tag, text_map
+from .markup import safe_label
 from .provider import provider
 from .rights import rights_uri
 from .tree import parent_container
 
 # Part of the renderer's fingerprint: change it whenever the manifest output changes,
 # so stored manifests are rendered again.
-VERSION = "1"
+VERSION = "2"  # 2: record text made safe from HTML (markup.py)
 
 
 def build_manifest(record: Record, ctx: PresentationContext) -> dict[str, Any]:
@@ -142,7 +143,7 @@ def _canvas(ctx: PresentationContext, exact: ExactUrls, key: str, n: int, page: 
     )
     return Canvas(
         id=canvas_id,
-        label=text_map(page.label) if page.label else plain(str(n)),
+        label=safe_label(text_map(page.label)) if page.label else plain(str(n)),
         width=page.width,
         height=page.height,
         items=[AnnotationPage(id=exact(f"{canvas_id}/page/1"), items=[painting])],
@@ -162,15 +163,16 @@ def _text_page(exact: ExactUrls, record: Record, canvas_id: str) -> AnnotationPa
     for i, body in enumerate(record.text, 1):
         kind = body.kind.capitalize() if body.kind else "Text"
         language = languages.name(body.language) if body.language else None
+        # text/plain: viewers show the transcription as text, whatever characters it has
         textual: dict[str, Any] = {"value": body.content, "format": "text/plain"}
-        if body.language:
+        if tag(body.language) != NONE:  # a BCP 47 tag, never other text
             textual["language"] = body.language
         items.append(
             Annotation(
                 id=exact(f"{page_id}/{i}"),
                 type="Annotation",
                 motivation="supplementing",
-                label=en(f"{kind} ({language})" if language else kind),
+                label=safe_label(en(f"{kind} ({language})" if language else kind)),
                 body=TextualBody(**textual),
                 target=canvas_id,
             )

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from manifests.presentation import urls
 from repository.http.conditional import etag_for, not_modified
+from repository.iiif.responses import EXPOSE, preflight
 from repository.keys import SETTINGS, STORE
 from repository.store import activities
 from repository.store.clock import format_us
@@ -97,7 +98,13 @@ def _respond(request: web.Request, doc: dict[str, Any], *, immutable: bool) -> w
     cache = (
         "public, max-age=31536000, immutable" if immutable else "public, max-age=0, must-revalidate"
     )
-    headers = {"ETag": etag_for(body), "Cache-Control": cache, "Vary": "Accept-Encoding"}
+    headers = {
+        "ETag": etag_for(body),
+        "Cache-Control": cache,
+        "Vary": "Accept, Accept-Encoding",  # the media type follows Accept
+        # like every IIIF response, so a page on another origin can read the ETag (CORS)
+        "Access-Control-Expose-Headers": EXPOSE,
+    }
     unchanged = not_modified(request, headers)
     if unchanged is not None:
         return unchanged
@@ -113,6 +120,15 @@ def _respond(request: web.Request, doc: dict[str, Any], *, immutable: bool) -> w
     return response
 
 
+async def options(request: web.Request) -> web.Response:
+    """CORS preflight, for a page elsewhere that revalidates with If-None-Match."""
+    return preflight(request)
+
+
 def setup(app: web.Application) -> None:
-    app.router.add_get("/iiif/discovery/collection.json", collection)
-    app.router.add_get("/iiif/discovery/page/{number}.json", page)
+    for path, handler in (
+        ("/iiif/discovery/collection.json", collection),
+        ("/iiif/discovery/page/{number}.json", page),
+    ):
+        app.router.add_get(path, handler)
+        app.router.add_route("OPTIONS", path, options)

@@ -1,8 +1,14 @@
-"""The middlewares around every request, outermost first.
+"""The middlewares around every request, outermost first, and the headers every response gets.
 
 CORS for everything under /iiif (so even a 503 or a 500 carries it), metrics, overload
-shedding (503 with Retry-After instead of time-outs), errors (no stack trace ever
-reaches a client; a store that cannot be reached is a 503).
+shedding (503 with Retry-After instead of time-outs), the request-body deadline (a body
+that trickles in is cut off with 408, so it cannot hold its place for ever), errors (no
+stack trace ever reaches a client; a store that cannot be reached is a 503).
+
+``security_headers`` runs as aiohttp's ``on_response_prepare`` signal rather than as a
+middleware: that is the one place every response passes, including raised
+HTTPExceptions, 304s, static files and the answers to ``Expect: 100-continue``, which
+aiohttp gives before any middleware runs.
 """
 
 from __future__ import annotations
@@ -20,6 +26,28 @@ from repository.store import StoreUnavailable
 log = logging.getLogger("opis")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 UNLIMITED = ("/healthz", "/metrics")
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff"}
+
+
+async def security_headers(request: web.BaseRequest, response: web.StreamResponse) -> None:
+    """``on_response_prepare``: headers every response carries, whatever made it."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+
+
+class BodyTimeout(web.HTTPRequestTimeout, TimeoutError):
+    """Raised by a read of a request body that missed its deadline.
+
+    An HTTPException, so handlers and the ``errors`` middleware pass it on (the write
+    API turns it into its JSON error); a TimeoutError, so aiohttp's lingering read of
+    the unread rest of the body after the answer stops quietly instead of logging it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            text="The request body did not arrive in time (server.body_timeout).\n",
+            headers={"Cache-Control": "no-store"},
+        )
 
 
 def route_name(request: web.Request) -> str:
@@ -79,6 +107,54 @@ async def shed_load(request: web.Request, handler: Handler) -> web.StreamRespons
 
 
 @web.middleware
+async def body_deadline(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Cut off a request body that arrives too slowly: 408, and the connection closed.
+
+    The body gets ``server.body_timeout`` seconds from the moment its headers were read,
+    plus a second for every ``server.body_min_rate`` bytes that arrive, so a large
+    upload at a fair speed finishes while one that sends a byte now and then does not
+    hold its place among ``server.max_concurrent_requests``. A timer checks the deadline
+    (no task per request); when it passes, the next read of the body fails with
+    ``BodyTimeout``, whoever is reading it. A ``body_timeout`` of 0 sets no deadline.
+    """
+    server = request.app[SETTINGS].server
+    if not request.body_exists or server.body_timeout <= 0:
+        return await handler(request)
+    payload = request.content
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    timed_out = False
+    timer: asyncio.TimerHandle | None = None
+
+    def check() -> None:
+        nonlocal timed_out, timer
+        timer = None
+        if payload.is_eof() or payload.exception() is not None:
+            return
+        deadline = started + server.body_timeout
+        if server.body_min_rate > 0:
+            deadline += payload.total_bytes / server.body_min_rate
+        if deadline - loop.time() > 0.01:  # bytes came meanwhile: look again then
+            timer = loop.call_at(deadline, check)
+            return
+        timed_out = True
+        payload.set_exception(BodyTimeout())
+
+    timer = loop.call_at(started + server.body_timeout, check)
+    try:
+        response = await handler(request)
+    except BodyTimeout as exc:
+        exc.force_close()  # the rest of the body is not wanted
+        raise
+    finally:
+        if timer is not None:
+            timer.cancel()
+    if timed_out:
+        response.force_close()  # the rest of the body is not wanted
+    return response
+
+
+@web.middleware
 async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
@@ -101,4 +177,4 @@ def unavailable(request: web.Request) -> web.Response:
     )
 
 
-MIDDLEWARES = [iiif_cors, observe, shed_load, errors]
+MIDDLEWARES = [iiif_cors, observe, shed_load, body_deadline, errors]

@@ -8,9 +8,11 @@ import urllib.request
 
 import pytest
 
+from repository.iiif.responses import EXPOSE
 from repository.intake.demo import page_image
 from repository.keys import STORE
 from repository.oai.dates import format_us
+from tests.iiif_rules import request
 from tests.live import LiveServer, ingest, make_settings
 from tests.writer import while_writing
 
@@ -159,3 +161,40 @@ def test_following_the_stream_while_records_change(database_url, tmp_path, write
         truth = server.call(_manifests(server))
     assert follower.live() == set(truth)
     assert sum(1 for k, _ in follower.state.values() if k == "Delete") > 0
+
+
+def test_another_origin_can_read_the_stream_s_validators(sqlite_url, tmp_path):
+    """CORS exposes ETag (and the rest of the IIIF list) on the stream, 304s included, so
+    an aggregator running in a browser can revalidate pages."""
+    (tmp_path / "p.jpg").write_bytes(page_image(["x"], seed=2, title="x"))
+    settings = make_settings(sqlite_url, tmp_path / "data", iiif={"discovery_page_size": 2})
+    ingest(settings, [_documents(tmp_path, 5, "p.jpg")])
+    origin = {"Origin": "https://aggregator.example"}
+    with LiveServer(settings) as server:
+        for path in ("/iiif/discovery/collection.json", "/iiif/discovery/page/0.json"):
+            reply = request(server.url(path), headers=origin)
+            assert reply.status == 200
+            assert reply.headers["access-control-allow-origin"] == "*"
+            exposed = {h.strip() for h in reply.headers["access-control-expose-headers"].split(",")}
+            assert exposed == {h.strip() for h in EXPOSE.split(",")} and "ETag" in exposed
+            again = request(
+                server.url(path), headers={**origin, "If-None-Match": reply.headers["etag"]}
+            )
+            assert again.status == 304
+            assert again.headers["access-control-expose-headers"] == EXPOSE
+            assert again.headers["access-control-allow-origin"] == "*"
+            # If-None-Match is not a CORS-safelisted header: the browser asks first
+            asked = request(
+                server.url(path),
+                "OPTIONS",
+                {
+                    **origin,
+                    "Access-Control-Request-Method": "GET",
+                    "Access-Control-Request-Headers": "if-none-match",
+                },
+            )
+            assert asked.status == 204 and asked.headers["access-control-allow-origin"] == "*"
+            assert "if-none-match" in asked.headers["access-control-allow-headers"].lower()
+        manifest = request(server.url("/iiif/3/RGANI/f.5/op.30/d.1/manifest"), headers=origin)
+        assert manifest.status == 200, "the same list as every other IIIF response"
+        assert manifest.headers["access-control-expose-headers"] == EXPOSE

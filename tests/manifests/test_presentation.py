@@ -6,6 +6,7 @@ import copy
 import hashlib
 import json
 from dataclasses import replace
+from html.parser import HTMLParser
 
 import pytest
 
@@ -162,7 +163,11 @@ def test_rights_uri_mapping():
     )
     assert rights_uri("The Program WELCOMES REUSE of it", mapping, INC_EDU) == INC_EDU
     assert rights_uri("This is in the public domain.", mapping, INC_EDU) == PD_MARK
-    assert rights_uri("All rights reserved", mapping, INC_EDU) == INC_EDU
+    # the record's own statement wins over the default: one that maps to no URI is
+    # published as "Copyright Not Evaluated", never as the site's default
+    assert rights_uri("All rights reserved", mapping, INC_EDU) == (
+        "http://rightsstatements.org/vocab/CNE/1.0/"
+    )
     assert rights_uri(None, mapping, "https://rightsstatements.org/vocab/InC/1.0/") == (
         "http://rightsstatements.org/vocab/InC/1.0/"
     )
@@ -306,3 +311,159 @@ def test_render_version_moves_with_what_the_manifest_depends_on():
     other_tiles = replace(settings.images, tile_size=256)
     assert Renderer(replace(settings, images=other_tiles)).version != before
     assert Renderer(settings).version == before
+
+
+# -- record text is never HTML (P3 §4.4) --------------------------------------------------
+
+HOSTILE = (
+    "<script>alert(1)</script>",
+    "<b onclick=x>t</b>",
+    '<a href="javascript:x">t</a>',
+    "<3 and >2",
+    "<illegible> signature, stamp <Secret>",  # an editor's angle brackets, meant as text
+    "Smith & Sons <smith@example.org>",
+)
+# what a viewer keeps (P3 §4.4); the builders may only ever produce span
+ALLOWED_TAGS = {"a", "b", "br", "i", "img", "p", "small", "span", "sub", "sup"}
+
+
+class _Markup(HTMLParser):
+    """What an HTML parser finds in a string: its elements with their attributes, and
+    the text a reader sees (entities decoded), as a browser-side sanitiser would."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, list]] = []
+        self.text: list[str] = []
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, attrs))
+
+    handle_startendtag = handle_starttag
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    def handle_comment(self, data):
+        self.elements.append(("!--", []))
+
+    def handle_decl(self, decl):
+        self.elements.append(("!", []))
+
+    def handle_pi(self, data):
+        self.elements.append(("?", []))
+
+    def unknown_decl(self, data):
+        self.elements.append(("![", []))
+
+
+def _shown(text: str, *, html_allowed: bool) -> str:
+    """The text a conforming viewer shows: HTML only where allowed and only when the
+    whole value is framed by < and > (P3 §4.4); the invisible word joiner aside."""
+    if html_allowed and text.startswith("<") and text.endswith(">"):
+        text = "".join(_Markup(text).text)
+    return text.replace("\u2060", "")
+
+
+def _record_strings(doc: dict) -> list[tuple[str, str, bool]]:
+    """(where, string, HTML allowed there) for every language-map string of a document."""
+    out = []
+
+    def strings(value, where, html_allowed):
+        for key, texts in value.items():
+            out.extend((f"{where}[{key}]", t, html_allowed) for t in texts)
+
+    def walk(node, path):
+        if isinstance(node, list):
+            for i, item in enumerate(node):
+                walk(item, f"{path}[{i}]")
+            return
+        if not isinstance(node, dict):
+            return
+        for name, value in node.items():
+            where = f"{path}.{name}"
+            if name in ("label", "summary") and isinstance(value, dict):
+                strings(value, where, name == "summary")
+            elif name in ("metadata",):
+                for i, pair in enumerate(value):
+                    strings(pair["label"], f"{where}[{i}].label", False)
+                    strings(pair["value"], f"{where}[{i}].value", True)
+            elif name == "requiredStatement":
+                strings(value["label"], f"{where}.label", False)
+                strings(value["value"], f"{where}.value", True)
+            else:
+                walk(value, where)
+
+    walk(doc, "$")
+    return out
+
+
+def _hostile_letter() -> Record:
+    one, two, three, four, five, six = HOSTILE
+    return letter(
+        title=one,
+        citation=f"GAPPOD, f.1, op.89, d.112 {two}",
+        description=(Text(one, "en"), Text(two, None), Text(four, "en"), Text(five, "ru")),
+        creators=(three, five),
+        contributors=(Agent(six, "translator"), Agent("Hasanli, Jamil", one)),
+        subjects=(two, four),
+        places=(five,),
+        publisher=three,
+        rights=one,
+        date=two,
+        language=("ru", one),
+        text=(TextBody(one, "<script>", "<b onclick=x>transcription</b>"),),
+        pages=(Page(IMAGE_A, two, 1400, 2000), Page(IMAGE_B, five, 1400, 2000)),
+    )
+
+
+def test_record_text_that_looks_like_html_is_published_as_text():
+    doc = build_manifest(_hostile_letter(), context())
+    assert_valid(doc, f"{BASE}/iiif/3/GAPPOD/f.1/op.89/d.112/manifest")
+    found = _record_strings(doc)
+    shown = [_shown(text, html_allowed=allowed) for _, text, allowed in found]
+    for where, text, _ in found:
+        # every string, read as HTML whatever its framing (as Mirador reads values):
+        # no element but the escaping span, no attribute, no comment or declaration
+        parsed = _Markup(text)
+        assert {tag for tag, _ in parsed.elements} <= {"span"}, (where, text)
+        assert all(not attrs for _, attrs in parsed.elements), (where, text)
+        assert {tag for tag, _ in parsed.elements} <= ALLOWED_TAGS
+    for original in HOSTILE:
+        assert any(original in s for s in shown), f"{original!r} is not shown as it is"
+    assert doc["label"] == {"en": ["<\u2060script>alert(1)<\u2060/script>"]}
+    assert _shown(doc["label"]["en"][0], html_allowed=False) == HOSTILE[0]
+    summary = doc["summary"]
+    assert summary["en"] == [
+        "<span>&lt;script&gt;alert(1)&lt;/script&gt;</span>",
+        "<3 and >2",  # plain text a viewer cannot take for HTML: published unchanged
+    ]
+    assert summary["none"] == ["<span>&lt;b onclick=x&gt;t&lt;/b&gt;</span>"]
+    assert [c["label"] for c in doc["items"]] == [
+        {"none": ["<\u2060b onclick=x>t<\u2060/b>"]},
+        {"none": ["<\u2060illegible> signature, stamp <\u2060Secret>"]},
+    ]
+    labels = [pair["label"]["en"][0] for pair in doc["metadata"]]
+    assert "<\u2060script>alert(1)<\u2060/script>" in labels  # a role from the record
+    (annotation,) = doc["items"][0]["annotations"][0]["items"]
+    assert annotation["body"]["format"] == "text/plain", "a transcription is text, by its format"
+    assert "language" not in annotation["body"], "a language that is not a BCP 47 tag is dropped"
+    assert "<\u2060b" in annotation["label"]["en"][0]
+
+
+def test_html_safety_leaves_plain_text_alone():
+    doc = build_manifest(letter(), context())
+    plain_doc = json.dumps(doc, ensure_ascii=False)
+    assert "\u2060" not in plain_doc and "<span>" not in plain_doc
+    assert doc["summary"] == {"en": ["A letter about talks."]}
+
+
+def test_collection_labels_from_records_are_text():
+    hostile = ManifestItem("GAPPOD/f.1/op.89/d.112", {"en": [HOSTILE[1]]})
+    doc = build_collection(context(), CollectionPage("GAPPOD/f.1/op.89", [hostile]))
+    assert_valid(doc, f"{BASE}/iiif/3/GAPPOD/f.1/op.89/collection")
+    (item,) = doc["items"]
+    assert _shown(item["label"]["en"][0], html_allowed=False) == HOSTILE[1]
+    assert not _Markup(item["label"]["en"][0]).elements
