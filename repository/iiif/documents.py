@@ -1,13 +1,15 @@
 """Manifests and collections as response entities, cached until their data changes.
 
-A manifest is the bytes rendered when its record was written; a collection is built
-from the set memberships on demand. Both are kept in memory with what they were built
-from: the record's (id, datestamp), or the newest datestamp under the container. Every
-change reaches readers through a stamp (``store/clock.py``), and a stamp that makes a
-change visible moves the store's ``changed`` value; while it stands still, a cached
-entry is current without asking the database anything. It is read at most every
-CLOCK_TTL seconds, so a change is served at most that long after it was stamped
-(OAI-PMH shows it only once stamped, too).
+A manifest is the bytes rendered when its record was written (with the store's
+rendition base replaced by the configured public URL when the two differ, once per
+cached entry; its ETag is that of the bytes served); a collection is built from the set
+memberships on demand, with the configured base. Both are kept in memory with what they
+were built from: the record's (id, datestamp), or the newest datestamp under the
+container. Every change reaches readers through a stamp (``store/clock.py``), and a
+stamp that makes a change visible moves the store's ``changed`` value; while it stands
+still, a cached entry is current without asking the database anything. It is read at
+most every CLOCK_TTL seconds, so a change is served at most that long after it was
+stamped (OAI-PMH shows it only once stamped, too).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from repository.iiif.responses import datestamp_seconds, entity
 from repository.records.iiif_settings import to_bytes
 from repository.store import Snapshot, Store
 from repository.store import iiif as queries
+from repository.store.bases import Rebase, rebase
 from repository.store.clock import read_changed
 
 CLOCK_TTL = 0.25
@@ -59,6 +62,7 @@ class Documents:
     _clock: int = field(default=-1, init=False)
     _clock_read: float = field(default=float("-inf"), init=False)
     _clock_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
+    _rebase_for: tuple[str | None, Rebase | None] | None = field(default=None, init=False)
 
     async def clock(self) -> int:
         """When a change last became visible, read again once older than CLOCK_TTL."""
@@ -94,8 +98,10 @@ class Documents:
             body = await queries.manifest_body(conn, state.id)
         if body is None:
             raise Missing(404, f"the document {key} has no page images, so no manifest")
+        rebase = await self._rebase()
+        served = rebase.json(bytes(body)) if rebase is not None else bytes(body)
         entry = entity(
-            bytes(body),
+            served,
             compress=True,
             token=(clock, made_from),
             last_modified=datestamp_seconds(state.datestamp),
@@ -126,6 +132,14 @@ class Documents:
             last_modified=datestamp_seconds(newest),
         )
         return entry if pending else self._keep(name, entry)
+
+    async def _rebase(self) -> Rebase | None:
+        """How stored manifests become served ones: None when the store's rendition base
+        is the configured base (stored bytes are served as they are)."""
+        stored = await self.store.rendition_base()
+        if self._rebase_for is None or self._rebase_for[0] != stored:
+            self._rebase_for = (stored, rebase(stored, self.context.base))
+        return self._rebase_for[1]
 
     def _keep(self, name: tuple[str | int | None, ...], entry: Cached) -> Cached:
         self.cache.put(name, entry)

@@ -15,6 +15,7 @@ from repository.keys import SETTINGS, STORE
 from repository.oai import arguments, xml
 from repository.oai.errors import OAIError, OAIErrors
 from repository.oai.verbs import HANDLERS, DataProvider
+from repository.store import bases
 
 CONTENT_TYPE = "text/xml"
 MAX_FORM_BYTES = 1_000_000
@@ -41,7 +42,13 @@ async def oai(request: web.Request) -> web.StreamResponse:
     settings = request.app[SETTINGS]
     base = settings.base_url
     store = request.app[STORE]
-    ctx = DataProvider(store, settings, await store.secret(settings.auth.secret), f"{base}/oai")
+    ctx = DataProvider(
+        store,
+        settings,
+        await store.secret(settings.auth.secret),
+        f"{base}/oai",
+        rebase=bases.rebase(await store.rendition_base(), base),
+    )
     echo: dict[str, str] | None = None
     try:
         try:

@@ -20,6 +20,7 @@ from repository.oai.arguments import OAIRequest
 from repository.oai.errors import OAIError, OAIErrors
 from repository.settings import Settings
 from repository.store import Store, reads
+from repository.store.bases import Rebase
 from repository.store.clock import now_us, read_clock
 from repository.store.engine import Reader
 
@@ -30,13 +31,23 @@ _OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 
 @dataclass
 class DataProvider:
-    """What every verb answers from: the store, the settings and this request's base URL."""
+    """What every verb answers from: the store, the settings and this request's base URL.
+
+    ``rebase`` is set when the store's renditions were written with another public URL
+    than the configured one: each stored body is then served with the configured base
+    (``repository/store/bases.py``); otherwise stored bytes go out as they are.
+    """
 
     store: Store
     settings: Settings
     secret: bytes
     base_url: str
     response_date: str = field(default_factory=lambda: dates.format_us(now_us()))
+    rebase: Rebase | None = None
+
+    def served(self, body: bytes | None) -> bytes | None:
+        """A stored OAI record body as this server serves it."""
+        return self.rebase.xml(body) if self.rebase is not None and body else body
 
     @property
     def prefix(self) -> str:
@@ -141,7 +152,7 @@ async def _get_record(ctx: DataProvider, identifier: str, prefix: str) -> bytes 
     if not found.deleted and found.body is None:
         return OAIErrors([_cannot(prefix)])
     header = xml.header(identifier, found.datestamp, found.sets, found.deleted)
-    return b"<GetRecord>" + xml.record(header, found.body) + b"</GetRecord>\n"
+    return b"<GetRecord>" + xml.record(header, ctx.served(found.body)) + b"</GetRecord>\n"
 
 
 async def list_records(ctx: DataProvider, request: OAIRequest) -> bytes:
@@ -259,7 +270,11 @@ def _list_page(
     size, shown = 0, 0
     for row in rows[:limit]:
         header = xml.header(ctx.identifier(row.key), row.datestamp, row.sets, row.deleted)
-        piece = header + b"\n" if verb == "ListIdentifiers" else xml.record(header, row.body)
+        piece = (
+            header + b"\n"
+            if verb == "ListIdentifiers"
+            else xml.record(header, ctx.served(row.body))
+        )
         if shown and size + len(piece) > budget:
             break
         parts.append(piece)

@@ -35,11 +35,13 @@ def presentation_context(settings: Settings) -> PresentationContext:
 
 
 def fingerprint(ctx: PresentationContext) -> str:
-    """Everything a stored manifest depends on besides the record, as one string."""
+    """Everything a stored manifest depends on besides the record and the base URL, as one
+    string. The base is left out: the store keeps manifests in its rendition base and
+    serving puts the configured one in (``repository/store/bases.py``), so a new public
+    URL re-renders nothing."""
     return json.dumps(
         [
             VERSION,
-            ctx.base,
             ctx.repository_name,
             ctx.oai_namespace,
             ctx.default_rights,

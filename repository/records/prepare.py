@@ -44,14 +44,18 @@ def content_hash(record: Record) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def prepare(record: Record, renderer: Renderer) -> tuple[Prepared, list[str]]:
+def prepare(
+    record: Record, renderer: Renderer, *, locator: str | None = None
+) -> tuple[Prepared, list[str]]:
+    """``locator``: the key to ask for when the caller knows it better than the citation
+    does (a record harvested from another Opis keeps the key it has there)."""
     record, warnings = with_reference(record)
-    if record.reference is None or not record.reference.archive:
+    if locator is None and (record.reference is None or not record.reference.archive):
         warnings.append(
             "no archival citation: stored in the UNCITED branch under a key made from "
             + ("its source record id" if record.source.id else "its date and title")
         )
-    locator = ident.locator(record)
+    locator = locator or ident.locator(record)
     infos = set_infos(record, locator)
     prepared = Prepared(
         record=record,
@@ -65,6 +69,7 @@ def prepare(record: Record, renderer: Renderer) -> tuple[Prepared, list[str]]:
         rerender=renderer.renditions,
         renditions=renderer.renditions(record.with_key(locator)),
         pages=tuple((p.image, p.label) for p in record.pages),
+        render_base=renderer.base,
     )
     return prepared, warnings
 

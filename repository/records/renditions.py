@@ -1,9 +1,16 @@
 """Rendering a record into every stored form, once, when it is written.
 
-The output depends on the record and on a few settings (the public URL, the OAI
-namespace, the repository name). ``version`` fingerprints all of them together with
-the crosswalks' own version, so when any of them changes the store knows which
-records to render again (and their datestamps move, as the metadata did).
+The output depends on the record and on a few settings (the OAI namespace, the
+repository name, the IIIF settings) and on the public URL. ``version`` fingerprints
+all of them but the public URL, together with the crosswalks' own version, so when any
+of them changes the store knows which records to render again (and their datestamps
+move, as the metadata did).
+
+The public URL is left out because a new one costs nothing stored: the renderer renders
+with ``base`` (the configured public URL), the store keeps every body in its own
+*rendition base* (the public URL it was first written with, translating as it stores),
+and serving replaces that base with the configured one when they differ
+(``repository/store/bases.py``). No record is rendered again and no datestamp moves.
 """
 
 from __future__ import annotations
@@ -28,7 +35,6 @@ class Renderer:
         fingerprint = "\n".join(
             [
                 crosswalks.VERSION,
-                self.base,
                 settings.repository.identifier,
                 settings.repository.name,
                 iiif_settings.fingerprint(self.presentation),

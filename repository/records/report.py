@@ -24,6 +24,7 @@ class Entry:
 @dataclass
 class Report:
     entries: list[Entry] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # about the run, said once
 
     def add(self, entry: Entry) -> None:
         self.entries.append(entry)

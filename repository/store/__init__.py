@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metadata.record import Record
-from repository.store import clock, migrate, search, writes
+from repository.store import bases, clock, migrate, search, writes
 from repository.store.engine import (
     Reader,
     brief_snapshot,
@@ -81,6 +81,7 @@ class Store:
         self._stamping = asyncio.Lock()
         self.clock_seen = 0
         self.changed = -1
+        self._rendition_base: str | None = None
 
     async def open(self) -> Store:
         """Create missing tables (migrations keep existing ones current)."""
@@ -114,6 +115,28 @@ class Store:
     async def set_meta(self, name: str, value: str) -> None:
         async with write_transaction(self.engine) as conn:
             await _put_meta(conn, name, value)
+
+    async def rendition_base(self) -> str | None:
+        """The base URL stored renditions are written with (see bases.py); None until the
+        store is first written. Kept once known: only ``rebase`` changes it, and bodies
+        served through the old value stay right for a server configured with the new one.
+        """
+        if self._rendition_base is None:
+            async with self.single_statement() as conn:
+                self._rendition_base = await bases.read(conn)
+        return self._rendition_base
+
+    async def rebase(self, base: str) -> int:
+        """Rewrite every stored rendition to ``base`` and make it the rendition base;
+        returns how many bodies changed. Moves no datestamp: served bytes stay the same
+        for a server whose public URL is ``base``. (Other running servers keep replacing
+        the old base, which no longer occurs, until restarted.)"""
+        base = base.rstrip("/")
+        async with write_transaction(self.engine) as conn:
+            changed = await writes.rebase_renditions(conn, base)
+        self._rendition_base = base
+        self.memo.clear()
+        return changed
 
     async def secret(self, configured: str = "") -> bytes:
         """The key that signs resumption tokens: configured, else one kept in the database."""
@@ -150,17 +173,24 @@ class Store:
             return outcomes
 
     async def rerender(
-        self, version: str, render: Callable[[Record], dict[str, bytes]], batch: int = 500
+        self,
+        version: str,
+        render: Callable[[Record], dict[str, bytes]],
+        batch: int = 500,
+        *,
+        base: str = "",
     ) -> int:
         """Render again every live record rendered by another version; returns how many.
 
-        Their datestamps go back to pending, so the next stamp moves them and
-        incremental harvests pick them up.
+        ``render`` renders with the public URL ``base``; the store keeps the bodies in its
+        rendition base. Their datestamps go back to pending, so the next stamp moves them
+        and incremental harvests pick them up; each changed manifest gets an activity in
+        the Change Discovery log, stamped with them.
         """
         done = 0
         while True:
             async with write_transaction(self.engine) as conn:
-                count = await writes.rerender_batch(conn, version, render, batch)
+                count = await writes.rerender_batch(conn, version, render, batch, base)
             if not count:
                 return done
             done += count
@@ -273,6 +303,16 @@ class Store:
         async with self.single_statement() as conn:
             row = (await conn.execute(select(images).where(images.c.id == image_id))).first()
         return dict(row._mapping) if row is not None else None
+
+    async def stored_images(self, ids: Sequence[str]) -> set[str]:
+        """Which of these image ids the images table holds (one snapshot, chunked)."""
+        found: set[str] = set()
+        async with self.snapshot() as conn:
+            for start in range(0, len(ids), 500):
+                chunk = list(ids[start : start + 500])
+                rows = await conn.execute(select(images.c.id).where(images.c.id.in_(chunk)))
+                found.update(row.id for row in rows)
+        return found
 
     async def counts(self) -> dict[str, int]:
         async with connect(self.engine) as conn:

@@ -17,14 +17,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, literal, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metadata.record import Record
-from repository.store import activities, search
+from repository.store import activities, bases, search
 from repository.store.clock import now_us
 from repository.store.engine import insert_missing
-from repository.store.schema import memberships, pages, records, renditions, sets
+from repository.store.iiif import MANIFEST
+from repository.store.schema import memberships, meta, pages, records, renditions, sets
 
 ADDED, UPDATED, UNCHANGED, DELETED = "added", "updated", "unchanged", "deleted"
 
@@ -51,6 +52,9 @@ class Prepared:
     rerender: Callable[[Record], dict[str, bytes]] | None
     renditions: dict[str, bytes] = field(default_factory=dict)
     pages: tuple[tuple[str, str | None], ...] = ()
+    # The public URL ``renditions`` and ``rerender`` render with: the store turns it
+    # into its rendition base as it stores them (see bases.py). "" = already that base.
+    render_base: str = ""
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,8 @@ async def write_batch(conn: AsyncConnection, batch: Sequence[Prepared]) -> list[
         key_of[p.identity] = key
 
     now = now_us()
+    # Before anything is locked for writing: the rendition base, held until the commit.
+    to_stored = await _to_stored_base(conn, [p.render_base for p, *_ in inserts + updates])
     await _upsert_sets(conn, [s for p, *_ in inserts + updates for s in p.set_rows])
     written: list[tuple[Prepared, int, str]] = []
     if inserts:
@@ -136,7 +142,7 @@ async def write_batch(conn: AsyncConnection, batch: Sequence[Prepared]) -> list[
         del values["created"], values["key"], values["identity"]
         await conn.execute(update(records).where(records.c.id == record_id).values(**values))
     was_deleted = {row.id for row in existing.values() if row.deleted}
-    await _write_parts(conn, written, updates, was_deleted)
+    await _write_parts(conn, written, updates, was_deleted, to_stored)
     if later:
         again = await write_batch(conn, [batch[n] for n in later])
         for n, outcome in zip(later, again, strict=True):
@@ -164,8 +170,12 @@ async def _write_parts(
     inserted: list[tuple[Prepared, int, str]],
     updated: list[tuple[Prepared, int, str]],
     was_deleted: set[int],
+    to_stored: dict[str, bases.Rebase],
 ) -> None:
-    """Renditions, pages, set memberships, search index and manifest activities."""
+    """Renditions, pages, set memberships, search index and manifest activities.
+
+    ``to_stored`` turns bodies rendered with another base into the rendition base.
+    """
     had_manifest: set[int] = set()
     if updated:
         ids = [record_id for _, record_id, _ in updated]
@@ -195,7 +205,10 @@ async def _write_parts(
             if p.rerender is None:  # ingest binds its renderer before anything is written
                 raise TypeError(f"{key}: a prepared record with no renderer to render it again")
             rendered = p.rerender(p.record.with_key(key))
+        translate = to_stored.get(p.render_base)
         for fmt, body in rendered.items():
+            if translate is not None:
+                body = translate.body(fmt, body)
             bodies.append({"record_id": record_id, "format": fmt, "body": body})
         page_rows += [
             {"record_id": record_id, "seq": i, "image_id": image, "label": label}
@@ -215,6 +228,18 @@ async def _write_parts(
     for p, record_id, _ in updated:
         await _set_memberships(conn, record_id, p.set_specs)
     await search.index(conn, [(record_id, p.record.with_key(key)) for p, record_id, key in every])
+
+
+async def _to_stored_base(
+    conn: AsyncConnection, render_bases: Sequence[str]
+) -> dict[str, bases.Rebase]:
+    """For each base the bodies were rendered with, what turns them into the store's
+    rendition base (none when they already are); the first write sets that base."""
+    given = sorted({b for b in render_bases if b})
+    if not given:
+        return {}
+    stored = await bases.for_writing(conn, given[0])
+    return {b: found for b in given if (found := bases.rebase(b, stored)) is not None}
 
 
 async def _set_memberships(conn: AsyncConnection, record_id: int, specs: Sequence[str]) -> None:
@@ -282,24 +307,50 @@ async def rerender_batch(
     version: str,
     render: Callable[[Record], dict[str, bytes]],
     limit: int,
+    base: str = "",
 ) -> int:
-    """Render up to ``limit`` live records of another render version again; how many."""
+    """Render up to ``limit`` live records of another render version again; how many.
+
+    ``render`` renders with the public URL ``base`` ("" = the rendition base itself).
+    A re-rendered manifest is a changed manifest: it gets an Update activity (Create or
+    Delete when the record gains or loses its manifest), stamped with the record.
+    """
     rows = (
         await conn.execute(
             select(records.c.id, records.c.data)
             .where(records.c.render_version != version, ~records.c.deleted)
             .order_by(records.c.id)
             .limit(limit)
+            # PostgreSQL: a second re-renderer (another server starting) waits, then skips
+            # what this one did, instead of rendering it again or colliding with it.
+            .with_for_update()
         )
     ).all()
     if not rows:
         return 0
     ids = [r.id for r in rows]
-    bodies = [
-        {"record_id": r.id, "format": fmt, "body": body}
-        for r in rows
-        for fmt, body in render(Record.from_json(json.loads(r.data))).items()
-    ]
+    translate = (await _to_stored_base(conn, [base])).get(base)
+    had_manifest = set(
+        (
+            await conn.execute(
+                select(renditions.c.record_id).where(
+                    renditions.c.record_id.in_(ids), renditions.c.format == MANIFEST
+                )
+            )
+        ).scalars()
+    )
+    bodies = []
+    changes = []
+    for r in rows:
+        rendered = render(Record.from_json(json.loads(r.data)))
+        for fmt, body in rendered.items():
+            if translate is not None:
+                body = translate.body(fmt, body)
+            bodies.append({"record_id": r.id, "format": fmt, "body": body})
+        if MANIFEST in rendered:
+            changes.append((r.id, activities.UPDATE if r.id in had_manifest else activities.CREATE))
+        elif r.id in had_manifest:
+            changes.append((r.id, activities.DELETE))
     await conn.execute(delete(renditions).where(renditions.c.record_id.in_(ids)))
     await conn.execute(renditions.insert(), bodies)
     await conn.execute(
@@ -308,4 +359,57 @@ async def rerender_batch(
     await conn.execute(
         update(memberships).where(memberships.c.record_id.in_(ids)).values(datestamp=None)
     )
+    await activities.record(conn, changes)
     return len(rows)
+
+
+async def rebase_renditions(conn: AsyncConnection, base: str, chunk: int = 1000) -> int:
+    """Rewrite every stored rendition to the rendition base ``base`` and keep it as the
+    store's; how many bodies changed. No datestamp moves: what is served is the same.
+
+    Runs in one write transaction that holds the base exclusively, so no writer stores
+    bodies in the old base meanwhile.
+    """
+    query = select(meta.c.value).where(meta.c.name == bases.RENDITION_BASE).with_for_update()
+    old = (await conn.execute(query)).scalar()
+    if old is None:
+        await insert_missing(conn, meta, [{"name": bases.RENDITION_BASE, "value": base}])
+        old = (await conn.execute(query)).scalar()
+    translate = bases.rebase(old, base)
+    if translate is None:
+        return 0
+    changed = 0
+    after: tuple[int, str] = (-1, "")
+    while True:
+        found = (
+            await conn.execute(
+                select(renditions.c.record_id, renditions.c.format, renditions.c.body)
+                .where(
+                    tuple_(renditions.c.record_id, renditions.c.format)
+                    > tuple_(*map(literal, after))
+                )
+                .order_by(renditions.c.record_id, renditions.c.format)
+                .limit(chunk)
+            )
+        ).all()
+        if not found:
+            break
+        after = (found[-1].record_id, found[-1].format)
+        rewritten = [
+            {"rid": record_id, "fmt": fmt, "new": new}
+            for record_id, fmt, body in found
+            if (new := translate.body(fmt, bytes(body))) != body
+        ]
+        if rewritten:
+            await conn.execute(
+                update(renditions)
+                .where(
+                    renditions.c.record_id == bindparam("rid"),
+                    renditions.c.format == bindparam("fmt"),
+                )
+                .values(body=bindparam("new")),
+                rewritten,
+            )
+        changed += len(rewritten)
+    await conn.execute(update(meta).where(meta.c.name == bases.RENDITION_BASE).values(value=base))
+    return changed

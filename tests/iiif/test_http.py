@@ -14,9 +14,11 @@ from pathlib import Path
 import pytest
 import pyvips
 
+from repository.http.conditional import etag_for
 from repository.iiif.documents import CLOCK_TTL
-from repository.keys import STORE
+from repository.keys import RENDERER, STORE
 from repository.records.page_images import ImageStore
+from repository.records.refresh import refresh
 from tests.conftest import create_postgres_database, drop_postgres_database, wait_until
 from tests.iiif_rules import (
     IMAGE_INFO_TYPE,
@@ -450,3 +452,48 @@ def test_changed_record_gets_a_new_manifest(database_url, folders, images_dir, t
         assert {"en": ["Letter about delayed talks (revised)"]} in [
             item["label"] for item in opis["items"]
         ]
+
+
+def test_a_new_public_url_serves_every_document_with_it(database_url, folders, images_dir):
+    """Issue 15: the same database under another port serves manifests whose ids are the
+    URLs they are served at, with no trace of the old base, without re-rendering."""
+    settings = make_settings(database_url, images_dir)
+    assert not ingest(settings, folders).failed
+    old = settings.base_url
+    with LiveServer(settings) as server:
+        first = request(f"{server.base}/iiif/3/{LETTER}/manifest")
+        assert first.status == 200
+        stamps = server.call(_datestamps(server))
+    moved = settings
+    while moved.base_url == old:  # another port, so another base
+        moved = make_settings(database_url, images_dir)
+    with LiveServer(moved) as server:
+        assert server.call(refresh(server.app[STORE], server.app[RENDERER])) == 0
+        assert server.call(_datestamps(server)) == stamps, "no record rendered again"
+        found = crawl(server.base)  # every id is the URL it is served at, all valid
+        assert len(found.manifests) == 5
+        for url in list(found.documents) + [f"{i}/info.json" for i in found.infos]:
+            reply = request(url)
+            assert f"{old}/".encode() not in reply.body, url
+            assert reply.headers["etag"] == etag_for(reply.body), "the ETag of the bytes served"
+            assert request(url, headers={"If-None-Match": reply.headers["etag"]}).status == 304
+        url = f"{server.base}/iiif/3/{LETTER}/manifest"
+        manifest = request(url)
+        assert manifest.headers["last-modified"] == first.headers["last-modified"]
+        assert manifest.headers["etag"] != first.headers["etag"]
+        zipped = request(url, headers={"Accept-Encoding": "gzip"})
+        assert gzip.decompress(zipped.body) == manifest.body
+        doc = manifest.json()
+        see_also = [s["id"] for s in doc["seeAlso"]]
+        assert all(s.startswith(f"{server.base}/oai?") for s in see_also)
+        record = request(see_also[0])
+        assert url.encode() in record.body and f"{old}/".encode() not in record.body
+
+
+async def _datestamps(server) -> dict[str, int]:
+    from sqlalchemy import select
+
+    from repository.store.schema import records
+
+    async with server.app[STORE].engine.connect() as conn:
+        return dict((await conn.execute(select(records.c.key, records.c.datestamp))).all())

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import replace
+import urllib.request
+from urllib.parse import urlsplit
 
 import pytest
 from lxml import etree
 
-from repository.keys import STORE
+from metadata import crosswalks
+from repository.intake.demo import page_image
+from repository.keys import RENDERER, STORE
+from repository.records.refresh import refresh
 from tests.conftest import wait_until
+from tests.iiif_rules import request
 from tests.live import LiveServer, OpisProcess, ingest, make_settings
 from tests.oai_client import NS, call, harvest
 from tests.writer import while_writing
@@ -137,38 +142,160 @@ def test_e9_identical_harvests_are_identical(live):
     assert [etree.tostring(x) for x in a.items] == [etree.tostring(x) for x in b.items]
 
 
-def test_e6_new_public_url_rerenders_and_bumps_datestamps(database_url, tmp_path):
+def _paged_item(n, title=None):
+    return {**_item(n, title), "pages": ["p.jpg"] if n % 2 == 0 else []}
+
+
+def _discovery(server) -> list[dict]:
+    """Every activity of the Change Discovery stream, oldest first."""
+    url = server.url("/iiif/discovery/page/0.json")
+    found: list[dict] = []
+    while url:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            page = json.loads(response.read())
+        found += page["orderedItems"]
+        url = page.get("next", {}).get("id")
+        if url:
+            url = server.url(urlsplit(url).path)
+    return found
+
+
+def _served_bodies(server, identifier: str) -> dict[str, bytes]:
+    """GetRecord in every format, and the manifest, as served (format -> body)."""
+    out = {}
+    for prefix in ("oai_dc", "marc21", "mods"):
+        reply = call(
+            server.url("/oai"),
+            {"verb": "GetRecord", "identifier": identifier, "metadataPrefix": prefix},
+        )
+        assert not reply.errors, reply.body[:300]
+        out[prefix] = etree.tostring(reply.find("oai:GetRecord/oai:record/oai:metadata"))
+    return out
+
+
+def _harvest_after_the_last_change(server):
+    """A full harvest whose responseDate is a second past every datestamp (granularity is
+    seconds and ``from`` is inclusive, so a harvest from it shows only later changes)."""
+
+    def later():
+        found = harvest(server.url("/oai"), "ListRecords", metadataPrefix="oai_dc")
+        newest = max(d for d, _, _ in found.headers().values())
+        return found if found.pages[0].response_date > newest else None
+
+    return wait_until(later, 10, "the clock to pass the last datestamp", interval=0.2)
+
+
+def test_e6_new_public_url_moves_no_datestamp_and_serves_the_new_base(database_url, tmp_path):
+    """Issue 15: another port or public URL costs nothing stored and moves no datestamp;
+    what is served carries the new base everywhere."""
+    (tmp_path / "p.jpg").write_bytes(page_image(["x"], seed=3, title="x"))
     settings = make_settings(database_url, tmp_path / "data")
-    ingest(settings, [_write(tmp_path, "r.jsonl", [_item(n) for n in range(3)])])
+    ingest(settings, [_write(tmp_path, "r.jsonl", [_paged_item(n) for n in range(4)])])
+    old = settings.base_url
     with LiveServer(settings) as server:
-        before = harvest(server.url("/oai"), "ListRecords", metadataPrefix="oai_dc")
-    moved = replace(
-        settings, server=replace(settings.server, public_url="https://archive.example.net/opis")
-    )
+        before = _harvest_after_the_last_change(server)
+        stream_before = _discovery(server)
+        key = "RGANI/f.5/op.30/d.0"
+        first_manifest = request(server.url(f"/iiif/3/{key}/manifest"))
+    assert len(stream_before) == 2  # the two records with a page image
+    moved = settings
+    while moved.base_url == old:  # another port, so another base
+        moved = make_settings(database_url, tmp_path / "data")
+    new = moved.base_url
     with LiveServer(moved) as server:
-        seen: list[int] = []
+        assert server.call(refresh(server.app[STORE], server.app[RENDERER])) == 0
+        server.call(server.app[STORE].stamp())
+        since = harvest(
+            server.url("/oai"),
+            "ListRecords",
+            metadataPrefix="oai_dc",
+            **{"from": before.pages[0].response_date},
+        )
+        assert since.items == [] and since.pages[0].errors == ["noRecordsMatch"]
+        everything = {
+            prefix: harvest(server.url("/oai"), "ListRecords", metadataPrefix=prefix)
+            for prefix in ("oai_dc", "marc21", "mods")
+        }
+        assert everything["oai_dc"].headers() == before.headers(), "no datestamp moved"
+        for prefix, result in everything.items():
+            for item in result.items:
+                body = etree.tostring(item)
+                assert f"{new}/records/".encode() in body, (prefix, body[:500])
+                assert f"{old}/".encode() not in body, (prefix, body[:500])
+        identifier = f"oai:{settings.repository.identifier}:{key}"
+        manifest_url = f"{new}/iiif/3/{key}/manifest"
+        for prefix, body in _served_bodies(server, identifier).items():
+            assert manifest_url.encode() in body and f"{new}/records/{key}".encode() in body
+            assert f"{old}/".encode() not in body, (prefix, body)
+        reply = request(server.url(f"/iiif/3/{key}/manifest"))
+        assert reply.status == 200 and f"{old}/".encode() not in reply.body
+        assert reply.json()["id"] == manifest_url
+        assert reply.headers["etag"] != first_manifest.headers["etag"], "ETag of served bytes"
+        assert reply.headers["last-modified"] == first_manifest.headers["last-modified"]
+        seen = {ids["id"] for ids in _ids(reply.json())}
+        assert seen and all(i.startswith(f"{new}/") for i in seen), seen
+        stream = _discovery(server)
+        assert len(stream) == len(stream_before), "a new base is no change to any manifest"
+        assert {a["object"]["id"] for a in stream} == {
+            a["object"]["id"].replace(old, new) for a in stream_before
+        }
+    with LiveServer(settings) as server:  # back at the first base: the stored bytes as they are
+        again = request(server.url(f"/iiif/3/{key}/manifest"))
+        assert again.body == first_manifest.body
+        assert again.headers["etag"] == first_manifest.headers["etag"]
+
+
+def _ids(node):
+    if isinstance(node, dict):
+        if isinstance(node.get("id"), str) and node["id"].startswith("http"):
+            yield node
+        for value in node.values():
+            yield from _ids(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _ids(value)
+
+
+def test_e6_new_crosswalk_version_rerenders_and_logs_manifest_updates(
+    database_url, tmp_path, monkeypatch
+):
+    """A re-render moves the datestamps, and each re-rendered manifest gets an Update in
+    the Change Discovery stream, with endTime = the record's new datestamp."""
+    (tmp_path / "p.jpg").write_bytes(page_image(["x"], seed=4, title="x"))
+    settings = make_settings(database_url, tmp_path / "data")
+    ingest(settings, [_write(tmp_path, "r.jsonl", [_paged_item(n) for n in range(5)])])
+    with LiveServer(settings) as server:
+        before = _harvest_after_the_last_change(server)
+        stream_before = _discovery(server)
+    assert [a["type"] for a in stream_before] == ["Create"] * 3
+    monkeypatch.setattr(crosswalks, "VERSION", crosswalks.VERSION + "-next")
+    with LiveServer(settings) as server:
 
         def rerendered():  # the server re-renders in the background after it starts
-            after = harvest(
+            found = harvest(
                 server.url("/oai"),
                 "ListRecords",
                 metadataPrefix="oai_dc",
                 **{"from": before.pages[0].response_date},
             )
-            new = [
-                x for x in after.items if b"archive.example.net/opis/records/" in etree.tostring(x)
-            ]
-            seen.append(len(new))
-            return after if len(new) == 3 else None
+            return found if len(found.items) == 5 else None
 
-        after = wait_until(
-            rerendered,
-            20,
-            lambda: f"every record re-rendered with the new URL and a new datestamp ({seen[-1]}/3)",
-            interval=0.1,
-        )
-    old = before.headers()
-    assert all(after.headers()[i][0] >= old[i][0] for i in old)
+        after = wait_until(rerendered, 20, "every record re-rendered with a new datestamp")
+        old = before.headers()
+        assert all(after.headers()[i][0] >= old[i][0] for i in old)
+        assert server.call(refresh(server.app[STORE], server.app[RENDERER])) == 0
+        stream = _discovery(server)
+    assert stream[: len(stream_before)] == stream_before, "the stream only grows"
+    added = stream[len(stream_before) :]
+    assert [a["type"] for a in added] == ["Update"] * 3
+    manifests = {a["object"]["id"] for a in stream_before}
+    assert {a["object"]["id"] for a in added} == manifests
+    stamps = {
+        f"{settings.base_url}/iiif/3/{i.rsplit(':', 1)[1]}/manifest": h[0]
+        for i, h in after.headers().items()
+    }
+    for activity in added:
+        assert activity["endTime"] == stamps[activity["object"]["id"]], "endTime = datestamp"
 
 
 def test_e7_tokens_outlive_a_restart_of_the_process(sqlite_url, tmp_path):
