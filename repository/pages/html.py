@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date as Date
 from pathlib import Path
+from typing import get_args
 from urllib.parse import quote, urlencode
 
 from aiohttp import web
@@ -23,6 +24,7 @@ from metadata.languages import name as language_name
 from metadata.references import archive_name, level_label, parse_key
 from metadata.sets import container_info
 from repository.http.conditional import etag_for, not_modified
+from repository.pages import security
 from repository.settings import Settings
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -47,6 +49,10 @@ class Pages:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.security = {
+            kind: security.headers(kind, settings.web.mirador_url, settings.base_url)
+            for kind in get_args(security.Kind)
+        }
         self.env = Environment(
             loader=FileSystemLoader(TEMPLATES),
             autoescape=True,
@@ -160,12 +166,15 @@ def respond(
     status: int = 200,
     cache: str = PAGE_CACHE,
     headers: dict[str, str] | None = None,
+    kind: security.Kind = "page",
 ) -> web.Response:
-    """An HTML response with ETag and Cache-Control; 304 when the client has these bytes."""
+    """An HTML response with ETag, Cache-Control and the security headers of its ``kind``
+    of page (``security.py``); 304 when the client already has these bytes."""
     common = {
         "ETag": etag_for(body),
         "Cache-Control": cache,
         "X-Content-Type-Options": "nosniff",
+        **request.app[PAGES].security[kind],
         **(headers or {}),
     }
     unchanged = not_modified(request, common) if status == 200 else None  # only a 200 becomes a 304

@@ -20,10 +20,12 @@ from repository.keys import SETTINGS, STORE
 from repository.pages.html import PAGES, Pages, container_name, respond, search_path
 from repository.pages.resolve import resolve
 from repository.pages.views import breadcrumbs, facets, filter_label, record_view
+from repository.settings import SettingsError
 from repository.store import NotFound, Snapshot, browse, search
 from repository.store.search.query import FACETS, FILTERS
 
 RECORDS = "/records/"
+MIRADOR = "/mirador"  # where web.mirador_dir is served
 MAX_KEY = 1000
 SHOWN_FONDS = 12
 CHILDREN_SHOWN = 2000
@@ -112,7 +114,7 @@ async def _record(request: web.Request, key: str, record: Record) -> web.Respons
     others = [item for item in here if item.key != key][:OTHERS_SHOWN]
     view = record_view(key, record, request.app[SETTINGS], others)
     body = request.app[PAGES].html("record.html", view=view, unit=unit, children=below)
-    return respond(request, body)
+    return respond(request, body, kind="record")
 
 
 async def _container(request: web.Request, conn: Snapshot, prefix: str) -> web.Response:
@@ -150,7 +152,9 @@ async def viewer_page(request: web.Request) -> web.Response:
     ours = f"{request.app[SETTINGS].base_url}/{urls.PRESENTATION}/"
     if not (manifest.startswith(ours) and manifest.endswith("/manifest")):
         raise web.HTTPNotFound(text="The viewer shows this repository's IIIF manifests only.\n")
-    return respond(request, request.app[PAGES].html("viewer.html", manifest=manifest))
+    pages = request.app[PAGES]
+    body = pages.html("viewer.html", manifest=manifest)
+    return respond(request, body, kind="viewer")
 
 
 async def to_home(request: web.Request) -> web.Response:
@@ -192,6 +196,12 @@ def _canonical_escapes(raw: str) -> str:
 
 def setup(app: web.Application) -> None:
     app[PAGES] = Pages(app[SETTINGS])
+    mirador = app[SETTINGS].web.mirador_dir
+    if mirador:
+        try:
+            app.router.add_static(MIRADOR, mirador, append_version=False)
+        except ValueError as exc:
+            raise SettingsError(f"web.mirador_dir: {exc}") from exc
     app.router.add_get("/", home)
     app.router.add_get("/search", search_page)
     app.router.add_get("/resolve", resolve)

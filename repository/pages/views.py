@@ -7,16 +7,20 @@ citation forms a record offers, and what the breadcrumbs are.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from manifests.presentation import urls
+from manifests.image_api import pyramid_layout
+from manifests.presentation import PresentationContext, urls
+from manifests.presentation.images import thumbnail_size
 from metadata import crosswalks
 from metadata.languages import name as language_name
-from metadata.record import Record, TextBody
+from metadata.record import Page, Record, TextBody
 from metadata.references import archive_name, canonical, locator
 from metadata.sets import containers
 from repository.pages.html import container_label, display_date, record_path, search_path
+from repository.records.iiif_settings import presentation_context
 from repository.settings import Settings
 from repository.store.browse import Listed
 from repository.store.search import FacetValue, SearchResult
@@ -119,6 +123,57 @@ def filter_label(name: str, value: str) -> str:
 
 
 @dataclass(frozen=True)
+class PageImage:
+    """One page as the record page shows it, viewer or not: a thumbnail linking to a
+    larger image, both at sizes the image's info.json lists (pre-rendered at ingest)."""
+
+    number: int  # in reading order, from 1
+    label: str  # the canvas label: the page's label, else its number
+    alt: str
+    src: str
+    width: int
+    height: int
+    srcset: str | None  # with the next size up, for screens with two pixels to a point
+    large: str  # the largest listed size, or the whole image when none is larger
+
+
+def page_images(ctx: PresentationContext, pages: Sequence[Page]) -> list[PageImage]:
+    """The stored pages of a record (those with a pixel size), in reading order, numbered
+    and labelled as the manifest's canvases are, so the list and the viewer agree."""
+    out = []
+    stored = [page for page in pages if page.width and page.height]
+    for number, page in enumerate(stored, 1):
+        width, height = page.width or 0, page.height or 0
+        thumb = thumbnail_size(ctx, width, height)
+        if thumb is None:  # no listed size is within the output limits
+            continue
+        _, listed = pyramid_layout(width, height, ctx.tile_size)
+        larger = [size for size in listed if size[0] > thumb[0] and ctx.limits.allows(*size)]
+        src = urls.image_size(ctx.base, page.image, *thumb)
+        out.append(
+            PageImage(
+                number=number,
+                label=page.label or str(number),
+                alt=f"Page {number}: {page.label}" if page.label else f"Page {number}",
+                src=src,
+                width=thumb[0],
+                height=thumb[1],
+                srcset=(
+                    f"{src} 1x, {urls.image_size(ctx.base, page.image, *larger[0])} 2x"
+                    if larger
+                    else None
+                ),
+                large=(
+                    urls.image_size(ctx.base, page.image, *larger[-1])
+                    if larger
+                    else urls.image_full(ctx.base, page.image)
+                ),
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
 class RecordView:
     key: str
     record: Record
@@ -131,6 +186,7 @@ class RecordView:
     oai_links: list[tuple[str, str]]
     manifest: str | None
     viewer: str | None  # the framed page viewer on the manifest
+    pages: list[PageImage]  # shown whether or not the viewer loads
     drag_link: str | None
     record_url: str
     source_url: str | None  # the source's page, when it is a web address
@@ -163,6 +219,7 @@ def record_view(key: str, record: Record, settings: Settings, others: list[Liste
         oai_links=oai,
         manifest=manifest,
         viewer=f"{base}/viewer?{urlencode({'manifest': manifest})}" if manifest else None,
+        pages=page_images(presentation_context(settings), record.pages) if manifest else [],
         drag_link=f"{manifest}?manifest={manifest}" if manifest else None,
         record_url=record_url,
         source_url=web_address(record.source.url),

@@ -1,6 +1,7 @@
 """The web pages over HTTP, on SQLite and PostgreSQL: every route and status, ETags,
-raw-path keys, and the markup rules that make the pages usable with a keyboard, a
-screen reader and a phone (checked with lxml: one h1, lang, labels, alt, skip link).
+raw-path keys, the security headers (CSP and friends) and the markup rules that make
+the pages usable with a keyboard, a screen reader and a phone (checked with lxml: one
+h1, lang, labels, alt, skip link, nothing inline for the CSP to refuse).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from urllib.parse import parse_qs, quote, urlsplit
 import lxml.html
 import pytest
 
+from repository.app import create_app
+from repository.settings import SettingsError
 from repository.store import Store
 from tests.conftest import shared_path
 from tests.iiif_rules import request, write_folder
@@ -39,9 +42,27 @@ BILINGUAL_RECORD = {
         {"language": "ru", "kind": "transcription", "content": "Бумага получена.\n\nГусейнов."},
         {"language": "en", "kind": "translation", "content": "Paper received.\n\nHuseynov."},
     ],
-    "pages": [{"image": "p1.jpg", "label": "л. 1"}],
+    "pages": [
+        {"image": "p1.jpg", "label": "л. 1"},
+        {"image": "p2.jpg", "label": "л. 1 об."},
+        {"image": "p3.jpg"},
+    ],
     "source": {"id": "bilingual-1"},
 }
+EMPTY_STYLE = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"  # sha256 of ""
+CLOSING = "base-uri 'none'; frame-ancestors 'self'"
+PAGE_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    f"form-action 'self'; {CLOSING}"
+)
+RECORD_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    f"frame-src 'self'; child-src 'self'; form-action 'self'; {CLOSING}"
+)
+VIEWER_POLICY = (
+    f"default-src 'none'; script-src 'self' {MIRADOR}; style-src 'self' {EMPTY_STYLE}; "
+    f"img-src 'self' data:; connect-src 'self'; form-action 'none'; {CLOSING}"
+)
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +115,9 @@ def accessible(doc) -> None:
     for button in doc.iter("button"):
         assert button.text_content().strip()
     for anchor in doc.iter("a"):
-        assert anchor.text_content().strip() or anchor.get("aria-label"), lxml.html.tostring(anchor)
+        alts = [image.get("alt", "").strip() for image in anchor.iter("img")]
+        name = anchor.text_content().strip() or anchor.get("aria-label") or "".join(alts)
+        assert name, lxml.html.tostring(anchor)
     levels = [int(h.tag[1]) for h in doc.iter("h1", "h2", "h3", "h4")]
     assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), levels
 
@@ -207,6 +230,7 @@ def test_the_record_page_shows_everything_the_record_holds(site):
     breadcrumb = doc.xpath("//nav[@class='crumbs']//a/text()")
     assert breadcrumb == ["Home", "GAPPOD", "Fond 1", "Opis 89"]
     assert not doc.xpath("//div[@id='viewer']"), "no page images, no viewer"
+    assert not doc.xpath("//iframe | //ol[@class='page-list']")
 
 
 def test_oai_links_give_the_record_in_each_format(site):
@@ -269,6 +293,163 @@ def test_the_pages_need_nothing_from_elsewhere(site):
             if not url.startswith(site.base)
         ]
         assert not external, (path, external)
+
+
+VIEWER = "(the viewer on the telegram's manifest)"
+KINDS = [
+    ("/", 200, PAGE_POLICY),
+    ("/search?q=Qavam", 200, PAGE_POLICY),
+    (f"/records/{BILINGUAL}", 200, RECORD_POLICY),
+    (f"/records/{SEED}", 200, RECORD_POLICY),
+    ("/records/GAPPOD/f.1/op.89", 200, PAGE_POLICY),
+    (VIEWER, 200, VIEWER_POLICY),
+    ("/resolve", 200, PAGE_POLICY),
+    ("/resolve?ref=" + quote("RGASPI, f. 558, op. 11, d. 334"), 300, PAGE_POLICY),
+    ("/resolve?ref=" + quote("Qavam delaying talks"), 404, PAGE_POLICY),
+    ("/records/NOPE/f.1", 404, PAGE_POLICY),
+    (f"/records/{GONE}", 410, PAGE_POLICY),
+]
+
+
+def kind_path(site, path: str) -> str:
+    if path != VIEWER:
+        return path
+    return "/viewer?manifest=" + quote(f"{site.base}/iiif/3/{BILINGUAL}/manifest", safe="")
+
+
+def csp(header: str) -> dict[str, list[str]]:
+    """A Content-Security-Policy header as {directive: [sources]}."""
+    found = {}
+    for part in header.split(";"):
+        name, *sources = part.split()
+        assert name not in found, f"{name} twice"
+        found[name] = sources
+    return found
+
+
+def allows(sources: list[str], url: str, base: str) -> bool:
+    """Whether a source list admits ``url`` (the cases these pages use)."""
+    if url.startswith("data:"):
+        return "data:" in sources
+    if "'self'" in sources and url.startswith(base + "/"):
+        return True
+    return url.split("?")[0] in sources
+
+
+@pytest.mark.parametrize(("path", "status", "policy"), KINDS)
+def test_every_kind_of_page_carries_the_security_headers(site, path, status, policy):
+    reply = get(site, kind_path(site, path))
+    assert reply.status == status, (path, reply.body[:300])
+    assert reply.headers["content-type"] == "text/html; charset=utf-8"
+    assert reply.headers["content-security-policy"] == policy
+    assert reply.headers["x-frame-options"] == "SAMEORIGIN"
+    assert reply.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    assert reply.headers["x-content-type-options"] == "nosniff"
+    for sources in csp(policy).values():
+        assert not {"'unsafe-inline'", "'unsafe-eval'", "*", "http:", "https:"} & set(sources)
+    if status == 200:
+        again = get(site, kind_path(site, path), **{"If-None-Match": reply.headers["etag"]})
+        assert again.status == 304 and again.headers["content-security-policy"] == policy
+
+
+@pytest.mark.parametrize("path", [path for path, _, _ in KINDS])
+def test_no_page_holds_anything_its_policy_refuses(site, path):
+    """Nothing inline (script, style element or attribute, event handler, javascript:
+    link), and every script, stylesheet, image, frame and form target is allowed."""
+    reply = get(site, kind_path(site, path))
+    doc = lxml.html.fromstring(reply.body)
+    assert not doc.xpath("//script[not(@src)] | //style | //*[@style]"), path
+    handlers = [
+        (element.tag, name)
+        for element in doc.iter()
+        if isinstance(element.tag, str)
+        for name in element.attrib
+        if name.lower().startswith("on")
+    ]
+    assert not handlers, handlers
+    assert not doc.xpath("//@href[starts-with(normalize-space(.), 'javascript:')]")
+    policy = csp(reply.headers["content-security-policy"])
+    # "URL 1x, URL 2x": Image API URLs hold commas, so split on the spaces.
+    srcset = [url for value in doc.xpath("//img/@srcset") for url in value.split()[::2]]
+    wanted = {
+        "script-src": doc.xpath("//script/@src"),
+        "style-src": doc.xpath("//link[@rel='stylesheet']/@href"),
+        "img-src": [*doc.xpath("//img/@src | //link[@rel='icon']/@href"), *srcset],
+        "frame-src": doc.xpath("//iframe/@src"),
+        "form-action": doc.xpath("//form/@action"),
+    }
+    for directive, found in wanted.items():
+        for url in found:
+            sources = policy.get(directive, policy["default-src"])
+            assert allows(sources, url, site.base), (path, directive, url, sources)
+
+
+def test_a_record_page_shows_its_page_images_without_the_viewer(site):
+    doc, _ = page(site, f"/records/{BILINGUAL}")
+    manifest = request(f"{site.base}/iiif/3/{BILINGUAL}/manifest").json()
+    heading = doc.find(".//section[@class='pages']//h3[@id='page-list-heading']")
+    assert heading is not None and heading.text == "Page images"
+    items = doc.xpath("//ol[@class='page-list'][@aria-labelledby='page-list-heading']/li")
+    assert len(items) == len(manifest["items"]) == 3
+    size = re.compile(r"^(.+)/full/(\d+),(\d+)/0/default\.jpg$")
+    for number, (item, canvas) in enumerate(zip(items, manifest["items"], strict=True), 1):
+        service = canvas["items"][0]["items"][0]["body"]["service"][0]
+        info = request(service["id"] + "/info.json").json()
+        listed = {(s["width"], s["height"]) for s in info["sizes"]}
+        label = next(iter(canvas["label"].values()))[0]
+        image = item.find("a/img")
+        expected_alt = f"Page {number}" if label == str(number) else f"Page {number}: {label}"
+        assert image.get("alt") == expected_alt
+        assert item.findtext("span[@class='page-label']") == label
+        thumb = size.match(image.get("src"))
+        assert thumb[1] == service["id"]
+        width, height = int(thumb[2]), int(thumb[3])
+        assert (width, height) in listed and max(width, height) >= 200
+        assert (image.get("width"), image.get("height")) == (str(width), str(height))
+        double = size.match(image.get("srcset").split(", ")[1].removesuffix(" 2x"))
+        assert (int(double[2]), int(double[3])) in listed and int(double[2]) > width
+        large = size.match(item.find("a").get("href"))
+        assert large[1] == service["id"]
+        assert (int(large[2]), int(large[3])) == max(listed), "the largest listed size"
+        for url in (image.get("src"), item.find("a").get("href")):
+            reply = request(url)
+            assert reply.status == 200 and reply.headers["content-type"] == "image/jpeg", url
+    # The viewer frame stays in the page, out of sight until Mirador has started in it.
+    assert doc.find(".//section[@class='pages']/iframe[@class='viewer']") is not None
+    css = get(site, "/static/opis.css").body.decode()
+    assert re.search(r"\.viewer:not\(\.ready\) \{[^}]*visibility: hidden", css)
+    script = get(site, "/static/viewer.js").body.decode()
+    assert 'frameElement.classList.add("ready")' in script
+
+
+def test_mirador_can_be_served_by_opis_itself(tmp_path):
+    dist = tmp_path / "mirador-dist"
+    dist.mkdir()
+    (dist / "mirador.min.js").write_text("window.Mirador = { viewer: function () {} };\n")
+    settings = make_settings(
+        f"sqlite:///{tmp_path}/opis.db",
+        tmp_path / "data",
+        web={"mirador_url": "/mirador/mirador.min.js", "mirador_dir": str(dist)},
+    )
+    with LiveServer(settings) as server:
+        script = request(server.url("/mirador/mirador.min.js"))
+        assert script.status == 200 and b"window.Mirador" in script.body
+        assert "javascript" in script.headers["content-type"]
+        manifest = f"{server.base}/iiif/3/{BILINGUAL}/manifest"
+        doc, reply = page(server, "/viewer?manifest=" + quote(manifest, safe=""))
+        assert doc.xpath("//script/@src") == [
+            "/mirador/mirador.min.js",
+            f"{server.base}/static/viewer.js",
+        ]
+        assert csp(reply.headers["content-security-policy"])["script-src"] == ["'self'"]
+        assert request(server.url("/mirador/../opis.db")).status in (403, 404)
+    wrong = make_settings(
+        f"sqlite:///{tmp_path}/opis.db",
+        tmp_path / "data",
+        web={"mirador_dir": str(tmp_path / "nowhere")},
+    )
+    with pytest.raises(SettingsError, match=r"web\.mirador_dir"):
+        create_app(wrong)
 
 
 def test_a_container_lists_its_children_and_documents(site):

@@ -1,4 +1,5 @@
-/* The page viewer: Mirador on the manifest named by the frame's data-manifest. */
+/* The page viewer: Mirador on the manifest named by the frame's data-manifest. Once
+   Mirador has started, the record page that frames this document is told to show it. */
 (function () {
   "use strict";
   var viewer = document.getElementById("viewer");
@@ -22,4 +23,6 @@
       filteredMotivations: ["oa:commenting", "oa:tagging", "sc:painting", "commenting", "tagging", "supplementing"]
     }
   });
+  // The record page keeps this frame out of sight until now (opis.css, .viewer.ready).
+  if (window.frameElement) { window.frameElement.classList.add("ready"); }
 }());
