@@ -22,12 +22,12 @@ from repository.keys import IMAGES, METRICS, RENDERER, SETTINGS, STORE
 from repository.oai import routes as oai
 from repository.ops import routes as ops
 from repository.ops.metrics import Metrics
-from repository.ops.middleware import MIDDLEWARES
+from repository.ops.middleware import MIDDLEWARES, security_headers
 from repository.pages import routes as pages
-from repository.records.page_images import ImageStore
+from repository.records.page_images import ImageStore, sweep_orphan_images
 from repository.records.refresh import refresh
 from repository.records.renditions import Renderer
-from repository.settings import Settings
+from repository.settings import Settings, install_registry
 from repository.store import Store
 
 log = logging.getLogger("opis")
@@ -67,12 +67,14 @@ async def _refresh(app: web.Application) -> None:
 def create_app(
     settings: Settings, store: Store | None = None, *, worker: int = 0
 ) -> web.Application:
+    install_registry(settings)
     app = web.Application(middlewares=MIDDLEWARES, client_max_size=settings.auth.max_body_bytes)
     app[SETTINGS] = settings
     app[STORE] = store or Store(settings.database.url)
     app[RENDERER] = Renderer(settings)
     app[IMAGES] = ImageStore(settings)
     app[METRICS] = Metrics()
+    app.on_response_prepare.append(security_headers)
 
     ops.setup(app)
     app.router.add_static("/static", STATIC, append_version=False)
@@ -85,6 +87,7 @@ def create_app(
         tasks = [asyncio.create_task(_stamper(app))]
         if worker == 0:
             tasks.append(asyncio.create_task(_refresh(app)))
+            tasks.append(asyncio.create_task(sweep_orphan_images(settings, app[STORE])))
         yield
         for task in tasks:
             task.cancel()

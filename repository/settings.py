@@ -7,12 +7,17 @@ in step).
 
 from __future__ import annotations
 
+import functools
+import importlib.resources
 import os
 import tomllib
 import types
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
+
+from metadata.references import registry
 
 
 class SettingsError(ValueError):
@@ -34,6 +39,9 @@ class Server:
     retry_after: int = 5
     shutdown_timeout: float = 10.0
     access_log: bool = True
+    body_timeout: float = 30.0
+    body_min_rate: int = 50_000
+    header_timeout: float = 75.0
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,7 @@ class Images:
     max_input_pixels: int = 250_000_000
     max_input_bytes: int = 200_000_000
     workers: int = 2
+    orphan_grace_seconds: int = 3600
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,8 @@ class Iiif:
 @dataclass(frozen=True)
 class Web:
     mirador_url: str = "https://unpkg.com/mirador@4.0.0/dist/mirador.min.js"
+    # A folder Opis serves at /mirador/ (Mirador's dist folder, for sites without a CDN).
+    mirador_dir: str = ""
     page_size: int = 20
 
 
@@ -99,6 +110,19 @@ class Auth:
 
 
 @dataclass(frozen=True)
+class Records:
+    """Field limits every input is held to (metadata.readers.limits.Limits, same names)."""
+
+    max_title_chars: int = 2_000
+    max_reference_chars: int = 1_000
+    max_value_chars: int = 10_000
+    max_description_chars: int = 100_000
+    max_text_chars: int = 5_000_000
+    max_list_items: int = 1_000
+    max_pages: int = 10_000
+
+
+@dataclass(frozen=True)
 class Settings:
     database: Database = field(default_factory=Database)
     server: Server = field(default_factory=Server)
@@ -109,6 +133,11 @@ class Settings:
     iiif: Iiif = field(default_factory=Iiif)
     web: Web = field(default_factory=Web)
     auth: Auth = field(default_factory=Auth)
+    records: Records = field(default_factory=Records)
+    # The config file's [[archives]]: archives a site adds to the shipped registry or
+    # overrides there (see archive_registry), and the file they came from.
+    archives: tuple[Mapping[str, Any], ...] = ()
+    archives_origin: str = ""
 
     @property
     def base_url(self) -> str:
@@ -144,17 +173,61 @@ def load(
             raise SettingsError(f"config file not found: {path}") from exc
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
+        archives = raw.pop("archives", [])
+        if not isinstance(archives, list) or not all(isinstance(a, dict) for a in archives):
+            raise SettingsError(f"{path}: archives must be [[archives]] tables")
+        if archives:
+            settings = replace(settings, archives=tuple(archives), archives_origin=str(path))
         settings = _merge(settings, raw, source=str(path))
     settings = _merge(settings, _from_environ(env), source="environment")
     clean = {s: {k: v for k, v in keys.items() if v is not None} for s, keys in overrides.items()}
-    return _merge(settings, clean, source="command line")
+    settings = _merge(settings, clean, source="command line")
+    install_registry(settings)
+    return settings
+
+
+# The [section] tables a settings file may have ([[archives]] is read apart).
+SECTIONS = frozenset(f.name for f in fields(Settings) if is_dataclass(f.default_factory))
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_registry() -> registry.Registry:
+    """The archives Opis knows out of the box (``metadata/references/archives.toml``)."""
+    text = (
+        importlib.resources.files("metadata.references")
+        .joinpath(registry.SHIPPED_DATA)
+        .read_text("utf-8")
+    )
+    return registry.Registry.from_data(tomllib.loads(text), origin="shipped")
+
+
+def archive_registry(settings: Settings) -> registry.Registry:
+    """The shipped registry with the site's [[archives]] added or overriding."""
+    if not settings.archives:
+        return shipped_registry()
+    try:
+        return shipped_registry().extended(settings.archives, origin=settings.archives_origin)
+    except registry.RegistryError as exc:
+        raise SettingsError(str(exc)) from exc
+
+
+def install_registry(settings: Settings) -> None:
+    """Make these settings' registry the one the citation parser uses in this process.
+
+    Every process that parses citations calls this once: ``load`` does, and so do the
+    server and ingest worker processes, which receive settings rather than load them.
+    """
+    registry.install(archive_registry(settings))
 
 
 def _from_environ(env: dict[str, str]) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     defaults = Settings()
     for section in fields(Settings):
-        for key in fields(getattr(defaults, section.name)):
+        values = getattr(defaults, section.name)
+        if not is_dataclass(values):
+            continue
+        for key in fields(values):
             name = f"OPIS_{section.name}_{key.name}".upper()
             if name in env:
                 out.setdefault(section.name, {})[key.name] = env[name]
@@ -164,11 +237,11 @@ def _from_environ(env: dict[str, str]) -> dict[str, dict[str, str]]:
 def _merge(settings: Settings, raw: dict[str, Any], *, source: str) -> Settings:
     changes: dict[str, Any] = {}
     for section_name, values in raw.items():
-        if not hasattr(settings, section_name) or section_name.startswith("_"):
+        if section_name not in SECTIONS:
             raise SettingsError(f"{source}: unknown section [{section_name}]")
+        section: Any = getattr(settings, section_name)
         if not isinstance(values, dict):
             raise SettingsError(f"{source}: [{section_name}] must be a table")
-        section = getattr(settings, section_name)
         hints = get_type_hints(type(section))
         updates = {}
         for key, value in values.items():

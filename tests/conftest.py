@@ -112,6 +112,15 @@ def drop_postgres_database(url: str) -> None:
     asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def archive_registry() -> None:
+    """The shipped archive registry, installed for every test (the parser needs one), the
+    way every Opis process installs it."""
+    from repository.settings import Settings, install_registry
+
+    install_registry(Settings())
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path):
     """A fresh, empty database: SQLite in the test's folder, or a new PostgreSQL database."""

@@ -27,7 +27,7 @@ from aiohttp import web
 from repository.app import HANDLER_ARGS, create_app
 from repository.intake.ingest import ingest_paths
 from repository.records.report import Report
-from repository.settings import Settings, load
+from repository.settings import SECTIONS, Settings, load
 from tests.conftest import wait_until
 
 
@@ -184,7 +184,11 @@ def settings_environ(settings: Settings) -> dict[str, str]:
     from dataclasses import asdict
 
     env = {}
+    if settings.archives:  # [[archives]] only come from a settings file
+        env["OPIS_CONFIG"] = settings.archives_origin
     for section, values in asdict(settings).items():
+        if section not in SECTIONS:
+            continue
         for key, value in values.items():
             if isinstance(value, list):
                 value = ",".join(value)

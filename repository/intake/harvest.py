@@ -20,7 +20,8 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 from oaipmh import error
 
@@ -30,20 +31,35 @@ from metadata.readers.oai_map import FieldMap
 from metadata.readers.oai_xml import PREFIXES, read_oai_record
 from metadata.readers.result import ReaderError
 from metadata.record import Record, Source
-from repository.intake.harvest_source import HarvestError, OaiClient, Page, RetryPolicy
+from metadata.references import parse_key
+from metadata.references.keys import ARCHIVE_CODE, encode_value
+from repository.intake.harvest_source import (
+    HarvestError,
+    NotOaiError,
+    OaiClient,
+    Page,
+    RetryPolicy,
+)
 from repository.intake.harvest_state import HarvestSource, State, load, save
+from repository.intake.ingest import record_limits
 from repository.records.batches import Pending, write_batch
 from repository.records.prepare import prepare
 from repository.records.renditions import Renderer
 from repository.records.report import FAILED, SKIPPED, STATUSES, Entry, Report
-from repository.settings import Settings
+from repository.settings import Settings, install_registry
 from repository.store import Store
 from repository.store.lookup import keys_by_identity
 
 # A harvested record ready to write: its OAI identifier, the prepared row, its warnings.
+_OAI_IDENTIFIER = re.compile(r"oai:(?P<namespace>[A-Za-z0-9.-]+):(?P<local>.+)", re.S)
 _DATESTAMP = re.compile(r"^\d{4}-\d\d-\d\d(?:T\d\d:\d\d:\d\dZ)?$")
 
 log = logging.getLogger("opis")
+CHECK_URL = "check the URL (it usually ends in /oai or /request)"
+
+
+class _NotAnEndpoint(HarvestError):
+    """The URL's first answer was not OAI-PMH (the message says what it was)."""
 
 
 @dataclass(frozen=True)
@@ -57,8 +73,13 @@ class HarvestOptions:
     full: bool = False  # ignore what is remembered and harvest everything
     field_map: FieldMap | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # The branch for records that have no citation: a code (A-Z, 0-9, hyphens); by
+    # default the source's repositoryIdentifier (or host), see branch_code.
+    archive: str | None = None
 
     def __post_init__(self) -> None:
+        if self.archive is not None and not ARCHIVE_CODE.fullmatch(self.archive):
+            raise ValueError(f"--archive must be a code (A-Z, 0-9 and hyphens): {self.archive!r}")
         if self.prefix not in PREFIXES:
             raise ValueError(f"--prefix must be one of {', '.join(PREFIXES)}, not {self.prefix!r}")
         if self.from_ is not None and not _DATESTAMP.match(self.from_):
@@ -71,9 +92,7 @@ class HarvestOptions:
 
 @dataclass
 class HarvestReport(Report):
-    """Ingest's report plus deletions and notes (retries, restarts) about the run."""
-
-    notes: list[str] = field(default_factory=list)
+    """Ingest's report, with deletions always counted."""
 
     def summary(self) -> str:
         return ", ".join(f"{self.count(s)} {s}" for s in STATUSES)
@@ -83,6 +102,36 @@ def harvested_source(base: str, prefix: str, identifier: str) -> Source:
     """The ``source`` of a harvested record: its OAI identifier and its GetRecord URL."""
     query = urlencode({"verb": "GetRecord", "metadataPrefix": prefix, "identifier": identifier})
     return Source(id=identifier, url=f"{base}{'&' if '?' in base else '?'}{query}")
+
+
+def branch_code(namespace: str) -> str:
+    """A source's repositoryIdentifier (or host) as an archive code: ``lib.example.org``
+    becomes ``LIB-EXAMPLE-ORG``, the first segment of the keys of its uncited records."""
+    return "-".join(re.findall(r"[A-Z0-9]+", namespace.upper())) or "HARVESTED"
+
+
+def split_identifier(identifier: str, namespace: str | None) -> tuple[str | None, str]:
+    """(namespace, local part) of an OAI identifier: ``oai:<namespace>:<local>`` as the
+    oai-identifier scheme writes it (the source's Identify names the namespace, or the
+    identifier itself does); (None, all of it) for identifiers of another form."""
+    if namespace and identifier.startswith(f"oai:{namespace}:"):
+        return namespace, identifier[len(namespace) + 5 :]
+    found = _OAI_IDENTIFIER.match(identifier)
+    if found:
+        return found["namespace"], found["local"]
+    return None, identifier
+
+
+def opis_key(local: str) -> str | None:
+    """``local`` when it is an Opis key (another Opis's identifier carries its key)."""
+    head, sep, token = local.rpartition("/doc.")
+    try:
+        unit = parse_key(head if sep else local)
+    except ValueError:
+        return None
+    if sep:  # a document token: after a unit, or a branch code (UNCITED/doc.u1)
+        return local if re.fullmatch(r"[A-Za-z0-9%-]+", token) else None
+    return local if unit.levels else None  # a bare code ("1", "A12") is not a key
 
 
 class Harvest:
@@ -103,14 +152,23 @@ class Harvest:
         self.report = HarvestReport()
         self._on_total = on_total or (lambda total, done: None)
         self._on_progress = on_progress or (lambda n: None)
+        self._resumable = False  # a checkpoint (a token to continue from) is saved
+        self.limits = record_limits(renderer.settings)
+        self._retried: set[str] = set()
+        self.namespace: str | None = None  # the source's repositoryIdentifier
 
     async def run(self) -> HarvestReport:
         options = self.options
         client = OaiClient(options.url, options.prefix, options.retry, on_retry=self._retrying)
         try:
-            await self._follow(client, await load(self.store, options.source))
+            state = await load(self.store, options.source)
+            self._resumable = state.token is not None
+            await self._follow(client, state)
+        except _NotAnEndpoint as exc:
+            message = f"{options.url} did not answer as an OAI-PMH endpoint: {exc}; {CHECK_URL}"
+            self.report.add(Entry(options.url, FAILED, message=message + self._resume()))
         except HarvestError as exc:
-            self.report.add(Entry(options.url, FAILED, message=f"{exc}; run again to resume"))
+            self.report.add(Entry(options.url, FAILED, message=f"{exc}{self._resume()}"))
         except error.ErrorBase as exc:
             message = f"the source answered {exc.oainame()}: {exc}"
             self.report.add(Entry(options.url, FAILED, message=message))
@@ -118,24 +176,37 @@ class Harvest:
             client.close()
         return self.report
 
+    def _resume(self) -> str:
+        """The advice to run again, only when a checkpoint says where to resume from."""
+        return "; run again to resume" if self._resumable else ""
+
     def _retrying(self, reason: str, wait: float) -> None:
         self.report.notes.append(f"{reason}; retrying in {wait:g} s")
 
     async def _follow(self, client: OaiClient, state: State) -> None:
-        day = await asyncio.to_thread(client.day_granularity)
-        page, started, window = await self._first_page(client, state, day)
+        try:  # the first request: what answers it shows whether the URL is an endpoint
+            source = await asyncio.to_thread(client.identify)
+        except NotOaiError as exc:
+            raise _NotAnEndpoint(exc.reason) from None
+        self.namespace = source.repository_identifier
+        await self._retry(client, state.failed)
+        page, started, window = await self._first_page(client, state, source.day_granularity)
         self._on_total(page.size, page.cursor or 0)
         seen: set[str] = set()
         while True:
             await self._take(page)
             if page.token is None:
-                await save(self.store, self.options.source, State(last=started))
+                failed = tuple(e.source for e in self.report.entries if e.status == FAILED)
+                await save(self.store, self.options.source, State(last=started, failed=failed))
+                self._resumable = False
                 return
             if page.token in seen:
                 raise HarvestError(f"{self.options.url}: the source repeats resumption tokens")
             seen.add(page.token)
-            checkpoint = State(state.last, page.token, window, started)
+            failed = tuple(e.source for e in self.report.entries if e.status == FAILED)
+            checkpoint = State(state.last, page.token, window, started, failed)
             await save(self.store, self.options.source, checkpoint)
+            self._resumable = True
             page = await asyncio.to_thread(client.list_records, resumptionToken=page.token)
 
     async def _first_page(
@@ -167,12 +238,25 @@ class Harvest:
         page = await asyncio.to_thread(client.list_records, **args)
         return page, page.response_date, window
 
+    async def _retry(self, client: OaiClient, identifiers: tuple[str, ...]) -> None:
+        """Records that could not be stored before, fetched and tried again one by one."""
+        for identifier in identifiers:
+            found = await asyncio.to_thread(client.get_record, identifier)
+            if found is None:
+                message = "failed before, and the source no longer has it"
+                self.report.add(Entry(identifier, SKIPPED, message=message))
+            else:
+                await self._take(Page("", [found]))
+            self._retried.add(identifier)
+
     # -- one page ---------------------------------------------------------------
 
     async def _take(self, page: Page) -> None:
         pending: list[Pending] = []
         for header, raw in page.records:
             identifier = header.identifier()
+            if identifier in self._retried:
+                continue  # retried at the start of this run, and listed again
             if header.isDeleted():
                 await write_batch(self.store, pending, self.report)
                 pending = []
@@ -193,9 +277,11 @@ class Harvest:
         source = harvested_source(options.url, options.prefix, identifier)
         try:
             result = read_oai_record(
-                raw, options.prefix, source=source, field_map=options.field_map
+                raw, options.prefix, source=source, field_map=options.field_map, limits=self.limits
             )
-            prepared, warnings = prepare(result.record, self.renderer)
+            prepared, warnings = prepare(
+                result.record, self.renderer, locator=self._locator(identifier, result.record)
+            )
         except ReaderError as exc:
             self.report.add(Entry(identifier, FAILED, message=str(exc)))
             return None
@@ -208,6 +294,20 @@ class Harvest:
             self.report.add(Entry(identifier, FAILED, message=message))
             return None
         return Pending(identifier, prepared, [*result.warnings, *warnings])
+
+    def _locator(self, identifier: str, record: Record) -> str | None:
+        """The key to ask for, when the citation does not decide it: another Opis's
+        records keep their keys exactly; a record with no citation is keyed from its
+        identifier under this source's branch (stable, so a re-harvest finds it)."""
+        namespace, local = split_identifier(identifier, self.namespace)
+        kept = opis_key(local)
+        if kept is not None:
+            return kept
+        if record.reference is not None and record.reference.archive:
+            return None
+        host = urlsplit(self.options.url).hostname or ""
+        branch = self.options.archive or branch_code(namespace or host)
+        return f"{branch}/doc.{encode_value(local)}"
 
     async def _delete(self, identifier: str) -> None:
         source = harvested_source(self.options.url, self.options.prefix, identifier)
@@ -226,6 +326,7 @@ async def harvest(
     settings: Settings, options: HarvestOptions, *, progress: bool = False
 ) -> HarvestReport:
     """Open the store, harvest, close: what ``opis harvest`` runs."""
+    install_registry(settings)
     store = await Store(settings.database.url).open()
     try:
         if not progress:
@@ -253,8 +354,7 @@ async def harvest(
         await store.close()
 
 
-def run_command(
-    settings: Settings,
+def command_options(
     url: str,
     *,
     set_spec: str | None,
@@ -263,42 +363,24 @@ def run_command(
     map_path: str | None,
     full: bool,
     retry: tuple[int, float, float],
-    verbose: bool,
-) -> int:
-    """``opis harvest``: run, print the report like ingest does, return the exit status."""
-    import sys
-    from pathlib import Path
-
-    import click
-
-    from metadata.readers.oai_map import FieldMapError
-
+    archive: str | None = None,
+) -> HarvestOptions:
+    """``opis harvest``'s arguments as options; ValueError (the message says why) if unusable."""
     attempts, timeout, max_wait = retry
-    try:
-        field_map = None
-        if map_path:
-            field_map = FieldMap.from_text(Path(map_path).read_text(encoding="utf-8"), map_path)
-        options = HarvestOptions(
-            url.rstrip("?"),
-            set_spec,
-            prefix,
-            from_,
-            full,
-            field_map,
-            RetryPolicy(max(1, attempts), min(1.0, max_wait), max_wait, timeout),
-        )
-    except (OSError, ValueError, FieldMapError) as exc:
-        raise click.UsageError(str(exc)) from exc
-    report = asyncio.run(harvest(settings, options, progress=sys.stderr.isatty()))
-    for note in report.notes:
-        click.echo(f"note    {note}", err=True)
-    for entry in report.entries:
-        if entry.status == FAILED:
-            click.echo(f"FAILED  {entry.source}: {entry.message}", err=True)
-        elif verbose:
-            target = f" -> {entry.key}" if entry.key else f": {entry.message}"
-            click.echo(f"{entry.status:<9} {entry.source}{target}")
-        for warning in entry.warnings:
-            click.echo(f"warning {entry.source}: {warning}", err=True)
-    click.echo(report.summary())
-    return 1 if report.failed else 0
+    field_map = None
+    if map_path:
+        try:
+            text = Path(map_path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ValueError(f"--map {map_path}: {exc.strerror or exc}") from exc
+        field_map = FieldMap.from_text(text, map_path)
+    return HarvestOptions(
+        url.rstrip("?"),
+        set_spec,
+        prefix,
+        from_,
+        full,
+        field_map,
+        RetryPolicy(max(1, attempts), min(1.0, max_wait), max_wait, timeout),
+        archive,
+    )

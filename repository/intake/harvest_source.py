@@ -30,6 +30,7 @@ from oaipmh.metadata import MetadataRegistry
 from repository.http.dates import parse_http_date
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
+OAI_IDENTIFIER = "http://www.openarchives.org/OAI/2.0/oai-identifier"
 NAMESPACES = {"oai": OAI}
 USER_AGENT = "opis-harvest"
 # Statuses worth asking again: throttling and server-side failures.
@@ -51,6 +52,26 @@ class RetryPolicy:
 
 class HarvestError(Exception):
     """A request that failed for good (after retries), or a response that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """From Identify: the granularity ``from`` must use, and the identifier namespace."""
+
+    day_granularity: bool
+    repository_identifier: str | None
+
+
+class NotOaiError(HarvestError):
+    """A response that is not OAI-PMH at all: a 404, an HTML page, XML of another kind.
+
+    ``reason`` says what came back, for the message that tells the operator to check
+    the URL when the very first request (Identify) gets one.
+    """
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.reason = reason
 
 
 @dataclass
@@ -104,7 +125,7 @@ class OaiClient(Client):  # type: ignore[misc]  # oaipmh has no types: Client is
                 if exc.code not in _RETRY_STATUSES:
                     if b"OAI-PMH" in body[:2000]:  # an OAI error sent with a 4xx status
                         return body
-                    raise HarvestError(f"{url}: HTTP {exc.code} {exc.reason}") from None
+                    raise NotOaiError(url, f"HTTP {exc.code} {exc.reason}") from None
                 reason = f"HTTP {exc.code}"
                 wait = retry_after(exc.headers.get("Retry-After"))
                 if wait is None:
@@ -121,20 +142,45 @@ class OaiClient(Client):  # type: ignore[misc]  # oaipmh has no types: Client is
         raise AssertionError("unreachable")  # pragma: no cover
 
     def parse(self, xml: bytes) -> etree._Element:
-        """Parse a response without resolving entities or loading anything from the network."""
+        """Parse a response without resolving entities or loading anything from the network.
+
+        A page of HTML, or XML whose root is not ``OAI-PMH``, is a ``NotOaiError``.
+        """
         parser = etree.XMLParser(
             resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
         )
-        tree = etree.fromstring(xml, parser)
+        try:
+            tree = etree.fromstring(xml, parser)
+        except etree.XMLSyntaxError:
+            kind = _not_xml(xml)
+            if kind:
+                raise NotOaiError(self._base_url, f"{kind}, not OAI-PMH XML") from None
+            raise
+        if tree.tag != f"{{{OAI}}}OAI-PMH":
+            name = etree.QName(tree).localname
+            reason = (
+                "an HTML page, not OAI-PMH XML"
+                if name.lower() == "html"
+                else f"XML, but not OAI-PMH (its root element is <{name}>)"
+            )
+            raise NotOaiError(self._base_url, reason)
         self.response_date = tree.findtext(f"{{{OAI}}}responseDate")
         return tree
 
     # -- requests ---------------------------------------------------------------
 
-    def day_granularity(self) -> bool:
-        """Whether ``from`` must be sent as a day (the source's Identify says so)."""
+    def identify(self) -> Identity:
+        """What the source's Identify says that a harvest needs."""
         tree = self._request(verb="Identify")
-        return tree.findtext(f"{{{OAI}}}Identify/{{{OAI}}}granularity") == "YYYY-MM-DD"
+        identify = tree.find(f"{{{OAI}}}Identify")
+        granularity = tree.findtext(f"{{{OAI}}}Identify/{{{OAI}}}granularity")
+        namespace = None
+        if identify is not None:  # the oai-identifier description, when there is one
+            namespace = identify.findtext(f".//{{{OAI_IDENTIFIER}}}repositoryIdentifier")
+        return Identity(
+            day_granularity=granularity == "YYYY-MM-DD",
+            repository_identifier=namespace.strip() if namespace else None,
+        )
 
     def list_records(self, **args: str) -> Page:
         """One ListRecords page; ``NoRecordsMatch`` is an empty, final page."""
@@ -157,15 +203,38 @@ class OaiClient(Client):  # type: ignore[misc]  # oaipmh has no types: Client is
             _int(found.get("cursor")) if found is not None else None,
         )
 
+    def get_record(self, identifier: str) -> tuple[common.Header, bytes | None] | None:
+        """One record again (a record that failed before is retried by itself)."""
+        try:
+            tree = self._request(
+                verb="GetRecord", identifier=identifier, metadataPrefix=self.prefix
+            )
+        except error.IdDoesNotExistError:
+            return None
+        records, _ = self.buildRecords(self.prefix, NAMESPACES, self.getMetadataRegistry(), tree)
+        return (records[0][0], records[0][1]) if records else None
+
     def _request(self, **args: str) -> etree._Element:
         try:
             tree: etree._Element = self.makeRequestErrorHandling(**args)  # from self.parse
             return tree
         except error.XMLSyntaxError as exc:
             cause = exc.__cause__
-            raise HarvestError(
-                f"{self._base_url}: the {args.get('verb')} response is not usable XML ({cause})"
+            raise NotOaiError(
+                self._base_url, f"the {args.get('verb')} response is not XML ({cause})"
             ) from None
+
+
+def _not_xml(data: bytes) -> str | None:
+    """What a response that does not parse as XML plainly is, if it is plain."""
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if not head:
+        return "an empty response"
+    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
+        return "an HTML page"
+    if head.startswith((b"{", b"[")):
+        return "JSON"
+    return None
 
 
 def _raw_metadata(element: etree._Element) -> bytes | None:

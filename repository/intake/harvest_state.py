@@ -44,6 +44,9 @@ class State:
     token: str | None = None
     list_from: str | None = None
     list_started: str | None = None
+    # Identifiers whose records could not be stored: fetched again on every run (an
+    # incremental list would not bring them back) until they are stored.
+    failed: tuple[str, ...] = ()
 
 
 async def load(store: Store, source: HarvestSource) -> State:
@@ -51,7 +54,9 @@ async def load(store: Store, source: HarvestSource) -> State:
     if not value:
         return State()
     data = json.loads(value)
-    return State(**{f.name: data.get(f.name) for f in fields(State)})
+    known = {f.name: data[f.name] for f in fields(State) if f.name in data}
+    known["failed"] = tuple(known.get("failed") or ())
+    return State(**known)
 
 
 async def save(store: Store, source: HarvestSource, state: State) -> None:

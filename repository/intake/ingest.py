@@ -4,6 +4,9 @@ Each record is prepared (parsed, rendered) outside any transaction, then written
 batches, one transaction per batch, so a record is in the store whole or not at all and
 an interrupted run leaves only whole records behind; running it again completes it.
 A batch that fails is retried record by record, so one bad record fails alone.
+Reading is guarded the same way: whatever goes wrong while reading one input (a file,
+a line of JSON Lines, an element of an array, a folder) fails that input with its name
+and the reason, never the run. Every record is held to the ``[records]`` limits.
 """
 
 from __future__ import annotations
@@ -13,26 +16,31 @@ import glob
 import logging
 import multiprocessing
 import os
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
+from manifests.image_api import ImageRejected
 from metadata.errors import RecordError
 from metadata.readers import (
+    Limits,
     ReaderError,
     ReadResult,
     iter_json_lines,
     read_json_records,
     read_page_text,
 )
+from metadata.readers.limits import too_many_pages
 from metadata.record import Page, Record
+from metadata.references.registry import current
 from repository.records.batches import Pending, write_batch
-from repository.records.page_images import ImageError, ImageStore
+from repository.records.page_images import ImageError, ImageStore, sweep_orphan_images
 from repository.records.prepare import prepare, with_pages
 from repository.records.renditions import Renderer
 from repository.records.report import FAILED, SKIPPED, Entry, Report
-from repository.settings import Settings
+from repository.settings import Settings, install_registry
 from repository.store import Store
 from repository.store.writes import Prepared
 
@@ -54,12 +62,15 @@ class Ingest:
         batch_size: int = 500,
         workers: int = 0,
         on_progress: Callable[[int], None] | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.store = store
+        self.limits = limits or record_limits(renderer.settings)
         self.renderer = renderer
         self.images = images
         self.batch_size = batch_size
         self.report = Report()
+        self._unregistered: Counter[str] = Counter()  # archive codes the registry lacks
         self.workers = workers
         self._unprepared: list[tuple[str, ReadResult]] = []
         self._inflight: asyncio.Future[list[Pending]] | None = None
@@ -67,12 +78,13 @@ class Ingest:
         self._on_progress = on_progress or (lambda n: None)
 
     async def run(self, paths: Iterable[str]) -> Report:
-        for kind, path in expand(paths):
+        for kind, path, reason in expand(paths):
             if kind == SKIPPED:
                 self.report.add(Entry(str(path), SKIPPED, message=_skip_reason(path)))
                 continue
             if kind == FAILED:
-                self.report.add(Entry(str(path), FAILED, message="no such file or folder"))
+                self.report.add(Entry(str(path), FAILED, message=reason))
+                self._on_progress(1)
                 continue
             async for source, result in self._read(kind, path):
                 if isinstance(result, Exception):
@@ -84,51 +96,77 @@ class Ingest:
             await self.flush()
         finally:
             self.close()
+        for code, count in sorted(self._unregistered.items()):
+            self.report.notes.append(
+                f"{count} record{'s' if count > 1 else ''} cite the archive code {code}, which "
+                "the registry does not know; keys use it as written. Declare it in the "
+                "settings file's [[archives]] to give it a name and aliases (opis archives "
+                "lists the registry)"
+            )
         return self.report
 
     async def _read(
         self, kind: str, path: Path
     ) -> AsyncIterator[tuple[str, ReadResult | Exception]]:
-        try:
-            if kind == "folder":
-                yield str(path), await self._read_folder(path)
-                return
-            if path.suffix.lower() in LINES_SUFFIXES:
-                results: Iterable[ReadResult | ReaderError] = _stream_lines(path)
-                many = True
-            else:
-                text = _read_text(path)
-                if kind == "text":
-                    yield str(path), read_page_text(text)
-                    return
-                results = read_json_records(text)
-                many = len(results) > 1
-        except (ReaderError, ImageError, OSError, UnicodeDecodeError) as exc:
-            yield str(path), exc
+        """Each record of one input, or the reason it failed; never an exception.
+
+        Whatever goes wrong while reading costs only the input it happens in: a record
+        (a line of JSON Lines, an element of an array), or the file or folder when the
+        failure is the whole input's. Unexpected failures are logged with their traceback.
+        """
+        name = str(path)
+        if kind == "folder":
+            yield name, await _guarded(name, self._read_folder(path))
             return
-        for n, result in enumerate(results, 1):
-            source = f"{path}:{n}" if many else str(path)
+        try:
+            results, many = self._records_in(kind, path)
+        except Exception as exc:
+            yield name, _failure(name, exc)
+            return
+        read = 0
+        iterator = iter(results)
+        while True:
+            try:
+                result = next(iterator)
+            except StopIteration:
+                return
+            except Exception as exc:  # the input cannot be read past here
+                where = f"{path}:{read + 1}" if many else name
+                yield where, _failure(where, exc, after=read)
+                return
+            read += 1
+            source = f"{path}:{read}" if many else name
             if isinstance(result, Exception):
                 yield source, result
                 continue
-            try:
-                yield source, await self._with_images(result, path.parent)
-            except ImageError as exc:
-                yield source, exc
+            yield source, await _guarded(source, self._with_images(result, path.parent))
+
+    def _records_in(self, kind: str, path: Path) -> tuple[Iterable[ReadResult | ReaderError], bool]:
+        """The records of a file, and whether it may hold several (JSON Lines are read lazily)."""
+        if path.suffix.lower() in LINES_SUFFIXES:
+            return _stream_lines(path, self.limits), True
+        text = _read_text(path)
+        if kind == "text":
+            return [read_page_text(text, limits=self.limits)], False
+        results = read_json_records(text, limits=self.limits)
+        return results, len(results) > 1
 
     async def _read_folder(self, folder: Path) -> ReadResult:
         """A document folder: ``record.json`` or ``record.txt`` plus its page images."""
         if (folder / "record.json").is_file():
-            results = read_json_records(_read_text(folder / "record.json"))
+            results = read_json_records(_read_text(folder / "record.json"), limits=self.limits)
             if len(results) != 1:
                 raise ReaderError(f"{folder}/record.json must hold exactly one record")
             if isinstance(results[0], Exception):
                 raise results[0]
             result = results[0]
         else:
-            result = read_page_text(_read_text(folder / "record.txt"))
+            result = read_page_text(_read_text(folder / "record.txt"), limits=self.limits)
         if not result.record.pages:
             names = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+            problem = too_many_pages(len(names), self.limits, "the folder")
+            if problem:
+                raise ReaderError(problem)
             record = _replace_pages(result.record, tuple(Page(image=n) for n in names))
             result = ReadResult(record, result.warnings)
         return await self._with_images(result, folder)
@@ -144,6 +182,11 @@ class Ingest:
                     page.label if n == 0 else (f"{page.label} ({n + 1})" if page.label else None)
                 )
                 stored.append(Page(image.id, label, image.width, image.height))
+            problem = too_many_pages(
+                len(stored), self.limits, "the record (multi-page images split)"
+            )
+            if problem:
+                raise ReaderError(problem)
         return ReadResult(with_pages(result.record, stored), result.warnings)
 
     async def _queue(self, source: str, result: ReadResult) -> None:
@@ -196,6 +239,9 @@ class Ingest:
                 continue
             prepared.rerender = self.renderer.renditions
             pending.append(Pending(source, prepared, [*result.warnings, *extra]))
+            reference = prepared.record.reference
+            if reference is not None and reference.archive and reference.archive not in current():
+                self._unregistered[reference.archive] += 1
         return pending
 
     async def _write(self, batch: list[Pending]) -> None:
@@ -212,47 +258,108 @@ class Ingest:
             self._pool = None
 
 
-def expand(paths: Iterable[str]) -> list[tuple[str, Path]]:
-    """Inputs in a stable order: (kind, path) with kind text/json/folder/skipped/failed."""
-    out: list[tuple[str, Path]] = []
+def expand(paths: Iterable[str]) -> list[tuple[str, Path, str]]:
+    """Inputs in a stable order: (kind, path, reason) with kind text/json/folder/skipped/failed.
+
+    ``reason`` says why a failed input failed (no such file, a folder that cannot be
+    listed ...); a folder that cannot be walked fails alone, never the run.
+    """
+    out: list[tuple[str, Path, str]] = []
     for raw in paths:
         matches = sorted(glob.glob(raw)) if glob.has_magic(raw) else [raw]
         if not matches:
-            out.append((FAILED, Path(raw)))
+            out.append((FAILED, Path(raw), _MISSING))
         for match in matches:
-            out.extend(_classify(Path(match)))
+            out.extend(_classify(Path(match), set()))
     return out
 
 
-def _classify(path: Path) -> list[tuple[str, Path]]:
-    if path.is_dir():
-        if (path / "record.json").is_file() or (path / "record.txt").is_file():
-            return [("folder", path)]
-        found: list[tuple[str, Path]] = []
-        for child in sorted(path.iterdir(), key=lambda p: p.name):
-            if child.name.startswith("."):
-                continue
-            found.extend(_classify(child))
-        return found
-    if not path.exists():
-        return [(FAILED, path)]
+_MISSING = "no such file or folder"
+
+
+def _classify(path: Path, seen: set[Path]) -> list[tuple[str, Path, str]]:
+    try:
+        if path.is_dir():
+            if (path / "record.json").is_file() or (path / "record.txt").is_file():
+                return [("folder", path, "")]
+            real = path.resolve()
+            if real in seen:  # a link to a folder this walk has read (perhaps a loop)
+                return [(SKIPPED, path, "")]
+            seen.add(real)
+            found: list[tuple[str, Path, str]] = []
+            for child in sorted(path.iterdir(), key=lambda p: p.name):
+                if child.name.startswith("."):
+                    continue
+                found.extend(_classify(child, seen))
+            return found
+        if not path.exists():
+            return [(FAILED, path, _MISSING)]
+    except (OSError, RecursionError) as exc:
+        return [(FAILED, path, f"cannot be read: {_os_reason(exc)}")]
     suffix = path.suffix.lower()
     if suffix in TEXT_SUFFIXES:
-        return [("text", path)]
+        return [("text", path, "")]
     if suffix in JSON_SUFFIXES:
-        return [("json", path)]
-    return [(SKIPPED, path)]
+        return [("json", path, "")]
+    return [(SKIPPED, path, "")]
 
 
 def _skip_reason(path: Path) -> str:
+    if path.is_dir():
+        return "a link to a folder already read in this walk: skipped"
     if path.suffix.lower() in IMAGE_SUFFIXES:
         return "an image outside a document folder (put it beside a record.json)"
     return f"not an input Opis reads ({path.suffix or 'no suffix'}): skipped"
 
 
-def _stream_lines(path: Path) -> Iterator[ReadResult | ReaderError]:
-    with open(path, encoding="utf-8-sig") as handle:
-        yield from iter_json_lines(handle)
+def _stream_lines(path: Path, limits: Limits) -> Iterator[ReadResult | ReaderError]:
+    """JSON Lines read lazily, in bytes: a line that is not UTF-8 fails alone."""
+    with open(path, "rb") as handle:
+        yield from iter_json_lines(handle, limits=limits)
+
+
+# What a reader or an image can fail with, told to the user as it is. Anything else is
+# a fault in Opis (or the machine): logged with its traceback, and it fails its input.
+_EXPECTED = (ReaderError, ImageError, ImageRejected, RecordError, OSError, UnicodeDecodeError)
+
+
+def _failure(source: str, exc: Exception, *, after: int | None = None) -> Exception:
+    """The error to report for an input that failed with ``exc``."""
+    stopped = f"reading stopped after {after} record(s): " if after else ""
+    if isinstance(exc, UnicodeDecodeError):
+        return ReaderError(
+            f"{stopped}not UTF-8: byte 0x{exc.object[exc.start]:02X} at offset {exc.start}"
+        )
+    if isinstance(exc, OSError):
+        return ReaderError(f"{stopped}cannot be read: {_os_reason(exc)}")
+    if isinstance(exc, _EXPECTED):
+        return ReaderError(f"{stopped}{exc}") if stopped else exc
+    if isinstance(exc, RecursionError | MemoryError):
+        log.warning("reading %s failed: %r", source, exc)
+        return ReaderError(f"{stopped}too large or too deeply nested to read ({exc!r})")
+    log.error("reading %s failed", source, exc_info=exc)
+    return ReaderError(f"{stopped}internal error (please report it): {exc!r}")
+
+
+async def _guarded(source: str, reading: Awaitable[ReadResult]) -> ReadResult | Exception:
+    """What ``reading`` gives, or the reason it failed (see ``_failure``)."""
+    try:
+        return await reading
+    except Exception as exc:
+        return _failure(source, exc)
+
+
+def _os_reason(exc: BaseException) -> str:
+    """``permission denied (/data/box-1/record.json)``: the reason, and the file it concerns."""
+    if isinstance(exc, OSError) and exc.strerror:
+        reason = exc.strerror[0].lower() + exc.strerror[1:]
+        return f"{reason} ({exc.filename})" if exc.filename else reason
+    return str(exc) or exc.__class__.__name__
+
+
+def record_limits(settings: Settings) -> Limits:
+    """The limits every record is held to (settings ``[records]``)."""
+    return Limits(**asdict(settings.records))
 
 
 _worker_renderer: Renderer | None = None
@@ -260,6 +367,7 @@ _worker_renderer: Renderer | None = None
 
 def _init_worker(settings: Settings) -> None:
     global _worker_renderer
+    install_registry(settings)
     _worker_renderer = Renderer(settings)
 
 
@@ -295,31 +403,35 @@ def _replace_pages(record: Record, pages: tuple[Page, ...]) -> Record:
     return replace(record, pages=pages)
 
 
-def input_size(paths: Iterable[tuple[str, Path]]) -> int:
-    return sum(os.path.getsize(p) for kind, p in paths if kind in ("text", "json"))
+def input_size(paths: Iterable[tuple[str, Path, str]]) -> int:
+    return sum(os.path.getsize(p) for kind, p, _ in paths if kind in ("text", "json"))
 
 
 async def ingest_paths(settings: Settings, paths: list[str], *, progress: bool = False) -> Report:
     """Open the store, ingest, close: what ``opis ingest`` runs."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    install_registry(settings)
     store = await Store(settings.database.url).open()
     try:
         workers = os.cpu_count() or 1
         if not progress:
-            return await Ingest(
+            report = await Ingest(
                 store, Renderer(settings), ImageStore(settings), workers=workers
             ).run(paths)
-        columns = (TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, transient=True) as bar:
-            task = bar.add_task("ingest", total=None)
-            ingest = Ingest(
-                store,
-                Renderer(settings),
-                ImageStore(settings),
-                workers=workers,
-                on_progress=lambda n: bar.advance(task, n),
-            )
-            return await ingest.run(paths)
+        else:
+            columns = (TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            with Progress(*columns, transient=True) as bar:
+                task = bar.add_task("ingest", total=None)
+                ingest = Ingest(
+                    store,
+                    Renderer(settings),
+                    ImageStore(settings),
+                    workers=workers,
+                    on_progress=lambda n: bar.advance(task, n),
+                )
+                report = await ingest.run(paths)
+        await sweep_orphan_images(settings, store)  # image folders no record uses
+        return report
     finally:
         await store.close()

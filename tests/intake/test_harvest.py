@@ -34,7 +34,7 @@ from repository.intake.harvest_source import RetryPolicy, retry_after
 from repository.intake.harvest_state import State, load, save
 from repository.store import Store
 from repository.store.schema import records as records_table
-from tests.conftest import ROOT
+from tests.conftest import ROOT, shared_path
 from tests.live import (
     BackgroundLoop,
     LiveServer,
@@ -131,10 +131,7 @@ def check_copy(origin: str, copy: str, namespace: str, origin_name: str) -> None
     assert set(by_origin) == set(source)
     for origin_key, (deleted, record, _) in source.items():
         key, copy_deleted, got = by_origin[origin_key]
-        if "/doc." in origin_key:  # a shared locator: the token is the copy's own
-            assert key.split("/doc.")[0] == origin_key.split("/doc.")[0]
-        else:
-            assert key == origin_key
+        assert key == origin_key  # another Opis's key travels in its OAI identifier
         assert copy_deleted == deleted, key
         if deleted:
             continue
@@ -243,7 +240,7 @@ def test_a_set_harvest_takes_only_the_set(tmp_path):
     assert {r.collections for _, r, _ in rows(b.database.url).values()} == {(COLLECTION,)}
 
 
-def test_the_command_reports_uncited_records_and_exits_1(tmp_path):
+def test_uncited_records_from_another_opis_keep_their_keys(tmp_path):
     a = make_settings(f"sqlite:///{tmp_path}/a.db", tmp_path / "a")
     b = make_settings(f"sqlite:///{tmp_path}/b.db", tmp_path / "b")
     uncited = {
@@ -261,15 +258,160 @@ def test_the_command_reports_uncited_records_and_exits_1(tmp_path):
             text=True,
             timeout=120,
         )
-    assert done.returncode == 1, done.stderr
-    assert (
-        "FAILED  oai:opis.example.org:UNCITED/doc.u1: no archival reference found in "
-        "dc:source, dc:identifier or dc:relation"
-    ) in done.stderr
-    assert done.stdout.strip().endswith(
-        "1 added, 0 updated, 0 unchanged, 0 deleted, 1 failed, 0 skipped"
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().startswith("2 added, 0 updated, 0 unchanged, 0 deleted, 0 failed")
+    assert sorted(rows(b.database.url)) == ["GAPPOD/f.1/op.89/d.112", "UNCITED/doc.u1"]
+
+
+def test_the_corpus_travels_opis_to_opis_to_opis_record_by_record(tmp_path):
+    corpus = shared_path("corpus")
+    a = make_settings(
+        f"sqlite:///{tmp_path}/a.db", tmp_path / "a", repository={"identifier": "a.example.org"}
     )
-    assert list(rows(b.database.url)) == ["GAPPOD/f.1/op.89/d.112"]
+    b = make_settings(
+        f"sqlite:///{tmp_path}/b.db", tmp_path / "b", repository={"identifier": "b.example.org"}
+    )
+    c = make_settings(f"sqlite:///{tmp_path}/c.db", tmp_path / "c")
+    assert not ingest(a, [corpus]).failed
+    uncited = [k for k in rows(a.database.url) if k.startswith("UNCITED/")]
+    assert uncited, "the corpus has pages without a citation"
+    with LiveServer(a) as origin, LiveServer(b) as middle:
+        report = run(b, origin.url("/oai"))
+        assert counts(report) == {"added": len(rows(a.database.url))}, report.entries
+        report = run(c, middle.url("/oai"), prefix="mods")
+        assert counts(report) == {"added": len(rows(a.database.url))}, report.entries
+    check_copy(a.database.url, b.database.url, "a.example.org", a.repository.name)
+    check_copy(b.database.url, c.database.url, "b.example.org", b.repository.name)
+    assert set(rows(c.database.url)) == set(rows(a.database.url))
+
+
+class PlainLibrary(BackgroundLoop):
+    """A library's OAI-PMH provider: the ``oaipmh`` package's own server over plain Dublin
+    Core records (title, creator, date, identifier; no archival citation), paged by it."""
+
+    def __init__(self, records: list[dict[str, str]]) -> None:
+        super().__init__()
+        from oaipmh import common, metadata, server
+
+        self.records = records
+        self.url = f"http://127.0.0.1:{free_port()}/oai"
+        registry = metadata.MetadataRegistry()
+        registry.registerWriter("oai_dc", server.oai_dc_writer)
+        library = self
+
+        class Backend:
+            def identify(self):
+                return common.Identify(
+                    repositoryName="A town library",
+                    baseURL=library.url,
+                    protocolVersion="2.0",
+                    adminEmails=["librarian@example.org"],
+                    earliestDatestamp=library.stamp,
+                    deletedRecord="no",
+                    granularity="YYYY-MM-DDThh:mm:ssZ",
+                    compression=["identity"],
+                )
+
+            def listMetadataFormats(self, identifier=None):
+                return [
+                    ("oai_dc", server.NS_OAIDC.replace("/oai_dc/", "/oai_dc.xsd"), server.NS_OAIDC)
+                ]
+
+            def listSets(self):
+                raise error.NoSetHierarchyError
+
+            def _record(self, item):
+                header = common.Header(None, item["id"], library.stamp, [], False)
+                fields = {k: [v] for k, v in item.items() if k != "id"}
+                return header, common.Metadata(None, {**fields, "identifier": [item["id"]]}), None
+
+            def listRecords(self, metadataPrefix, set=None, from_=None, until=None):
+                if from_ is not None and from_ > library.stamp:
+                    raise error.NoRecordsMatchError
+                return [self._record(item) for item in library.records]
+
+            def listIdentifiers(self, metadataPrefix, set=None, from_=None, until=None):
+                return [h for h, _, _ in self.listRecords(metadataPrefix, set, from_, until)]
+
+            def getRecord(self, metadataPrefix, identifier):
+                for item in library.records:
+                    if item["id"] == identifier:
+                        return self._record(item)
+                raise error.IdDoesNotExistError(identifier)
+
+        import datetime as dt
+
+        from oaipmh import error
+
+        self.stamp = dt.datetime(2026, 1, 2, 3, 4, 5)
+        self.server = server.Server(Backend(), registry, resumption_batch_size=7)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        args = dict(request.query) if request.method == "GET" else dict(await request.post())
+        return web.Response(body=self.server.handleRequest(args), content_type="text/xml")
+
+    async def _start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/oai", self.handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", URL(self.url).port).start()
+
+    async def _stop(self) -> None:
+        await self._runner.cleanup()
+
+
+def _library_records(n: int) -> list[dict[str, str]]:
+    return [
+        {
+            "id": f"oai:library.example.org:item/{i}",
+            "title": f"Parish register, volume {i}",
+            "creator": "Saint Mary's Church",
+            "date": f"18{i:02d}",
+        }
+        for i in range(n)
+    ]
+
+
+def test_fifty_plain_dublin_core_records_all_come_in_and_again_unchanged(tmp_path):
+    settings = make_settings(f"sqlite:///{tmp_path}/b.db", tmp_path / "b")
+    with PlainLibrary(_library_records(50)) as library:
+        report = run(settings, library.url)
+        assert counts(report) == {"added": 50}, report.entries
+        stored = rows(settings.database.url)
+        assert sorted(stored) == sorted(f"LIBRARY-EXAMPLE-ORG/doc.item%2F{i}" for i in range(50))
+        assert {r.title for _, r, _ in stored.values()} == {
+            f"Parish register, volume {i}" for i in range(50)
+        }
+        assert counts(run(settings, library.url)) == {}  # incremental: nothing new
+        again = run(settings, library.url, full=True)
+        assert counts(again) == {} and again.count("unchanged") == 50
+        assert rows(settings.database.url) == stored
+
+
+def test_a_named_branch_keys_records_without_a_citation(tmp_path):
+    settings = make_settings(f"sqlite:///{tmp_path}/b.db", tmp_path / "b")
+    with PlainLibrary(_library_records(3)) as library:
+        assert counts(run(settings, library.url, archive="TOWNLIB")) == {"added": 3}
+    assert sorted(rows(settings.database.url)) == [f"TOWNLIB/doc.item%2F{i}" for i in range(3)]
+
+
+def test_a_record_that_cannot_be_stored_is_reported_on_every_run_until_it_is(tmp_path):
+    small = make_settings(
+        f"sqlite:///{tmp_path}/b.db", tmp_path / "b", records={"max_title_chars": 30}
+    )
+    items = _library_records(3)
+    items[1]["title"] = "A title much longer than this copy's thirty-character limit"
+    with PlainLibrary(items) as library:
+        first = run(small, library.url)
+        assert counts(first) == {"added": 2, "failed": 1}
+        assert [e.source for e in first.entries if e.status == "failed"] == [items[1]["id"]]
+        second = run(small, library.url)  # incremental: the list brings nothing new
+        assert counts(second) == {"failed": 1}, second.entries
+        roomy = replace(small, records=replace(small.records, max_title_chars=2000))
+        third = run(roomy, library.url)
+        assert counts(third) == {"added": 1}, third.entries
+        assert counts(run(roomy, library.url)) == {}
 
 
 # ---------------------------------------------------------------- faults
@@ -453,6 +595,11 @@ async def _quirky(request: web.Request) -> web.Response:
     if "from" in args:
         error = '<error code="noRecordsMatch">nothing since then</error>'
         return _xml(_page(error), status=422)
+    if args.get("verb") == "GetRecord":  # record 2 still holds its entity
+        n = args["identifier"].rpartition(":")[2]
+        doctype = '<!DOCTYPE OAI-PMH [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+        record = DC_RECORD.format(n=n, title="&xxe;" if n == "2" else "Fine")
+        return _xml(_page(f"<GetRecord>{record}</GetRecord>", doctype if n == "2" else ""))
     token = args.get("resumptionToken")
     if token is None:
         doctype = '<!DOCTYPE OAI-PMH [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
@@ -512,12 +659,69 @@ def test_a_quirky_provider(tmp_path):
 
         seen.clear()
         again = run(target, base)  # from the first responseDate, as a day; 422 read as OAI
-        assert not again.failed and counts(again) == {}
-        assert seen[1]["from"] == "2024-03-05"
+        # the refused record is fetched again and reported again, until it can be stored
+        assert [e.source for e in again.entries] == ["oai:quirky.example.org:2"]
+        assert counts(again) == {"failed": 1}
+        assert seen[1] == {
+            "verb": "GetRecord",
+            "identifier": "oai:quirky.example.org:2",
+            "metadataPrefix": "oai_dc",
+        }
+        assert seen[2]["from"] == "2024-03-05"
     finally:
         asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
+
+
+# ---------------------------------------------------------------- not an endpoint
+
+ABOUT = (
+    "<!DOCTYPE html><html><head><title>About the archive</title></head>"
+    "<body><p>Our catalogue.</p></body></html>"
+)
+
+
+async def _about(request: web.Request) -> web.Response:
+    return web.Response(text=ABOUT, content_type="text/html")
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("/about", "an HTML page, not OAI-PMH XML"),  # a web page
+        ("/", "an HTML page, not OAI-PMH XML"),  # the site's home page
+        ("/no-such-page", "HTTP 404 Not Found"),
+        ("/healthz", "JSON, not OAI-PMH XML"),
+    ],
+)
+def test_a_url_that_is_not_an_endpoint_says_so_and_offers_no_resume(tmp_path, path, reason):
+    site = make_settings(f"sqlite:///{tmp_path}/a.db", tmp_path / "a")
+    target = make_settings(f"sqlite:///{tmp_path}/b.db", tmp_path / "b")
+    with LiveServer(site, routes=[("GET", "/about", _about)]) as server:
+        url = server.url(path)
+        result = CliRunner().invoke(
+            main, ["harvest", url, "--retries", "2"], env=settings_environ(target)
+        )
+    assert result.exit_code == 1, result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"FAILED  {url} did not answer as an OAI-PMH endpoint: {reason}"), line
+    assert line.endswith("; check the URL (it usually ends in /oai or /request)"), line
+    assert "resume" not in result.output and "retrying" not in result.output
+    assert (
+        result.stdout.strip() == "0 added, 0 updated, 0 unchanged, 0 deleted, 1 failed, 0 skipped"
+    )
+    assert rows(target.database.url) == {}
+
+
+def test_a_source_that_never_answers_offers_no_resume(tmp_path):
+    target = make_settings(f"sqlite:///{tmp_path}/b.db", tmp_path / "b")
+    url = f"http://127.0.0.1:{free_port()}/oai"  # nothing listens there
+    report = run(target, url, retry=replace(FAST, attempts=1))
+    [failure] = report.entries
+    assert failure.status == "failed" and "network error" in failure.message
+    assert "gave up after 1 attempts" in failure.message
+    assert "resume" not in failure.message and "OAI-PMH endpoint" not in failure.message
 
 
 # ---------------------------------------------------------------- small parts

@@ -300,3 +300,182 @@ def _assert_consistent(settings) -> None:
         assert members == ids
 
     asyncio.run(check())
+
+
+# -- one bad input costs only itself (issue 15) ---------------------------------------------
+
+GOOD_ONE = {"reference": "RGASPI, f. 17, op. 3, d. 21", "title": "Good one"}
+GOOD_TWO = {"reference": "RGASPI, f. 17, op. 3, d. 22", "title": "Good two"}
+GOOD_KEYS = {"RGASPI/f.17/op.3/d.21", "RGASPI/f.17/op.3/d.22"}
+FORBIDDEN_ONLY = '{"reference": "\\u0015", "title": "0"}'
+DEEP = "[" * 100_000
+
+
+def _failures(report) -> dict[str, str]:
+    return {e.source: e.message for e in report.entries if e.status == "failed"}
+
+
+@pytest.mark.parametrize("layout", ["array", "lines"])
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        (FORBIDDEN_ONLY, '"reference" must be a non-empty string, not only characters XML 1.0'),
+        (DEEP, "JSON nested more than 64 levels deep"),
+        (DEEP + "]" * 100_000, "JSON nested more than 64 levels deep"),
+        (
+            json.dumps({"reference": "RGASPI, f. 17, op. 3, d. 23", "title": "x" * 10_485_760}),
+            "title is 10,485,760 characters; the limit is 2,000 (records.max_title_chars)",
+        ),
+    ],
+    ids=["forbidden-only", "deep-unclosed", "deep", "10MB-title"],
+)
+def test_a_bad_record_between_good_ones_fails_alone(settings, tmp_path, layout, bad, reason):
+    good = [json.dumps(GOOD_ONE), json.dumps(GOOD_TWO)]
+    if layout == "array":
+        path = tmp_path / "three.json"
+        path.write_text("[\n" + ",\n".join([good[0], bad, good[1]]) + "\n]")
+    else:
+        path = tmp_path / "three.jsonl"
+        path.write_text("\n".join([good[0], bad, good[1]]) + "\n")
+    if bad == DEEP and layout == "array":  # an array element that never closes swallows the rest
+        path.write_text("[\n" + ",\n".join([good[0], good[1], bad]) + "\n")
+    report = ingest(settings, [path])
+    assert report.count("added") == 2, report.entries
+    failures = _failures(report)
+    assert list(failures) == [f"{path}:{3 if bad == DEEP and layout == 'array' else 2}"]
+    (message,) = failures.values()
+    assert reason in message
+    assert message.startswith("record ") and "(line " in message  # which record, on which line
+    assert set(keys_of(settings)) == GOOD_KEYS
+
+
+def test_a_whole_file_that_cannot_be_read_fails_alone(settings, tmp_path):
+    deep = tmp_path / "a-deep.json"
+    deep.write_text(DEEP)
+    good = tmp_path / "b-good.json"
+    good.write_text(json.dumps([GOOD_ONE, GOOD_TWO]))
+    report = ingest(settings, [deep, good])
+    assert report.count("added") == 2
+    assert list(_failures(report)) == [str(deep)]
+    assert "nested more than 64 levels deep" in _failures(report)[str(deep)]
+
+
+def test_the_cli_reports_the_bad_record_and_writes_the_others(settings, tmp_path):
+    path = tmp_path / "three.json"
+    path.write_text(f"[{json.dumps(GOOD_ONE)},\n{FORBIDDEN_ONLY},\n{json.dumps(GOOD_TWO)}]")
+    result = opis(settings, "ingest", str(path))
+    assert result.returncode == 1
+    assert "2 added" in result.stdout and "1 failed" in result.stdout
+    assert f"{path}:2" in result.stderr and "record 2 (line 2)" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert set(keys_of(settings)) == GOOD_KEYS
+
+
+def test_a_line_that_is_not_utf8_fails_alone(settings, tmp_path):
+    path = tmp_path / "bytes.jsonl"
+    path.write_bytes(
+        b"\xef\xbb\xbf"
+        + json.dumps(GOOD_ONE).encode()
+        + b'\n{"reference": "RGASPI, f. 17, op. 3, d. 24", "title": "Caf\xe9"}\n'
+        + json.dumps(GOOD_TWO).encode()
+        + b"\n"
+    )
+    report = ingest(settings, [path])
+    assert report.count("added") == 2
+    assert _failures(report) == {
+        f"{path}:2": "record 2 (line 2): not UTF-8: the line's byte 59 is 0xE9"
+    }
+
+
+def test_limits_come_from_the_settings(database_url, tmp_path):
+    settings = make_settings(
+        database_url, tmp_path / "data", records={"max_title_chars": 8, "max_pages": 1}
+    )
+    path = tmp_path / "titles.jsonl"
+    path.write_text(json.dumps(GOOD_ONE) + "\n" + json.dumps(GOOD_TWO | {"title": "Far too long"}))
+    folder = _document_folder(tmp_path / "in", "two", "RGASPI, f. 17, op. 3, d. 25")
+    (folder / "record.json").write_text(json.dumps({**GOOD_ONE, "reference": "RGASPI 17/3/25"}))
+    report = ingest(settings, [path, folder])
+    assert _failures(report) == {
+        f"{path}:2": "record 2 (line 2): title is 12 characters; the limit is 8 "
+        "(records.max_title_chars)",
+        str(folder): "the folder has 2 page images; the limit is 1 (records.max_pages)",
+    }
+    assert report.count("added") == 1
+
+
+def test_an_unexpected_failure_costs_only_its_input(settings, tmp_path, monkeypatch, caplog):
+    from repository.intake import ingest as module
+
+    real = module.read_page_text
+
+    def broken(text, **kwargs):
+        if "BROKEN" in text:
+            raise RuntimeError("a fault in a reader")
+        return real(text, **kwargs)
+
+    monkeypatch.setattr(module, "read_page_text", broken)
+    page = "Skip to content\n\nMarch 3, 1950\n\n{title}\n\nThe coal arrived two days late.\n"
+    (tmp_path / "a.txt").write_text(page.format(title="BROKEN note"))
+    (tmp_path / "b.json").write_text(json.dumps(GOOD_ONE))
+    (tmp_path / "c.txt").write_text(page.format(title="Note on the coal"))
+    report = ingest(settings, [tmp_path / "a.txt", tmp_path / "b.json", tmp_path / "c.txt"])
+    assert report.count("added") == 2
+    failures = _failures(report)
+    assert list(failures) == [str(tmp_path / "a.txt")]
+    assert (
+        "internal error (please report it): RuntimeError('a fault in a reader')"
+        in (failures[str(tmp_path / "a.txt")])
+    )
+    logged = [r for r in caplog.records if r.exc_info and "a.txt" in r.getMessage()]
+    assert logged, "the unexpected failure is logged with its traceback"
+
+
+def test_reading_that_breaks_off_keeps_the_records_before(settings, tmp_path, monkeypatch):
+    from repository.intake import ingest as module
+
+    real = module.iter_json_lines
+
+    def breaks_after_one(lines, **kwargs):
+        results = real(lines, **kwargs)
+        yield next(results)
+        raise OSError(5, "Input/output error", "lines.jsonl")
+
+    monkeypatch.setattr(module, "iter_json_lines", breaks_after_one)
+    path = tmp_path / "lines.jsonl"
+    path.write_text(json.dumps(GOOD_ONE) + "\n" + json.dumps(GOOD_TWO) + "\n")
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(GOOD_TWO))
+    report = ingest(settings, [path, other])
+    assert report.count("added") == 2
+    assert _failures(report) == {
+        f"{path}:2": "reading stopped after 1 record(s): cannot be read: "
+        "input/output error (lines.jsonl)"
+    }
+
+
+def test_a_folder_that_cannot_be_listed_fails_alone(settings, tmp_path, monkeypatch):
+    closed = tmp_path / "in" / "closed"
+    closed.mkdir(parents=True)
+    (closed / "x.json").write_text(json.dumps(GOOD_TWO))
+    (tmp_path / "in" / "open.json").write_text(json.dumps(GOOD_ONE))
+    real = Path.iterdir
+
+    def iterdir(self):
+        if self.name == "closed":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    report = ingest(settings, [tmp_path / "in"])
+    assert report.count("added") == 1
+    assert _failures(report) == {str(closed): f"cannot be read: permission denied ({closed})"}
+
+
+def test_the_records_settings_are_the_readers_limits():
+    """One set of defaults: settings [records] and metadata.readers.Limits agree."""
+    from metadata.readers import Limits
+    from repository.intake.ingest import record_limits
+    from repository.settings import Settings
+
+    assert record_limits(Settings()) == Limits()

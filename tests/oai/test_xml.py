@@ -187,10 +187,13 @@ def test_the_reference_is_searched_in_source_identifier_relation_order():
         ),
     ],
 )
-def test_a_record_without_a_reference_is_refused_not_invented(prefix, xml, where):
-    with pytest.raises(ReaderError) as caught:
-        read(xml, prefix)
-    assert str(caught.value) == f"no archival reference found in {where}"
+def test_a_record_without_a_reference_is_read_with_none_invented(prefix, xml, where):
+    """A library's record has no archival citation: it is read, with no reference made up
+    (the harvester keys it from its identifier), and the warning says where Opis looked."""
+    result = read_oai_record(xml, prefix, source=SOURCE)
+    assert result.record.reference is None and result.record.citation is None
+    assert result.record.alternates == ()
+    assert f"no archival reference found in {where}" in result.warnings
 
 
 def test_an_archive_inferred_from_the_citation_style_is_a_warning():
@@ -388,8 +391,11 @@ def test_map_paths_reach_marc_subfields_and_mods_attributes():
 
 def test_without_a_match_the_map_says_where_it_looked():
     field_map = FieldMap.from_text('reference = "dc:coverage"')
-    with pytest.raises(ReaderError, match="in the places the map names, dc:source"):
-        read(dc("<dc:title>t</dc:title>"), field_map=field_map)
+    result = read_oai_record(
+        dc("<dc:title>t</dc:title>"), "oai_dc", source=SOURCE, field_map=field_map
+    )
+    assert result.record.reference is None
+    assert any("in the places the map names, dc:source" in w for w in result.warnings)
 
 
 @pytest.mark.parametrize(

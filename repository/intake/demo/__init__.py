@@ -1,5 +1,11 @@
-"""The sample that ``opis serve --demo`` loads: records written for the project, with
-page images generated here (paper, typed lines, a stamp), never copied from anywhere.
+"""The sample that ``opis serve --demo`` loads: six records written for the project and
+the seed letter (GAPPOD, f.1, op.89, d.112, the README's example citation) with the title,
+date and summary of its real Digital Archive record. Every page image is generated here
+(paper, typed lines, a stamp), never copied from anywhere.
+
+Rights agree with what the manifests say: the written samples carry CC0 1.0 as a URI in
+their rights text (a record's own URI wins over ``iiif.default_rights``), and the seed
+letter the Digital Archive's statement, which ``iiif.rights_map`` maps to InC-EDU.
 
 The images are generated once into ``<data_dir>/demo`` and ingested as document
 folders, exactly as a user's own folders would be; loading twice changes nothing.
