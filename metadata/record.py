@@ -115,6 +115,17 @@ class Record:
     text: tuple[TextBody, ...] = ()
     source: Source = field(default_factory=Source)
     pages: tuple[Page, ...] = ()
+    # archival description (finding aids, issue 13); empty for documents read elsewhere
+    level: str | None = None  # EAD level: fonds, series, file, item ...
+    parent: str | None = None  # key of the unit above, within the finding aid
+    finding_aid: str | None = None  # the finding aid's own id (EAD eadid / recordid)
+    extent: tuple[str, ...] = ()
+    scope: tuple[str, ...] = ()  # scope and content
+    access: tuple[str, ...] = ()  # conditions governing access
+    use: tuple[str, ...] = ()  # conditions governing use
+    origination: tuple[str, ...] = ()
+    location: tuple[str, ...] = ()  # physical location and containers (box 3, folder 2)
+    daos: tuple[str, ...] = ()  # digital object links (IIIF manifests, viewers)
 
     def with_key(self, key: str) -> Record:
         return replace(self, key=key)
@@ -178,4 +189,8 @@ _LOADERS: dict[str, Callable[[Any], Any]] = {
     "text": lambda v: tuple(TextBody(**x) for x in v),
     "source": lambda v: Source(**v),
     "pages": lambda v: tuple(Page(**x) for x in v),
+    **{
+        name: _strings
+        for name in ("extent", "scope", "access", "use", "origination", "location", "daos")
+    },
 }

@@ -27,3 +27,27 @@ def clean(text: str) -> str:
     if FORBIDDEN.search(text) is None:
         return text
     return FORBIDDEN.sub("", text)
+
+
+_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_ATTR = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        '"': "&quot;",
+        "\t": "&#9;",
+        "\n": "&#10;",
+        "\r": "&#13;",
+    }
+)
+
+
+def escape_text(value: str) -> str:
+    """``value`` cleaned and escaped for XML character data."""
+    return clean(value).translate(_TEXT)
+
+
+def escape_attr(value: str) -> str:
+    """``value`` cleaned and escaped for a double-quoted XML attribute (whitespace kept)."""
+    return clean(value).translate(_ATTR)

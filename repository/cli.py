@@ -132,7 +132,16 @@ def serve(
 @config_option
 @click.argument("paths", nargs=-1, required=True)
 @verbose_option
-def ingest(config_path: str | None, paths: tuple[str, ...], verbose: bool) -> None:
+@click.option(
+    "--archive",
+    "archive",
+    default=None,
+    metavar="CODE",
+    help="Archive code for EAD finding aids (else from the eadid/agencycode, via the registry).",
+)
+def ingest(
+    config_path: str | None, paths: tuple[str, ...], verbose: bool, archive: str | None
+) -> None:
     """Ingest files, folders and globs: page text, JSON records, document folders.
 
     \b
@@ -151,7 +160,9 @@ def ingest(config_path: str | None, paths: tuple[str, ...], verbose: bool) -> No
 
     settings = _settings(config_path)
     _check_store(settings)
-    report = asyncio.run(ingest_paths(settings, list(paths), progress=sys.stderr.isatty()))
+    report = asyncio.run(
+        ingest_paths(settings, list(paths), progress=sys.stderr.isatty(), archive=archive)
+    )
     print_report(report, verbose)
     sys.exit(1 if report.failed else 0)
 
@@ -175,7 +186,7 @@ def print_report(report: Report, verbose: bool, *, list_skipped: bool = True) ->
         if entry.status == FAILED:
             click.echo(f"FAILED  {_naming(entry.source, entry.message)}", err=True)
         elif entry.status == SKIPPED and (list_skipped or verbose):
-            click.echo(f"skipped {_naming(entry.source, _skip_reason(entry))}", err=True)
+            click.echo(f"skipped {_naming(entry.source, entry.message)}", err=True)
         elif verbose:
             click.echo(f"{entry.status:<9} {_target(entry)}")
         if entry.status == UNCHANGED and not verbose:
@@ -195,14 +206,6 @@ def _naming(source: str, message: str) -> str:
     if not message:
         return source
     return message if message.startswith(source) else f"{source}: {message}"
-
-
-def _skip_reason(entry: Entry) -> str:
-    """Why an input was skipped, said once (the reader's reason may end in ': skipped')."""
-    reason = entry.message.strip()
-    for suffix in (": skipped", "; skipped"):
-        reason = reason.removesuffix(suffix).strip()
-    return "" if reason == "skipped" else reason
 
 
 def _target(entry: Entry) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
+from metadata.readers.limits import Limits
 from metadata.references import registry
 
 
@@ -97,6 +98,9 @@ class Web:
     # A folder Opis serves at /mirador/ (Mirador's dist folder, for sites without a CDN).
     mirador_dir: str = ""
     page_size: int = 20
+    # The interface language when neither ?lang=, the lang cookie nor Accept-Language
+    # names one the pages have a catalogue for (repository/pages/locales).
+    default_language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -110,19 +114,6 @@ class Auth:
 
 
 @dataclass(frozen=True)
-class Records:
-    """Field limits every input is held to (metadata.readers.limits.Limits, same names)."""
-
-    max_title_chars: int = 2_000
-    max_reference_chars: int = 1_000
-    max_value_chars: int = 10_000
-    max_description_chars: int = 100_000
-    max_text_chars: int = 5_000_000
-    max_list_items: int = 1_000
-    max_pages: int = 10_000
-
-
-@dataclass(frozen=True)
 class Settings:
     database: Database = field(default_factory=Database)
     server: Server = field(default_factory=Server)
@@ -133,7 +124,7 @@ class Settings:
     iiif: Iiif = field(default_factory=Iiif)
     web: Web = field(default_factory=Web)
     auth: Auth = field(default_factory=Auth)
-    records: Records = field(default_factory=Records)
+    records: Limits = field(default_factory=Limits)  # field limits every input is held to
     # The config file's [[archives]]: archives a site adds to the shipped registry or
     # overrides there (see archive_registry), and the file they came from.
     archives: tuple[Mapping[str, Any], ...] = ()

@@ -3,7 +3,7 @@ downloaded browser, plus the pixel check that tells a shown page image from view
 
 Needs ``/usr/bin/chromium`` (``$CHROMIUM``) and, in ``$OPIS_NODE_DIR`` (default
 ``~/.cache/opis-node``), ``npm install --prefix $OPIS_NODE_DIR mirador@4.0.0
-playwright-core@1.65.1``. A test calls ``missing()`` and hands the reason to
+playwright-core@1.65.1 axe-core@4.14.1``. A test calls ``missing()`` and hands the reason to
 ``tests.conftest.unavailable``, which fails instead of skipping in CI.
 """
 
@@ -21,9 +21,11 @@ CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 NODE_DIR = Path(os.environ.get("OPIS_NODE_DIR", Path.home() / ".cache" / "opis-node"))
 MIRADOR_JS = NODE_DIR / "node_modules" / "mirador" / "dist" / "mirador.min.js"
 PLAYWRIGHT = NODE_DIR / "node_modules" / "playwright-core"
+AXE = NODE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+AXE_VERSION = "4.14.1"
 INSTALL = (
     "apt-get install -y chromium fonts-dejavu-core && "
-    f"npm install --prefix {NODE_DIR} mirador@4.0.0 playwright-core@1.65.1"
+    f"npm install --prefix {NODE_DIR} mirador@4.0.0 playwright-core@1.65.1 axe-core@{AXE_VERSION}"
 )
 FLAGS = [
     "--no-sandbox",
@@ -65,6 +67,17 @@ def missing() -> str | None:
         return f"node is missing; install with: {INSTALL}"
     if not MIRADOR_JS.exists() or not PLAYWRIGHT.exists():
         return f"mirador/playwright-core are not installed in {NODE_DIR}; install with: {INSTALL}"
+    return None
+
+
+def axe_missing() -> str | None:
+    """Why the accessibility check cannot run here (axe-core, at the pinned version), or None."""
+    found = missing()
+    if found:
+        return found
+    package = AXE.parent / "package.json"
+    if not AXE.exists() or json.loads(package.read_text()).get("version") != AXE_VERSION:
+        return f"axe-core@{AXE_VERSION} is not installed in {NODE_DIR}; install with: {INSTALL}"
     return None
 
 

@@ -7,6 +7,7 @@ width/height are the stored image's pixel size, so ``xywh`` targets are image pi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,9 +23,10 @@ from iiif_prezi3 import (
 
 from manifests.image_api import parse
 from metadata import languages
+from metadata.pagetext import PageText
 from metadata.record import Page, Record
 
-from . import describe, images, urls
+from . import describe, images, pagetext, search_service, urls
 from .collection import container_label
 from .context import PresentationContext
 from .exact import ExactUrls
@@ -36,13 +38,18 @@ from .tree import parent_container
 
 # Part of the renderer's fingerprint: change it whenever the manifest output changes,
 # so stored manifests are rendered again.
-VERSION = "2"  # 2: record text made safe from HTML (markup.py)
+VERSION = "3"  # 2: record text made safe from HTML (markup.py); 3: page text, search
 
 
-def build_manifest(record: Record, ctx: PresentationContext) -> dict[str, Any]:
+def build_manifest(
+    record: Record, ctx: PresentationContext, texts: Sequence[PageText | None] = ()
+) -> dict[str, Any]:
     """The Manifest document as JSON data (``@context`` first), ids exactly as served.
 
-    Needs a keyed record whose pages are stored images (id, width, height).
+    Needs a keyed record whose pages are stored images (id, width, height). ``texts``:
+    each page's text (ALTO, PAGE XML) in the record's page order, None for a page
+    without; pages with text get their lines as annotations, and the manifest declares
+    the Content Search services (2.0 and 1.0) that search them.
     """
     if not record.key:
         raise ValueError("a manifest needs the record's key")
@@ -93,7 +100,35 @@ def build_manifest(record: Record, ctx: PresentationContext) -> dict[str, Any]:
         "navDate": _nav_date(record.date),
         "items": canvases,
     }
-    return exact.dump(Manifest(**{k: v for k, v in fields.items() if v is not None}))
+    document = exact.dump(Manifest(**{k: v for k, v in fields.items() if v is not None}))
+    return _with_page_text(document, record, ctx, texts)
+
+
+def _with_page_text(
+    document: dict[str, Any],
+    record: Record,
+    ctx: PresentationContext,
+    texts: Sequence[PageText | None],
+) -> dict[str, Any]:
+    """Line annotations on each canvas with text, and the search services.
+
+    Written as plain JSON rather than through iiif-prezi3: a page holds hundreds of
+    lines, and a document hundreds of pages.
+    """
+    if not any(t is not None for t in texts):
+        return document
+    assert record.key
+    numbered = [n for n, p in enumerate(record.pages) if p.width and p.height]
+    default = next((lang for lang in record.language if tag(lang) != NONE), None)
+    for canvas, page_index in zip(document["items"], numbered, strict=True):
+        text = texts[page_index] if page_index < len(texts) else None
+        if text is None or not text.lines:
+            continue
+        canvas.setdefault("annotations", []).append(
+            pagetext.annotation_page(canvas["id"], canvas["width"], canvas["height"], text, default)
+        )
+    document["service"] = search_service.blocks(ctx.base, record.key)
+    return document
 
 
 def manifest_thumbnail(ctx: PresentationContext, record: Record) -> dict[str, Any] | None:

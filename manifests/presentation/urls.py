@@ -62,3 +62,12 @@ def oai_record(base: str, namespace: str, key: str, prefix: str) -> str:
     """GetRecord for one format; ``%`` in the key is escaped so the server decodes it back."""
     identifier = quote(f"oai:{namespace}:{key}", safe=":/")
     return f"{base}/oai?verb=GetRecord&metadataPrefix={prefix}&identifier={identifier}"
+
+
+def search(base: str, key: str, version: int) -> str:
+    """A document's IIIF Content Search service, version 2 or 1."""
+    return f"{base}/{PRESENTATION}/{key}/search/{version}"
+
+
+def autocomplete(base: str, key: str, version: int) -> str:
+    return f"{base}/{PRESENTATION}/{key}/autocomplete/{version}"

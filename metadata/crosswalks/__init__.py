@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from metadata.record import Record
 
-from . import marc21, mods, oai_dc
+from . import edm, marc21, mods, oai_dc, oai_dcterms, oai_ead
 from .context import CrosswalkContext
 
 __all__ = ["FORMATS", "VERSION", "CrosswalkContext", "Format"]
@@ -22,7 +22,7 @@ __all__ = ["FORMATS", "VERSION", "CrosswalkContext", "Format"]
 # Change whenever any crosswalk's output changes: harvesters only re-fetch records whose
 # datestamps move (OAI-PMH guidelines; conformance check E6). tests/metadata/test_crosswalks.py
 # pins a fingerprint of the output to this value so a change cannot slip through.
-VERSION = "1"
+VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -31,12 +31,14 @@ class Format:
 
     prefix: str  # "oai_dc"
     namespace: str  # metadataNamespace for ListMetadataFormats
-    schema: str  # schema URL for ListMetadataFormats and xsi:schemaLocation
+    # schema URL for ListMetadataFormats and xsi:schemaLocation; a path ("/schemas/...")
+    # is a schema this server serves, made absolute with the public URL
+    schema: str
     # the <metadata> child, UTF-8, no XML declaration
     crosswalk: Callable[[Record, CrosswalkContext], bytes]
 
 
 FORMATS: dict[str, Format] = {
     module.PREFIX: Format(module.PREFIX, module.NAMESPACE, module.SCHEMA, module.crosswalk)
-    for module in (oai_dc, marc21, mods)
+    for module in (oai_dc, marc21, mods, oai_ead, edm, oai_dcterms)
 }

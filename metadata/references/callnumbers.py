@@ -15,26 +15,12 @@ import re
 from metadata.record import Reference
 from metadata.references import path, sheets
 from metadata.references.archives import AliasHit, Style, infer_archive
-from metadata.references.citation import Found
+from metadata.references.citation import Found, found_reference
 from metadata.references.labels import LETTER, transliterate
 from metadata.references.registry import current
 
 _P = sheets.PAGES
 _START = re.compile(r"(?:\s|\(|(?:Document\s)?Source:|Call\sNumber:|Reference(?:\sCode)?\s?:)*")
-
-
-def _found(
-    code: str,
-    levels: list[tuple[str, str]],
-    pages: str | None,
-    start: int,
-    end: int,
-    inferred: bool = False,
-) -> Found | None:
-    levels = [(name, value.strip()) for name, value in levels if value and value.strip()]
-    if not levels:
-        return None
-    return Found((Reference(code, tuple(levels), pages),), start, end, inferred)
 
 
 def _assign(names: tuple[str, ...], parts: list[str]) -> list[tuple[str, str]]:
@@ -103,7 +89,7 @@ def call_number(s: str, hit: AliasHit) -> Found | None:
     if len(parts) > len(names):
         return None
     pages = sheets.normalise(m["p"]) if m["p"] else None
-    return _found(hit.code, _assign(names, parts), pages, hit.start, m.end())
+    return found_reference(hit.code, _assign(names, parts), pages, hit.start, m.end())
 
 
 # --- Bundesarchiv: Bestand/Nr., Bestand/Series/Nr. --------------------------------------------
@@ -127,7 +113,7 @@ def barch(s: str, hit: AliasHit) -> Found | None:
         if len(parts) > 1:
             levels.append(("series", "/".join(parts[:-1])))
         levels.append(("number", parts[-1]))
-    found = _found(hit.code, levels, None, hit.start, m.end())
+    found = found_reference(hit.code, levels, None, hit.start, m.end())
     return _extend(path.GERMAN, s, found, hit.code, hit.start)
 
 
@@ -143,7 +129,9 @@ def ipn(s: str, hit: AliasHit) -> Found | None:
     m = _IPN.match(s, hit.end)
     if not m:
         return path.read_named(path.POLISH, s, hit)
-    found = _found(hit.code, [("fond", m["fond"]), ("sygn", m["sygn"])], None, hit.start, m.end())
+    found = found_reference(
+        hit.code, [("fond", m["fond"]), ("sygn", m["sygn"])], None, hit.start, m.end()
+    )
     return _extend(path.POLISH, s, found, hit.code, hit.start)
 
 
@@ -160,7 +148,7 @@ def amsz(s: str, hit: AliasHit) -> Found | None:
     pos = path.lead(s, hit.end)
     m = _AMSZ_SIGNATURE.match(s, pos)
     if m:  # "D-I-R-0-22-1-73": one signature; what follows it is not read
-        return _found(hit.code, [("signature", m["sig"])], None, hit.start, m.end())
+        return found_reference(hit.code, [("signature", m["sig"])], None, hit.start, m.end())
     levels: dict[str, str] = {}
     end = pos
     dep = _AMSZ_DEPARTMENT.match(s, pos)
@@ -176,7 +164,11 @@ def amsz(s: str, hit: AliasHit) -> Found | None:
         return path.read_named(path.POLISH, s, hit)
     ordered = [(name, levels[name]) for name in _AMSZ_ORDER if name in levels]
     return _extend(
-        path.POLISH, s, _found(hit.code, ordered, None, hit.start, end), hit.code, hit.start
+        path.POLISH,
+        s,
+        found_reference(hit.code, ordered, None, hit.start, end),
+        hit.code,
+        hit.start,
     )
 
 
@@ -207,7 +199,7 @@ def french(s: str, hit: AliasHit) -> Found | None:
             return path.read_named(path.FRENCH, s, hit)
         levels = [("series", m["s"]), ("subseries", f"{m['s']}/{m['sub']}"),
                   ("article", _dash(m["art"]))]  # fmt: skip
-    found = _found(hit.code, levels, None, hit.start, m.end())
+    found = found_reference(hit.code, levels, None, hit.start, m.end())
     return _extend(path.FRENCH, s, found, hit.code, hit.start)
 
 
@@ -254,7 +246,7 @@ def isad_unnamed(s: str) -> Found | None:
             levels.append((_ISAD_LEVEL[im["l"]], im["v"]))
         else:
             levels.append(("unit", item))
-    return _found(code, levels, None, pos, m.end())
+    return found_reference(code, levels, None, pos, m.end())
 
 
 # --- reference numbers: collection/series/.../item (CALM catalogues, county record offices) ------
@@ -285,7 +277,7 @@ def _refno(
     mnemonic = _MNEMONIC.fullmatch(first)
     head = [mnemonic["col"], mnemonic["num"]] if mnemonic and mnemonic["col"] != "MSS" else [first]
     parts = head + [p.strip() for p in m["rest"].split("/") if p.strip()]
-    return _found(code, _assign(names, parts), None, start, m.end(), inferred)
+    return found_reference(code, _assign(names, parts), None, start, m.end(), inferred)
 
 
 _CHURCHILL = re.compile(
@@ -319,7 +311,11 @@ def irish(s: str, hit: AliasHit) -> Found | None:
         return path.read_named(path.ENGLISH, s, hit)
     levels = [("department", m["dep"]), ("series", m["ser"]), ("file", m["file"])]
     return _extend(
-        path.ENGLISH, s, _found(hit.code, levels, None, hit.start, m.end()), hit.code, hit.start
+        path.ENGLISH,
+        s,
+        found_reference(hit.code, levels, None, hit.start, m.end()),
+        hit.code,
+        hit.start,
     )
 
 
@@ -348,4 +344,4 @@ def nunziatura_unnamed(s: str) -> Found | None:
     levels = [("fond", " ".join(m.group().split())), *(rest.levels if rest else [])]
     end = rest.end if rest and rest.levels else m.end()
     pages = rest.pages if rest else None
-    return _found(code, levels, pages, pos, end, True)
+    return found_reference(code, levels, pages, pos, end, True)

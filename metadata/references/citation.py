@@ -41,3 +41,18 @@ class Found:
     start: int
     end: int
     inferred: bool = False
+
+
+def found_reference(
+    code: str,
+    levels: list[tuple[str, str]],
+    pages: str | None,
+    start: int,
+    end: int,
+    inferred: bool = False,
+) -> Found | None:
+    """One reference from the levels that have a value; None when none has."""
+    levels = [(name, value.strip()) for name, value in levels if value and value.strip()]
+    if not levels:
+        return None
+    return Found((Reference(code, tuple(levels), pages),), start, end, inferred)

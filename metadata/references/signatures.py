@@ -15,10 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from metadata.record import Reference
 from metadata.references import path, sheets
 from metadata.references.archives import AliasHit, Style, infer_archive
-from metadata.references.citation import Found
+from metadata.references.citation import Found, found_reference
 
 Reader = Callable[[str, AliasHit], "Found | None"]
 _P = sheets.PAGES
@@ -31,21 +30,6 @@ _START = re.compile(r"(?:\s|\(|(?:Document\s)?Source:|Call\sNumber:|Reference(?:
 def _lead(s: str, pos: int) -> int:
     m = _LEAD.match(s, pos)
     return m.end() if m else pos
-
-
-def _found(
-    code: str,
-    levels: list[tuple[str, str]],
-    pages: str | None,
-    start: int,
-    end: int,
-    inferred: bool = False,
-) -> Found | None:
-    """One reference from the levels that have a value; None when none has."""
-    levels = [(name, value.strip()) for name, value in levels if value and value.strip()]
-    if not levels:
-        return None
-    return Found((Reference(code, tuple(levels), pages),), start, end, inferred)
 
 
 def _pages(text: str | None) -> str | None:
@@ -61,7 +45,7 @@ def prc(s: str, hit: AliasHit) -> Found | None:
     if not m:
         return None
     levels = [("series", m["s"]), ("file", m["f"]), ("item", m["i"] or "")]
-    return _found(hit.code, levels, _pages(m["p"]), hit.start, m.end())
+    return found_reference(hit.code, levels, _pages(m["p"]), hit.start, m.end())
 
 
 # --- TNA: department, series, piece; pieces are integers ------------------------------------
@@ -105,7 +89,7 @@ def tna(s: str, hit: AliasHit) -> Found | None:
         m = _TNA.match(s, hit.start)  # "PRO 30/69/1": the name is the department
         if not m or m["pc"] is None:
             return None
-    return _found(hit.code, _tna_levels(m), None, hit.start, m.end())
+    return found_reference(hit.code, _tna_levels(m), None, hit.start, m.end())
 
 
 def tna_unnamed(s: str) -> Found | None:
@@ -116,15 +100,15 @@ def tna_unnamed(s: str) -> Found | None:
     m = _TNA.match(s, pos)
     code = infer_archive(Style(scheme="tna")) or "TNA"
     if m:
-        return _found(code, _tna_levels(m), None, pos, m.end(), True)
+        return found_reference(code, _tna_levels(m), None, pos, m.end(), True)
     m = _FO_REGISTRY.match(s, pos)
     if m:
         code = infer_archive(Style(scheme="fo-registry")) or "TNA"
         levels = [("former_ref", f"NS {m['ref']}")]
-        return _found(code, levels, _pages(m["p"]), pos, m.end(), True)
+        return found_reference(code, levels, _pages(m["p"]), pos, m.end(), True)
     for m in _TNA_PIECE.finditer(s, pos):
         if re.search(r"(?:^|[,;:]\s?|\s-\s)$", s[pos : m.start()]):
-            return _found(code, _tna_levels(m), None, m.start(), m.end(), True)
+            return found_reference(code, _tna_levels(m), None, m.start(), m.end(), True)
     return None
 
 
@@ -148,7 +132,7 @@ def sapmo(s: str, hit: AliasHit) -> Found | None:
         levels = [("fond", split["best"]), ("series", split["mid"]), ("number", split["nr"])]
     else:  # the published keys keep these signatures whole (NY 4090/437, J IV 2/2259)
         levels = [("signature", signature)]
-    return _found(hit.code, levels, _pages(m["p"]), hit.start, m.end())
+    return found_reference(hit.code, levels, _pages(m["p"]), hit.start, m.end())
 
 
 # --- MNL OL (MOL) -----------------------------------------------------------------------
@@ -188,11 +172,11 @@ def hungarian(s: str, hit: AliasHit) -> Found | None:
                 levels.append(("csoport", group))
             levels.append((label, value))
             end = step.end()
-        return _found(hit.code, levels, None, hit.start, end) if len(levels) > 1 else None
+        return found_reference(hit.code, levels, None, hit.start, end) if len(levels) > 1 else None
     steps = _hu_steps(s, pos)
     if steps:  # "PIL 274. f. 7. cs. 12. ő. e.": the party archive's form without a section
         levels, end = steps
-        return _found(hit.code, levels, None, hit.start, end)
+        return found_reference(hit.code, levels, None, hit.start, end)
     m = _HU_LETTER_FOND.match(s, pos)
     if m:
         levels = [("fond", m["fond"])]
@@ -202,7 +186,7 @@ def hungarian(s: str, hit: AliasHit) -> Found | None:
                 break
             levels.append((_HU_LABEL[re.sub(r"[\s.]", "", step["l"])], step["v"]))
             end = step.end()
-        return _found(hit.code, levels, None, hit.start, end)
+        return found_reference(hit.code, levels, None, hit.start, end)
     m = _XIX.match(s, pos)
     if not m:
         return None
@@ -234,7 +218,7 @@ def hungarian(s: str, hit: AliasHit) -> Found | None:
         codes = codes[1:]
     if codes:
         levels.append(("docno", codes[0]))
-    return _found(hit.code, levels, None, hit.start, end)
+    return found_reference(hit.code, levels, None, hit.start, end)
 
 
 def _hu_steps(s: str, pos: int) -> tuple[list[tuple[str, str]], int] | None:
@@ -268,7 +252,7 @@ def bfl(s: str, hit: AliasHit) -> Found | None:
     if not m:
         return None
     levels = [("fond", m["fond"]), ("series", m["ser"]), ("oe", m["oe"] or "")]
-    return _found(hit.code, levels, None, hit.start, m.end())
+    return found_reference(hit.code, levels, None, hit.start, m.end())
 
 
 # --- ÁBTL: 4.2. - 10-472/ 1967 /1 (section, file, page) ----------------------------------
@@ -282,7 +266,7 @@ def abtl(s: str, hit: AliasHit) -> Found | None:
     if not m:
         return None
     levels = [("section", m["sec"]), ("unit", re.sub(r"\s", "", m["unit"]))]
-    return _found(hit.code, levels, _pages(m["p"]), hit.start, m.end())
+    return found_reference(hit.code, levels, _pages(m["p"]), hit.start, m.end())
 
 
 # --- AAN: fond (zespół) name, sygnatura, k. (karta) ---------------------------------------
@@ -299,7 +283,7 @@ def aan(s: str, hit: AliasHit) -> Found | None:
     if not m:
         return path.read_named(path.POLISH, s, hit)
     levels = [("fond", m["fond"]), ("sygn", m["sygn"])]
-    return _found(hit.code, levels, _pages(m["p"]), hit.start, m.end())
+    return found_reference(hit.code, levels, _pages(m["p"]), hit.start, m.end())
 
 
 def aan_unnamed(s: str) -> Found | None:
@@ -313,7 +297,7 @@ def aan_unnamed(s: str) -> Found | None:
         return None
     code = infer_archive(Style(scheme="pzpr")) or "AAN"
     levels = [("fond", m["fond"]), ("sygn", m["sygn"])]
-    return _found(code, levels, _pages(m["p"]), pos, m.end(), True)
+    return found_reference(code, levels, _pages(m["p"]), pos, m.end(), True)
 
 
 # --- Czech NA (SÚA): "AÚV KSČ 79/88" or "f. KSČ-ÚV-02/1, sv. 45, a.j. 47" ------------------
@@ -331,11 +315,11 @@ def nacz(s: str, hit: AliasHit) -> Found | None:
     m = _NACZ_CALL.match(s, pos)
     if m:
         levels = [("fond", m["fond"]), ("unit", m["unit"])]
-        return _found(hit.code, levels, None, hit.start, m.end())
+        return found_reference(hit.code, levels, None, hit.start, m.end())
     m = _NACZ_F.match(s, pos)
     if m:
         levels = [("fond", m["fond"]), ("svazek", m["sv"]), ("unit", m["aj"] or "")]
-        return _found(hit.code, levels, None, hit.start, m.end())
+        return found_reference(hit.code, levels, None, hit.start, m.end())
     return path.read_named(path.CZECH, s, hit)
 
 
@@ -364,7 +348,7 @@ def vha(s: str, hit: AliasHit) -> Found | None:
         else:
             break
         end = im.end()
-    return _found(hit.code, levels, None, hit.start, end)
+    return found_reference(hit.code, levels, None, hit.start, end)
 
 
 # --- ANIC: fond, section, dosar N/YYYY, f. (filă = sheet) ---------------------------------
@@ -393,7 +377,7 @@ def anic(s: str, hit: AliasHit) -> Found | None:
         else:
             break
         end = min(offset, len(s))
-    return _found(hit.code, levels, pages, hit.start, end)
+    return found_reference(hit.code, levels, pages, hit.start, end)
 
 
 # --- Gorky Archive (IMLI): KG-NP/A, 22-4:1-2 ---------------------------------------------
@@ -408,4 +392,4 @@ def gorky(s: str, hit: AliasHit) -> Found | None:
     if not m:
         return None
     levels = [("section", m["sec"]), ("unit", m["unit"])]
-    return _found(hit.code, levels, _pages(m["p"]), hit.start, m.end())
+    return found_reference(hit.code, levels, _pages(m["p"]), hit.start, m.end())

@@ -5,7 +5,8 @@ before a byte is read, and while reading, so a chunked upload with no length is 
 off at the limit instead of being buffered without end. Compressed request bodies and
 encoded parts are refused rather than decoded, so the limit counts the bytes that are
 actually kept. Each part other than ``record`` is a page image, named by its file name
-(or, without one, by the part's name, as the OpenAPI schema's property names say).
+(or, without one, by the part's name, as the OpenAPI schema's property names say), or a
+page's text: a part named like its image with ``.xml`` (ALTO or PAGE XML).
 These names are only matched against the record's page names; they never reach the
 file system.
 """
@@ -30,7 +31,8 @@ _PLAIN_TRANSFER = {"", "binary", "8bit", "7bit"}
 
 @dataclass
 class Upload:
-    """The record's JSON bytes and the uploaded images by file name, in the order sent."""
+    """The record's JSON bytes and the uploaded files (page images, and page text named
+    like its image with ``.xml``) by file name, in the order sent."""
 
     record: bytes
     files: dict[str, bytes] = field(default_factory=dict)
@@ -110,7 +112,7 @@ async def _read_multipart(request: web.Request, limit: int) -> Upload:
             record = data
         elif name := part.filename or part.name:
             if name in files:
-                raise ApiError(400, f"two image parts have the file name {name!r}")
+                raise ApiError(400, f"two parts have the file name {name!r}")
             files[name] = data
         else:
             raise ApiError(

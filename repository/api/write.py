@@ -20,8 +20,8 @@ import asyncio
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from manifests.image_api import ImageRejected
@@ -33,6 +33,7 @@ from metadata.record import Page, Record
 from repository.api.body import Upload
 from repository.api.errors import ApiError
 from repository.records.page_images import ImageError, ImageStore, StoredImage, valid_id
+from repository.records.pagetext import PageText, PageTextError, page_text_for
 from repository.records.prepare import prepare, with_reference
 from repository.records.renditions import Renderer
 from repository.settings import Settings
@@ -61,6 +62,63 @@ class _Elsewhere(Exception):
         self.outcome = outcome
 
 
+def _is_page_text(name: str) -> bool:
+    """A part named like a page image with ``.xml``: that page's ALTO or PAGE XML."""
+    return PurePosixPath(name).suffix.lower() == ".xml"
+
+
+async def _page_texts(
+    record: Record,
+    images_in: dict[str, bytes],
+    pages: tuple[Page, ...],
+    texts_in: dict[str, bytes],
+) -> tuple[PageText | None, ...]:
+    """Each stored page's text, read from the part named like its image with ``.xml``."""
+    if not texts_in:
+        return ()
+    wanted = record.pages or tuple(Page(name) for name in sorted(images_in))
+    by_stem = {PurePosixPath(p.image).stem: p for p in wanted}
+    unused = sorted(n for n in texts_in if PurePosixPath(n).stem not in by_stem)
+    if unused:
+        raise ApiError(
+            422,
+            "page text parts that no page image matches",
+            [f"part {n!r}: name it like its page image, with .xml" for n in unused],
+        )
+    if len(wanted) != len(pages):
+        raise ApiError(
+            422,
+            "page text needs one image per page",
+            ["a multi-page image was split into pages; send each page as its own image"],
+        )
+    out: list[PageText | None] = []
+    problems = []
+    for page, stored in zip(wanted, pages, strict=True):
+        name = next(
+            (n for n in texts_in if PurePosixPath(n).stem == PurePosixPath(page.image).stem), None
+        )
+        if name is None:
+            out.append(None)
+            continue
+        assert stored.width and stored.height
+        try:
+            out.append(
+                await asyncio.to_thread(
+                    page_text_for,
+                    texts_in[name],
+                    name,
+                    image_name=PurePosixPath(page.image).name,
+                    width=stored.width,
+                    height=stored.height,
+                )
+            )
+        except PageTextError as exc:
+            problems.append(str(exc)[:500])
+    if problems:
+        raise ApiError(422, "page text that cannot be used", problems)
+    return tuple(out)
+
+
 class RecordWriter:
     def __init__(
         self, store: Store, renderer: Renderer, images: ImageStore, settings: Settings
@@ -69,18 +127,21 @@ class RecordWriter:
         self.renderer = renderer
         self.images = images
         self.limits = settings.images
-        self.record_limits = Limits(**asdict(settings.records))
+        self.record_limits = settings.records
         root = settings.auth.image_root.strip()
         self.image_root = Path(root).resolve() if root else None
 
     async def put(self, key: str, upload: Upload) -> Written:
         record, warnings = parse_record(upload.record, self.record_limits)
+        texts_in = {n: d for n, d in upload.files.items() if _is_page_text(n)}
+        images_in = {n: d for n, d in upload.files.items() if n not in texts_in}
         with _database():
             await self._check_key(key, record)
-            pages, rows = await self._store_images(record, upload.files)
+            pages, rows = await self._store_images(record, images_in)
+        page_texts = await _page_texts(record, images_in, pages, texts_in)
         record = replace(record, pages=pages)
         try:
-            prepared, more = prepare(record, self.renderer)
+            prepared, more = prepare(record, self.renderer, page_texts=page_texts)
         except RecordError as exc:
             raise ApiError(422, "the record cannot be rendered", [str(exc)[:500]]) from None
         with _database():

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from manifests.image_api import ImageRequestError
 from manifests.presentation import urls
-from repository.iiif import responses
+from repository.iiif import responses, search
 from repository.iiif.cache import ByteLRU, Cached
 from repository.iiif.documents import Documents, Missing
 from repository.iiif.image_service import ImageInfo, ImageService, canonical_link, profile_link
@@ -200,7 +200,7 @@ def setup(app: web.Application) -> None:
         ("/iiif/image/3/{id}/{region}/{size}/{rotation}/{quality_format}", image),
         ("/iiif/image/3/{id}/{malformed:.+}", image),  # answered 400, not the router's 404
     )
-    for path, handler in routes:
+    for path, handler in (*routes, *search.ROUTES):
         app.router.add_route("*", path, handler)
 
     async def close(app: web.Application) -> None:

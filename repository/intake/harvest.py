@@ -41,7 +41,6 @@ from repository.intake.harvest_source import (
     RetryPolicy,
 )
 from repository.intake.harvest_state import HarvestSource, State, load, save
-from repository.intake.ingest import record_limits
 from repository.records.batches import Pending, write_batch
 from repository.records.prepare import prepare
 from repository.records.renditions import Renderer
@@ -153,7 +152,7 @@ class Harvest:
         self._on_total = on_total or (lambda total, done: None)
         self._on_progress = on_progress or (lambda n: None)
         self._resumable = False  # a checkpoint (a token to continue from) is saved
-        self.limits = record_limits(renderer.settings)
+        self.limits = renderer.settings.records
         self._retried: set[str] = set()
         self.namespace: str | None = None  # the source's repositoryIdentifier
 

@@ -19,7 +19,7 @@ import os
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 
 from manifests.image_api import ImageRejected
@@ -35,8 +35,15 @@ from metadata.readers import (
 from metadata.readers.limits import too_many_pages
 from metadata.record import Page, Record
 from metadata.references.registry import current
+from repository.intake.ead import EAD_SUFFIXES, ingest_finding_aid
 from repository.records.batches import Pending, write_batch
-from repository.records.page_images import ImageError, ImageStore, sweep_orphan_images
+from repository.records.page_images import (
+    ImageError,
+    ImageStore,
+    StoredImage,
+    sweep_orphan_images,
+)
+from repository.records.pagetext import PageText, PageTextError, Parsed, parse_file, place
 from repository.records.prepare import prepare, with_pages
 from repository.records.renditions import Renderer
 from repository.records.report import FAILED, SKIPPED, Entry, Report
@@ -65,7 +72,7 @@ class Ingest:
         limits: Limits | None = None,
     ) -> None:
         self.store = store
-        self.limits = limits or record_limits(renderer.settings)
+        self.limits = limits or renderer.settings.records
         self.renderer = renderer
         self.images = images
         self.batch_size = batch_size
@@ -76,6 +83,9 @@ class Ingest:
         self._inflight: asyncio.Future[list[Pending]] | None = None
         self._pool: ProcessPoolExecutor | None = None
         self._on_progress = on_progress or (lambda n: None)
+        # page text read with a document folder, by source, until the record is prepared
+        self._page_texts: dict[str, tuple[PageText | None, ...]] = {}
+        self.archive: str | None = None  # opis ingest --archive: finding aids' archive code
 
     async def run(self, paths: Iterable[str]) -> Report:
         for kind, path, reason in expand(paths):
@@ -85,6 +95,9 @@ class Ingest:
             if kind == FAILED:
                 self.report.add(Entry(str(path), FAILED, message=reason))
                 self._on_progress(1)
+                continue
+            if kind == "ead":  # a finding aid: whole or not at all (repository/intake/ead.py)
+                await ingest_finding_aid(self, path, self.archive)
                 continue
             async for source, result in self._read(kind, path):
                 if isinstance(result, Exception):
@@ -169,19 +182,37 @@ class Ingest:
                 raise ReaderError(problem)
             record = _replace_pages(result.record, tuple(Page(image=n) for n in names))
             result = ReadResult(record, result.warnings)
-        return await self._with_images(result, folder)
+        texts: list[PageText | None] = []
+        done = await self._with_images(result, folder, texts)
+        if any(t is not None for t in texts):
+            self._page_texts[str(folder)] = tuple(texts)
+        return done
 
-    async def _with_images(self, result: ReadResult, base: Path) -> ReadResult:
+    async def _with_images(
+        self, result: ReadResult, base: Path, texts: list[PageText | None] | None = None
+    ) -> ReadResult:
+        """Store the page images; with ``texts``, also read each image's page text (the
+        ALTO or PAGE XML file with the image's base name) into it, in page order."""
         if not result.record.pages:
             return result
         stored: list[Page] = []
         for page in result.record.pages:
             path = self.images.resolve_input(page.image, base)
-            for n, image in enumerate(await self.images.store_file(path)):
+            # the page text is parsed and validated while the image is stored
+            parsing = _parse_page_text(path) if texts is not None else None
+            try:
+                images = await self.images.store_file(path)
+            except BaseException:
+                if parsing is not None:
+                    parsing.add_done_callback(_consumed)
+                raise
+            for n, image in enumerate(images):
                 label = (
                     page.label if n == 0 else (f"{page.label} ({n + 1})" if page.label else None)
                 )
                 stored.append(Page(image.id, label, image.width, image.height))
+            if texts is not None:
+                texts += await _page_texts(path, images, parsing)
             problem = too_many_pages(
                 len(stored), self.limits, "the record (multi-page images split)"
             )
@@ -213,6 +244,7 @@ class Ingest:
     async def _prepare(self, chunk: list[tuple[str, ReadResult]], *, big: bool) -> list[Pending]:
         """Parse, key and render records: in worker processes for big inputs."""
         records = [result.record for _, result in chunk]
+        texts = [self._page_texts.pop(source, ()) for source, _ in chunk]
         if big and self._pool is None and self.workers > 0:
             context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(
@@ -224,13 +256,18 @@ class Ingest:
         if self._pool is not None:
             loop = asyncio.get_running_loop()
             size = -(-len(records) // self.workers)
-            parts = [records[i : i + size] for i in range(0, len(records), size)]
+            parts = [
+                (records[i : i + size], texts[i : i + size]) for i in range(0, len(records), size)
+            ]
             done = await asyncio.gather(
-                *(loop.run_in_executor(self._pool, _prepare_many, part) for part in parts)
+                *(
+                    loop.run_in_executor(self._pool, _prepare_many, part, None, part_texts)
+                    for part, part_texts in parts
+                )
             )
             outcomes = [item for part in done for item in part]
         else:
-            outcomes = _prepare_many(records, self.renderer)
+            outcomes = _prepare_many(records, self.renderer, texts)
         pending = []
         for (source, result), (prepared, extra) in zip(chunk, outcomes, strict=True):
             if prepared is None:
@@ -301,15 +338,17 @@ def _classify(path: Path, seen: set[Path]) -> list[tuple[str, Path, str]]:
         return [("text", path, "")]
     if suffix in JSON_SUFFIXES:
         return [("json", path, "")]
+    if suffix in EAD_SUFFIXES:
+        return [("ead", path, "")]
     return [(SKIPPED, path, "")]
 
 
 def _skip_reason(path: Path) -> str:
     if path.is_dir():
-        return "a link to a folder already read in this walk: skipped"
+        return "a link to a folder already read in this walk"
     if path.suffix.lower() in IMAGE_SUFFIXES:
         return "an image outside a document folder (put it beside a record.json)"
-    return f"not an input Opis reads ({path.suffix or 'no suffix'}): skipped"
+    return f"not an input Opis reads ({path.suffix or 'no suffix'})"
 
 
 def _stream_lines(path: Path, limits: Limits) -> Iterator[ReadResult | ReaderError]:
@@ -357,11 +396,6 @@ def _os_reason(exc: BaseException) -> str:
     return str(exc) or exc.__class__.__name__
 
 
-def record_limits(settings: Settings) -> Limits:
-    """The limits every record is held to (settings ``[records]``)."""
-    return Limits(**asdict(settings.records))
-
-
 _worker_renderer: Renderer | None = None
 
 
@@ -372,16 +406,20 @@ def _init_worker(settings: Settings) -> None:
 
 
 def _prepare_many(
-    records: list[Record], renderer: Renderer | None = None
+    records: list[Record],
+    renderer: Renderer | None = None,
+    texts: list[tuple[PageText | None, ...]] | None = None,
 ) -> list[tuple[Prepared | None, list[str] | str]]:
-    """Prepare records (in a worker process, with that process's renderer)."""
+    """Prepare records (in a worker process, with that process's renderer); ``texts``:
+    each record's page text, when it has any."""
     renderer = renderer or _worker_renderer
     out: list[tuple[Prepared | None, list[str] | str]] = []
-    for record in records:
+    for n, record in enumerate(records):
         try:
             if renderer is None:  # a worker process not started by _init_worker
                 raise RuntimeError("no renderer in this process")
-            prepared, warnings = prepare(record, renderer)
+            page_texts = texts[n] if texts else ()
+            prepared, warnings = prepare(record, renderer, page_texts=page_texts)
         except RecordError as exc:
             out.append((None, f"cannot render: {exc}"))
             continue
@@ -392,6 +430,56 @@ def _prepare_many(
         prepared.rerender = None  # bound to this process's renderer; the caller sets its own
         out.append((prepared, warnings))
     return out
+
+
+PAGE_TEXT_SUFFIX = ".xml"
+
+
+def _parse_page_text(image_path: Path) -> asyncio.Future[Parsed] | None:
+    """Start parsing the page text beside an image (same base name, ``.xml``: ALTO or
+    PAGE XML) in a thread; None when there is none."""
+    found = [
+        p
+        for p in image_path.parent.glob(glob.escape(image_path.stem) + ".*")
+        if p.suffix.lower() == PAGE_TEXT_SUFFIX and p.stem == image_path.stem
+    ]
+    if not found:
+        return None
+    xml = found[0]
+    return asyncio.ensure_future(asyncio.to_thread(_parse_xml_file, xml))
+
+
+def _parse_xml_file(xml: Path) -> Parsed:
+    return parse_file(xml.read_bytes(), xml.name)
+
+
+def _consumed(future: asyncio.Future[Parsed]) -> None:
+    if not future.cancelled():
+        future.exception()  # the input failed already; this one's error is not news
+
+
+async def _page_texts(
+    image_path: Path, images: list[StoredImage], parsing: asyncio.Future[Parsed] | None
+) -> list[PageText | None]:
+    """The page text beside an image, placed on the stored image; None for each page when
+    there is none."""
+    if parsing is None:
+        return [None] * len(images)
+    try:
+        parsed = await parsing
+    except PageTextError as exc:
+        raise ReaderError(str(exc)) from None
+    if len(images) != 1:
+        raise ReaderError(
+            f"{parsed.name}: page text for {image_path.name}, which holds {len(images)} "
+            "pages; give each page its own image and page text"
+        )
+    image = images[0]
+    try:
+        text = place(parsed, image_name=image_path.name, width=image.width, height=image.height)
+    except PageTextError as exc:
+        raise ReaderError(str(exc)) from None
+    return [text]
 
 
 def _read_text(path: Path) -> str:
@@ -407,7 +495,9 @@ def input_size(paths: Iterable[tuple[str, Path, str]]) -> int:
     return sum(os.path.getsize(p) for kind, p, _ in paths if kind in ("text", "json"))
 
 
-async def ingest_paths(settings: Settings, paths: list[str], *, progress: bool = False) -> Report:
+async def ingest_paths(
+    settings: Settings, paths: list[str], *, progress: bool = False, archive: str | None = None
+) -> Report:
     """Open the store, ingest, close: what ``opis ingest`` runs."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -416,9 +506,9 @@ async def ingest_paths(settings: Settings, paths: list[str], *, progress: bool =
     try:
         workers = os.cpu_count() or 1
         if not progress:
-            report = await Ingest(
-                store, Renderer(settings), ImageStore(settings), workers=workers
-            ).run(paths)
+            ingest = Ingest(store, Renderer(settings), ImageStore(settings), workers=workers)
+            ingest.archive = archive
+            report = await ingest.run(paths)
         else:
             columns = (TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
             with Progress(*columns, transient=True) as bar:
@@ -430,6 +520,7 @@ async def ingest_paths(settings: Settings, paths: list[str], *, progress: bool =
                     workers=workers,
                     on_progress=lambda n: bar.advance(task, n),
                 )
+                ingest.archive = archive
                 report = await ingest.run(paths)
         await sweep_orphan_images(settings, store)  # image folders no record uses
         return report

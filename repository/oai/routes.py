@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from repository.keys import SETTINGS, STORE
-from repository.oai import arguments, xml
+from repository.oai import arguments, ead, xml
 from repository.oai.errors import OAIError, OAIErrors
 from repository.oai.verbs import HANDLERS, DataProvider
 from repository.store import bases
@@ -94,3 +94,4 @@ def _quality(text: str) -> float:
 def setup(app: web.Application) -> None:
     app.router.add_get("/oai", oai)
     app.router.add_post("/oai", oai)
+    ead.setup(app)  # GET /ead/<archive>/<fond-key>.xml: whole finding aids

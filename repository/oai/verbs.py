@@ -111,11 +111,16 @@ async def list_metadata_formats(ctx: DataProvider, request: OAIRequest) -> bytes
         fmt = FORMATS[prefix]
         body.append(
             f"<metadataFormat>{xml.element('metadataPrefix', fmt.prefix)}"
-            f"{xml.element('schema', fmt.schema)}"
+            f"{xml.element('schema', _absolute(ctx, fmt.schema))}"
             f"{xml.element('metadataNamespace', fmt.namespace)}</metadataFormat>"
         )
     body.append("</ListMetadataFormats>\n")
     return "".join(body).encode()
+
+
+def _absolute(ctx: DataProvider, schema: str) -> str:
+    """A schema this server serves (``/schemas/...``) as an absolute URL."""
+    return ctx.settings.base_url + schema if schema.startswith("/") else schema
 
 
 async def get_record(ctx: DataProvider, request: OAIRequest) -> bytes:

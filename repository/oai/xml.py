@@ -9,31 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from metadata.xmlchars import clean
+from metadata.xmlchars import escape_attr, escape_text
 from repository.oai.dates import format_us
 
 NAMESPACE = "http://www.openarchives.org/OAI/2.0/"
 SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
-_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-_ATTR = str.maketrans(
-    {
-        "&": "&amp;",
-        "<": "&lt;",
-        ">": "&gt;",
-        '"': "&quot;",
-        "\t": "&#9;",
-        "\n": "&#10;",
-        "\r": "&#13;",
-    }
-)
-
-
-def text(value: str) -> str:
-    return clean(value).translate(_TEXT)
-
-
-def attr(value: str) -> str:
-    return clean(value).translate(_ATTR)
+text = escape_text
+attr = escape_attr
 
 
 def head(

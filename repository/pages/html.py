@@ -10,7 +10,6 @@ request whose ``If-None-Match`` names it gets a 304 without the body
 from __future__ import annotations
 
 import re
-from datetime import date as Date
 from pathlib import Path
 from typing import get_args
 from urllib.parse import quote, urlencode
@@ -20,28 +19,32 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from manifests.presentation import urls
 from metadata.identity import UNCITED
-from metadata.languages import name as language_name
-from metadata.references import archive_name, level_label, parse_key
+from metadata.references import parse_key
 from metadata.sets import container_info
 from repository.http.conditional import etag_for, not_modified
-from repository.pages import security
-from repository.settings import Settings
+from repository.pages import i18n, security
+from repository.pages.i18n import N_, archive_name, display_date, gettext, language_name, number
+from repository.settings import Settings, SettingsError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PAGE_CACHE = "public, max-age=60"
 ROLES = {
-    "obtainer": "Obtained by",
-    "translator": "Translated by",
-    "editor": "Edited by",
-    "transcriber": "Transcribed by",
-    "contributor": "Contributed by",
-    "donor": "Donated by",
-    "provider": "Provided by",
-    "annotator": "Annotated by",
-    "compiler": "Compiled by",
+    "obtainer": N_("Obtained by"),
+    "translator": N_("Translated by"),
+    "editor": N_("Edited by"),
+    "transcriber": N_("Transcribed by"),
+    "contributor": N_("Contributed by"),
+    "donor": N_("Donated by"),
+    "provider": N_("Provided by"),
+    "annotator": N_("Annotated by"),
+    "compiler": N_("Compiled by"),
 }
-KINDS = {"transcription": "Transcription", "translation": "Translation"}
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
+KINDS = {"transcription": N_("Transcription"), "translation": N_("Translation")}
+UNCITED_DESCRIPTION = N_(
+    "Documents whose source gives no archival reference; keyed by their source record."
+)
+# The language names shown in the language switcher, each in its own language.
+AUTONYMS = {"en": "English", "ru": "Русский", "az": "Azərbaycanca"}
 
 
 class Pages:
@@ -49,6 +52,13 @@ class Pages:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.languages = i18n.LANGUAGES
+        self.default_language = i18n.supported(settings.web.default_language)
+        if self.default_language is None:
+            raise SettingsError(
+                f"web.default_language: {settings.web.default_language!r} has no catalogue; "
+                f"choose one of {', '.join(self.languages)}"
+            )
         self.security = {
             kind: security.headers(kind, settings.web.mirador_url, settings.base_url)
             for kind in get_args(security.Kind)
@@ -59,8 +69,16 @@ class Pages:
             trim_blocks=True,
             lstrip_blocks=True,
             undefined=StrictUndefined,
+            extensions=["jinja2.ext.i18n"],
+        )
+        self.env.policies["ext.i18n.trimmed"] = True
+        # gettext follows the language of the request being answered (i18n.current()).
+        self.env.install_gettext_callables(  # type: ignore[attr-defined]
+            i18n.gettext, i18n.ngettext, newstyle=True
         )
         self.env.globals.update(
+            languages=self.languages,
+            autonyms=AUTONYMS,
             site=settings.repository,
             base=settings.base_url,
             top_collection=urls.collection(settings.base_url),
@@ -69,22 +87,31 @@ class Pages:
             search_path=search_path,
             container_label=container_label,
             container_name=container_name,
+            container_description=container_description,
             date_text=display_date,
         )
         self.env.filters.update(
-            language=lambda code: language_name(code) or code,
-            role=lambda role: ROLES.get(role or "", (role or "").capitalize() or "Contributor"),
-            kind=lambda kind: KINDS.get(kind, kind.capitalize()),
-            number=lambda n: f"{n:,}",
+            language=language_name,
+            role=role_name,
+            kind=lambda kind: gettext(KINDS[kind]) if kind in KINDS else kind.capitalize(),
+            number=number,
             about=about,
-            decade=lambda value: f"{value}s",
+            decade=decade,
             archive=lambda code: archive_name(code) or "",
             paragraphs=paragraphs,
         )
 
-    def html(self, template: str, **context: object) -> bytes:
-        """The page ``template`` makes of ``context``, as the UTF-8 bytes to send."""
-        return self.env.get_template(template).render(**context).encode("utf-8")
+    def html(
+        self, template: str, *, request: web.Request | None = None, **context: object
+    ) -> bytes:
+        """The page ``template`` makes of ``context``, in the language of the request being
+        answered, as the UTF-8 bytes to send."""
+        language = i18n.current()
+        extra: dict[str, object] = {
+            "lang": language,
+            "alternates": alternates(request) if request is not None else [],
+        }
+        return self.env.get_template(template).render(**extra, **context).encode("utf-8")
 
 
 PAGES = web.AppKey("pages", Pages)
@@ -104,10 +131,35 @@ def search_path(query: str = "", page: int = 1, **filters: str | None) -> str:
     return "/search" + ("?" + urlencode(params, quote_via=quote) if params else "")
 
 
+def alternates(request: web.Request) -> list[tuple[str, str]]:
+    """This page in each interface language: ``(code, URL with ?lang=code)``."""
+    base = request.app[PAGES].settings.base_url
+    out = []
+    for code in request.app[PAGES].languages:
+        query = [(k, v) for k, v in request.query.items() if k != "lang"] + [("lang", code)]
+        out.append((code, f"{base}{request.path}?{urlencode(query, quote_via=quote)}"))
+    return out
+
+
+def role_name(role: str | None) -> str:
+    if role in ROLES:
+        return gettext(ROLES[role])
+    return (role or "").capitalize() or gettext(ROLES["contributor"])
+
+
+def decade(value: object) -> str:
+    """``1940`` → ``1940s`` (``1940-е``)."""
+    try:
+        end = int(str(value)) + 9
+    except ValueError:
+        return str(value)
+    return gettext("%(decade)ss") % {"decade": value, "end": end}
+
+
 def container_label(prefix: str) -> str:
     """The last level of a container as a reader says it: ``Fond 1``, ``GAPPOD``."""
     if prefix == UNCITED:
-        return "Without citation"
+        return gettext("Without citation")
     try:
         ref = parse_key(prefix)
     except ValueError:
@@ -115,14 +167,44 @@ def container_label(prefix: str) -> str:
     if not ref.levels:
         return ref.archive or prefix
     name, value = ref.levels[-1]
-    return f"{level_label(name)} {value}"
+    return f"{i18n.level_name(name)} {value}"
 
 
 def container_name(prefix: str) -> str:
     """The whole container: ``GAPPOD, Fond 1, Opis 89``."""
     if prefix == UNCITED:
-        return "Documents without an archival citation"
-    return container_info(prefix).name
+        return gettext("Documents without an archival citation")
+    if i18n.current() == i18n.SOURCE:
+        return container_info(prefix).name
+    try:
+        ref = parse_key(prefix)
+    except ValueError:
+        return container_info(prefix).name
+    code = ref.archive or prefix
+    if not ref.levels:
+        full = archive_name(code)
+        return f"{code}: {full}" if full else code
+    return ", ".join([code] + [f"{i18n.level_name(n)} {v}" for n, v in ref.levels])
+
+
+def container_description(prefix: str) -> str:
+    """A line about the container under its name, in the reader's language."""
+    info = container_info(prefix)
+    if prefix == UNCITED:
+        return gettext(UNCITED_DESCRIPTION)
+    if i18n.current() == i18n.SOURCE:
+        return info.description
+    try:
+        ref = parse_key(prefix)
+    except ValueError:
+        return info.description
+    code = ref.archive or prefix
+    full = archive_name(code)
+    if not ref.levels:
+        return gettext("Archive: %(name)s.") % {"name": full or code}
+    path = ", ".join(f"{i18n.level_name(n)} {v}" for n, v in ref.levels)
+    where = f"{full} ({code})" if full else code
+    return gettext("%(path)s of the %(archive)s.") % {"path": path, "archive": where}
 
 
 def about(n: int) -> str:
@@ -130,23 +212,7 @@ def about(n: int) -> str:
     if n < 100:
         return str(n)
     digits = len(str(n)) - 2
-    return f"{round(n, -digits):,}"
-
-
-def display_date(value: str | None) -> str:
-    """``1946-04-20`` → ``20 April 1946``; partial dates as far as they go."""
-    match = _DATE.match(value or "")
-    if not match:
-        return value or ""
-    year, month, day = match.groups()
-    try:
-        if day:
-            return Date(int(year), int(month), int(day)).strftime("%-d %B %Y")
-        if month:
-            return Date(int(year), int(month), 1).strftime("%B %Y")
-    except ValueError:
-        return value or ""
-    return year
+    return number(round(n, -digits))
 
 
 def paragraphs(text: str) -> list[list[str]]:

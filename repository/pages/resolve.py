@@ -48,16 +48,18 @@ async def resolve(request: web.Request) -> web.StreamResponse:
     ref = request.query.get("ref", "").strip()
     pages = request.app[PAGES]
     if not ref:
-        return respond(request, pages.html("resolve.html", ref="", found=Resolution()))
+        return respond(
+            request, pages.html("resolve.html", request=request, ref="", found=Resolution())
+        )
     identifier = request.app[SETTINGS].repository.identifier
     found = await find(request.app[STORE], ref.removeprefix(f"oai:{identifier}:"))
     vary = {"Vary": "Accept"}
     if found.target is not None:
         return see_other(request, found.target)
     if found.choices is not None:
-        body = pages.html("choices.html", ref=ref, result=found.choices)
+        body = pages.html("choices.html", request=request, ref=ref, result=found.choices)
         return respond(request, body, status=300, headers=vary)
-    body = pages.html("resolve.html", ref=ref, found=found)
+    body = pages.html("resolve.html", request=request, ref=ref, found=found)
     return respond(request, body, status=404, headers=vary)
 
 

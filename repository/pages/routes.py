@@ -9,7 +9,10 @@ so ``/records/...`` is read from the raw path; a key spelled with other escapes
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -17,11 +20,12 @@ from manifests.presentation import urls
 from metadata.record import Record
 from metadata.sets import container_info, containers
 from repository.keys import SETTINGS, STORE
+from repository.pages import i18n
 from repository.pages.html import PAGES, Pages, container_name, respond, search_path
 from repository.pages.resolve import resolve
 from repository.pages.views import breadcrumbs, facets, filter_label, record_view
 from repository.settings import SettingsError
-from repository.store import NotFound, Snapshot, browse, search
+from repository.store import NotFound, Snapshot, StoreUnavailable, browse, search
 from repository.store.search.query import FACETS, FILTERS
 
 RECORDS = "/records/"
@@ -33,6 +37,68 @@ DOCUMENTS_PAGE = 100
 OTHERS_SHOWN = 50
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
+# Paths that answer machines, in their own formats: their errors are theirs.
+MACHINES = ("/oai", "/iiif", "/api", "/ead", "/schemas", "/static", "/healthz", "/metrics", MIRADOR)
+# Errors a reader gets as a page of the site, in their language.
+ERRORS = (400, 404, 410, 500)
+VARY = ("Accept-Language", "Cookie")
+COOKIE_AGE = 365 * 24 * 3600
+log = logging.getLogger("opis")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def for_people(path: str) -> bool:
+    return not any(path == prefix or path.startswith(prefix + "/") for prefix in MACHINES)
+
+
+@web.middleware
+async def people(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The reader's language for every page (see ``i18n``), ``Vary`` and the ``lang``
+    cookie on every answer, and errors as pages of the site rather than plain text."""
+    if not for_people(request.path):
+        return await handler(request)
+    pages = request.app[PAGES]
+    language, chosen = i18n.choose(
+        request.query.get("lang"),
+        request.cookies.get(i18n.COOKIE),
+        request.headers.get("Accept-Language", ""),
+        pages.default_language or i18n.SOURCE,
+    )
+    token = i18n.use(language)
+    try:
+        try:
+            response: web.StreamResponse = await handler(request)
+        except web.HTTPException as exc:
+            if exc.status not in ERRORS:
+                _mark(exc, language, chosen)
+                raise
+            response = error_page(request, exc.status)
+        except (asyncio.CancelledError, StoreUnavailable):
+            raise
+        except Exception:
+            log.exception("page %s failed", request.path)
+            response = error_page(request, 500)
+        _mark(response, language, chosen)
+        return response
+    finally:
+        i18n.reset(token)
+
+
+def _mark(response: web.StreamResponse, language: str, chosen: bool) -> None:
+    """The answer depends on the language: say so, and remember a language chosen."""
+    vary = [v.strip() for v in response.headers.get("Vary", "").split(",") if v.strip()]
+    response.headers["Vary"] = ", ".join(vary + [v for v in VARY if v not in vary])
+    if chosen:
+        response.set_cookie(i18n.COOKIE, language, path="/", samesite="Lax", max_age=COOKIE_AGE)
+        if response.headers.get("Cache-Control", "").startswith("public"):
+            response.headers["Cache-Control"] = "private, max-age=60"
+
+
+def error_page(request: web.Request, status: int) -> web.Response:
+    pages = request.app[PAGES]
+    body = pages.html("error.html", request=request, status=status)
+    cache = "no-store" if status >= 500 else "public, max-age=60"
+    return respond(request, body, status=status, cache=cache)
 
 
 async def home(request: web.Request) -> web.Response:
@@ -42,6 +108,7 @@ async def home(request: web.Request) -> web.Response:
         recent = await browse.recent(conn, 10)
     body = request.app[PAGES].html(
         "home.html",
+        request=request,
         archives=archives,
         fonds=fonds,
         shown_fonds=SHOWN_FONDS,
@@ -65,6 +132,7 @@ async def search_page(request: web.Request) -> web.Response:
     ]
     body = request.app[PAGES].html(
         "search.html",
+        request=request,
         text=text,
         result=result,
         filters=filters,
@@ -87,13 +155,19 @@ async def record_page(request: web.Request) -> web.StreamResponse:
         )
     pages = request.app[PAGES]
     if not key or len(key) > MAX_KEY:
-        return respond(request, pages.html("not_found.html", key=key, ancestor=None), status=404)
+        return respond(
+            request,
+            pages.html("not_found.html", request=request, key=key, ancestor=None),
+            status=404,
+        )
     try:
         stored = await request.app[STORE].get(key)
     except NotFound:
         stored = None
     if stored is not None and stored.deleted:
-        body = pages.html("gone.html", key=key, record=stored.record, crumbs=breadcrumbs(key))
+        body = pages.html(
+            "gone.html", request=request, key=key, record=stored.record, crumbs=breadcrumbs(key)
+        )
         return respond(request, body, status=410)
     if stored is not None:
         return await _record(request, key, stored.record)
@@ -101,7 +175,7 @@ async def record_page(request: web.Request) -> web.StreamResponse:
         if await browse.exists(conn, key):
             return await _container(request, conn, key)
         ancestor = await _nearest(conn, key)
-    body = pages.html("not_found.html", key=key, ancestor=ancestor)
+    body = pages.html("not_found.html", request=request, key=key, ancestor=ancestor)
     return respond(request, body, status=404)
 
 
@@ -113,7 +187,9 @@ async def _record(request: web.Request, key: str, record: Record) -> web.Respons
         below = await browse.children(conn, key) if key == unit else []
     others = [item for item in here if item.key != key][:OTHERS_SHOWN]
     view = record_view(key, record, request.app[SETTINGS], others)
-    body = request.app[PAGES].html("record.html", view=view, unit=unit, children=below)
+    body = request.app[PAGES].html(
+        "record.html", request=request, view=view, unit=unit, children=below
+    )
     return respond(request, body, kind="record")
 
 
@@ -125,6 +201,7 @@ async def _container(request: web.Request, conn: Snapshot, prefix: str) -> web.R
     info = container_info(prefix)
     body = request.app[PAGES].html(
         "container.html",
+        request=request,
         prefix=prefix,
         info=info,
         name=container_name(prefix),
@@ -138,6 +215,7 @@ async def _container(request: web.Request, conn: Snapshot, prefix: str) -> web.R
         pages=max(1, -(-count // DOCUMENTS_PAGE)),
         collection=urls.collection(settings.base_url, prefix),
         oai_set=urls.oai_set(settings.base_url, info.spec),
+        finding_aid=f"{settings.base_url}/ead/{prefix}.xml" if "/" in prefix else None,
     )
     return respond(request, body)
 
@@ -151,9 +229,9 @@ async def viewer_page(request: web.Request) -> web.Response:
     manifest = request.query.get("manifest", "")
     ours = f"{request.app[SETTINGS].base_url}/{urls.PRESENTATION}/"
     if not (manifest.startswith(ours) and manifest.endswith("/manifest")):
-        raise web.HTTPNotFound(text="The viewer shows this repository's IIIF manifests only.\n")
+        raise web.HTTPNotFound()
     pages = request.app[PAGES]
-    body = pages.html("viewer.html", manifest=manifest)
+    body = pages.html("viewer.html", request=request, manifest=manifest)
     return respond(request, body, kind="viewer")
 
 
@@ -196,6 +274,7 @@ def _canonical_escapes(raw: str) -> str:
 
 def setup(app: web.Application) -> None:
     app[PAGES] = Pages(app[SETTINGS])
+    app.middlewares.append(people)
     mirador = app[SETTINGS].web.mirador_dir
     if mirador:
         try:

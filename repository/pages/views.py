@@ -8,18 +8,18 @@ citation forms a record offers, and what the breadcrumbs are.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from manifests.image_api import pyramid_layout
 from manifests.presentation import PresentationContext, urls
 from manifests.presentation.images import thumbnail_size
 from metadata import crosswalks
-from metadata.languages import name as language_name
 from metadata.record import Page, Record, TextBody
-from metadata.references import archive_name, canonical, locator
+from metadata.references import canonical, locator
 from metadata.sets import containers
-from repository.pages.html import container_label, display_date, record_path, search_path
+from repository.pages.html import container_label, decade, record_path, search_path
+from repository.pages.i18n import N_, archive_name, display_date, gettext, language_name
 from repository.records.iiif_settings import presentation_context
 from repository.settings import Settings
 from repository.store.browse import Listed
@@ -27,12 +27,21 @@ from repository.store.search import FacetValue, SearchResult
 from repository.store.search.query import FACETS
 
 HEADINGS = {
-    "archive": "Archive",
-    "fond": "Fond",
-    "decade": "Decade",
-    "year": "Year",
-    "language": "Language",
-    "type": "Type",
+    "archive": N_("Archive"),
+    "fond": N_("Fond"),
+    "decade": N_("Decade"),
+    "year": N_("Year"),
+    "language": N_("Language"),
+    "type": N_("Type"),
+}
+# The link that drops a facet's choice.
+ANY = {
+    "archive": N_("Any archive"),
+    "fond": N_("Any fond"),
+    "decade": N_("Any decade"),
+    "year": N_("Any year"),
+    "language": N_("Any language"),
+    "type": N_("Any type"),
 }
 # Choosing a value of the first narrows within the second; dropping it drops the second.
 NARROWER = {"archive": "fond", "decade": "year"}
@@ -60,11 +69,12 @@ class Facet:
     values: tuple[FacetLink, ...]
     more: int  # values not shown
     clear: str | None  # link that drops this facet, when one of its values is chosen
+    any_label: str = ""  # the words of that link
 
 
 def breadcrumbs(key: str, *, include_self: bool = False) -> list[Crumb]:
     """Home, then each container above ``key`` (and ``key`` itself when asked)."""
-    crumbs = [Crumb("/", "Home")]
+    crumbs = [Crumb("/", gettext("Home"))]
     for prefix in containers(key):
         if prefix != key or include_self:
             crumbs.append(Crumb(record_path(prefix), container_label(prefix)))
@@ -98,7 +108,14 @@ def facets(result: SearchResult, text: str, filters: dict[str, str]) -> list[Fac
                 dropped[NARROWER[name]] = ""
             clear = search_path(text, page=1, **dropped)
         out.append(
-            Facet(name, HEADINGS[name], tuple(links), max(0, len(values) - SHOWN_VALUES), clear)
+            Facet(
+                name,
+                gettext(HEADINGS[name]),
+                tuple(links),
+                max(0, len(values) - SHOWN_VALUES),
+                clear,
+                gettext(ANY[name]),
+            )
         )
     return out
 
@@ -110,9 +127,9 @@ def facet_label(name: str, value: str) -> str:
     if name == "fond":
         return container_label(value)
     if name == "decade":
-        return f"{value}s"
+        return decade(value)
     if name == "language":
-        return language_name(value) or value
+        return language_name(value)
     return value
 
 
@@ -154,7 +171,11 @@ def page_images(ctx: PresentationContext, pages: Sequence[Page]) -> list[PageIma
             PageImage(
                 number=number,
                 label=page.label or str(number),
-                alt=f"Page {number}: {page.label}" if page.label else f"Page {number}",
+                alt=(
+                    gettext("Page %(number)s: %(label)s") % {"number": number, "label": page.label}
+                    if page.label
+                    else gettext("Page %(number)s") % {"number": number}
+                ),
                 src=src,
                 width=thumb[0],
                 height=thumb[1],
@@ -191,6 +212,8 @@ class RecordView:
     record_url: str
     source_url: str | None  # the source's page, when it is a web address
     others: list[Listed]  # other documents in the same unit
+    digital_objects: list[str] = field(default_factory=list)  # a finding aid's <dao> links
+    finding_aid: str | None = None  # this unit and those below it, as EAD
 
 
 def record_view(key: str, record: Record, settings: Settings, others: list[Listed]) -> RecordView:
@@ -224,6 +247,8 @@ def record_view(key: str, record: Record, settings: Settings, others: list[Liste
         record_url=record_url,
         source_url=web_address(record.source.url),
         others=others,
+        digital_objects=[url for url in (web_address(d) for d in record.daos) if url],
+        finding_aid=f"{base}/ead/{key}.xml" if record.level and "/" in key else None,
     )
 
 

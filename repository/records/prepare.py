@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 
 from metadata import identity as ident
+from metadata.pagetext import PageText
 from metadata.record import Page, Record
 from metadata.references import parse
 from metadata.sets import set_infos
@@ -39,16 +41,28 @@ def with_reference(record: Record) -> tuple[Record, list[str]]:
     )
 
 
-def content_hash(record: Record) -> str:
+def content_hash(record: Record, texts: Sequence[PageText | None] = ()) -> str:
+    """The record's content, and its page text when it has any (so new page text for the
+    same record is a change, and the same page text again is none)."""
     body = json.dumps(replace(record, key=None).to_json(), sort_keys=True, ensure_ascii=False)
+    if any(t is not None for t in texts):
+        pages = [(t.digest or t.to_json()) if t is not None else None for t in texts]
+        body += "\n" + json.dumps(pages, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(body.encode()).hexdigest()
 
 
 def prepare(
-    record: Record, renderer: Renderer, *, locator: str | None = None
+    record: Record,
+    renderer: Renderer,
+    *,
+    locator: str | None = None,
+    page_texts: Sequence[PageText | None] = (),
 ) -> tuple[Prepared, list[str]]:
     """``locator``: the key to ask for when the caller knows it better than the citation
-    does (a record harvested from another Opis keeps the key it has there)."""
+    does (a record harvested from another Opis keeps the key it has there).
+    ``page_texts``: each page's text (ALTO, PAGE XML) in page order, None for a page
+    without; empty when the record has none."""
+    texts = tuple(page_texts) if any(t is not None for t in page_texts) else ()
     record, warnings = with_reference(record)
     if locator is None and (record.reference is None or not record.reference.archive):
         warnings.append(
@@ -62,13 +76,14 @@ def prepare(
         identity=ident.identity(record),
         token=ident.token(record),
         locator=locator,
-        content_hash=content_hash(record),
+        content_hash=content_hash(record, texts),
         render_version=renderer.version,
         set_specs=tuple(i.spec for i in infos),
         set_rows=tuple(SetRow(i.spec, i.name, i.description) for i in infos),
         rerender=renderer.renditions,
-        renditions=renderer.renditions(record.with_key(locator)),
+        renditions=renderer.renditions(record.with_key(locator), texts),
         pages=tuple((p.image, p.label) for p in record.pages),
+        page_texts=texts,
         render_base=renderer.base,
     )
     return prepared, warnings

@@ -16,9 +16,11 @@ and serving replaces that base with the configured one when they differ
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 from manifests.presentation import build_manifest, urls
 from metadata import crosswalks
+from metadata.pagetext import PageText
 from metadata.record import Record
 from metadata.references import archive_name, canonical, level_label
 from repository.records import iiif_settings
@@ -67,10 +69,11 @@ class Renderer:
             alternates=tuple(c for c in (canonical(a) for a in record.alternates) if c),
         )
 
-    def renditions(self, record: Record) -> dict[str, bytes]:
+    def renditions(self, record: Record, texts: Sequence[PageText | None] = ()) -> dict[str, bytes]:
+        """Every stored form; ``texts``: each page's text, in page order (see Prepared)."""
         context = self.context(record)
         out = {prefix: fmt.crosswalk(record, context) for prefix, fmt in crosswalks.FORMATS.items()}
         if any(page.width and page.height for page in record.pages):
-            manifest = build_manifest(record, self.presentation)
+            manifest = build_manifest(record, self.presentation, texts)
             out[IIIF_MANIFEST] = iiif_settings.to_bytes(manifest)
         return out

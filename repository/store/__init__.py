@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metadata.record import Record
-from repository.store import bases, clock, migrate, search, writes
+from repository.store import bases, clock, migrate, page_text, search, writes
 from repository.store.engine import (
     Reader,
     brief_snapshot,
@@ -175,7 +175,7 @@ class Store:
     async def rerender(
         self,
         version: str,
-        render: Callable[[Record], dict[str, bytes]],
+        render: writes.Render,
         batch: int = 500,
         *,
         base: str = "",
@@ -276,6 +276,34 @@ class Store:
             self._readers = ThreadPoolExecutor(2, thread_name_prefix="opis-store")
         return self._readers
 
+    async def page_text_search(
+        self, key: str, folded: Sequence[str], page: int, page_size: int
+    ) -> page_text.HitPage | None:
+        """One page of the hits of a phrase in a live record's page text; None: no record."""
+        sqlite = self.engine.dialect.name == "sqlite"
+
+        async def read(conn: Reader) -> page_text.HitPage | None:
+            record_id = await _live_id(conn, key)
+            if record_id is None:
+                return None
+            return await page_text.search(conn, record_id, folded, page, page_size, sqlite=sqlite)
+
+        return await self.read_in_thread(read)
+
+    async def page_text_terms(
+        self, key: str, prefix: str, minimum: int, limit: int
+    ) -> list[page_text.Term] | None:
+        """Words of a live record's page text beginning with ``prefix``; None: no record."""
+        sqlite = self.engine.dialect.name == "sqlite"
+
+        async def read(conn: Reader) -> list[page_text.Term] | None:
+            record_id = await _live_id(conn, key)
+            if record_id is None:
+                return None
+            return await page_text.terms(conn, record_id, prefix, minimum, limit, sqlite=sqlite)
+
+        return await self.read_in_thread(read)
+
     async def get(self, key: str) -> StoredRecord:
         async with connect(self.engine) as conn:
             row = (
@@ -373,6 +401,12 @@ class Memo(OrderedDict[Hashable, Any]):
 
 def _size(value: object) -> int:
     return len(value) + 100 if isinstance(value, bytes) else 1000
+
+
+async def _live_id(conn: Reader, key: str) -> int | None:
+    found = await conn.execute(select(records.c.id).where(records.c.key == key, ~records.c.deleted))
+    value = found.scalar()
+    return int(value) if value is not None else None
 
 
 async def _put_meta(conn: AsyncConnection, name: str, value: str) -> None:

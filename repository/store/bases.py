@@ -33,34 +33,13 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from metadata.xmlchars import clean
+from metadata.xmlchars import escape_attr, escape_text
 from repository.store.engine import Reader, insert_missing
 from repository.store.schema import meta
 
 RENDITION_BASE = "rendition_base"
 # Stored as JSON; every other rendition is XML (the OAI formats).
 JSON_FORMATS = frozenset({"iiif:manifest"})
-
-_XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-_XML_ATTR = str.maketrans(
-    {
-        "&": "&amp;",
-        "<": "&lt;",
-        ">": "&gt;",
-        '"': "&quot;",
-        "\t": "&#9;",
-        "\n": "&#10;",
-        "\r": "&#13;",
-    }
-)
-
-
-def _xml_text(url: str) -> str:
-    return clean(url).translate(_XML_TEXT)
-
-
-def _xml_attr(url: str) -> str:
-    return clean(url).translate(_XML_ATTR)
 
 
 def _json(url: str) -> str:
@@ -75,7 +54,10 @@ class Rebase:
             raise ValueError("a rebase needs two different bases")
         self.old, self.new = old, new
         self._xml = _replacer(
-            {_xml_text(old + "/"): _xml_attr(new + "/"), _xml_attr(old + "/"): _xml_attr(new + "/")}
+            {
+                escape_text(old + "/"): escape_attr(new + "/"),
+                escape_attr(old + "/"): escape_attr(new + "/"),
+            }
         )
         self._json = _replacer({_json(old + "/"): _json(new + "/")})
 

@@ -2,7 +2,7 @@
 
 Everything that makes the repository what it is travels: keys, ids, datestamps and the
 clock (so harvesters' incremental harvests continue across the move), tombstones, set
-memberships (including sets a record left), renditions, image rows and pages, and the
+memberships (including sets a record left), renditions, image rows and pages, page text, and the
 token secret (so resumption tokens issued before the move stay valid). The search index
 is rebuilt in the destination's own form. Image files stay in ``storage.data_dir``.
 """
@@ -16,10 +16,20 @@ from typing import Any
 from sqlalchemy import func, select, text
 
 from metadata.record import Record
-from repository.store import Store, search
+from repository.store import Store, page_text, search
 from repository.store.engine import write_transaction
 from repository.store.errors import StoreError
-from repository.store.schema import images, memberships, meta, pages, records, renditions, sets
+from repository.store.schema import (
+    images,
+    memberships,
+    meta,
+    page_lines,
+    page_terms,
+    pages,
+    records,
+    renditions,
+    sets,
+)
 
 ORDER = [
     (meta, meta.c.name),
@@ -29,6 +39,9 @@ ORDER = [
     (renditions, (renditions.c.record_id, renditions.c.format)),
     (images, images.c.id),
     (pages, (pages.c.record_id, pages.c.seq)),
+    # page text: SQLite's FTS5 index fills from its triggers, PostgreSQL's GIN by itself
+    (page_lines, page_lines.c.id),
+    (page_terms, (page_terms.c.record_id, page_terms.c.term)),
 ]
 BATCH = 1000
 
@@ -59,12 +72,14 @@ async def copy(
                     progress(table.name, done)
                 counts[table.name] = done
             if target.engine.dialect.name == "postgresql":
-                await writer.execute(
-                    text(
-                        "SELECT setval(pg_get_serial_sequence('records', 'id'), "
-                        "coalesce((SELECT max(id) FROM records), 0) + 1, false)"
+                await page_text.fill_tsv(writer)  # rows from SQLite have no tsvector
+                for name in ("records", "page_lines"):
+                    await writer.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                            f"coalesce((SELECT max(id) FROM {name}), 0) + 1, false)"
+                        )
                     )
-                )
         return counts
     finally:
         await source.close()

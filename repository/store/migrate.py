@@ -29,8 +29,15 @@ version_table = Table(
 
 def schema_owned(name: str | None, type_: str, parent_names: NameFilterParentNames) -> bool:
     """What migrations manage: everything but the search index, which the store builds and
-    rebuilds itself (store/search.py) because it is derived from the records."""
+    rebuilds itself (store/search.py) because it is derived from the records. The page
+    text's GIN index exists on PostgreSQL only (SQLite has ``search_page_fts``), so the
+    comparison leaves it out on both (migration 0004 makes it)."""
+    if type_ == "index" and name in POSTGRESQL_ONLY_INDEXES:
+        return False
     return not (type_ == "table" and (name or "").startswith("search_"))
+
+
+POSTGRESQL_ONLY_INDEXES = frozenset({"ix_page_lines_tsv"})
 
 
 class SchemaOutdated(StoreError):

@@ -7,6 +7,7 @@ the OAI datestamp arithmetic are exact and identical on both backends.
 from __future__ import annotations
 
 from sqlalchemy import (
+    DDL,
     BigInteger,
     Boolean,
     Column,
@@ -18,8 +19,10 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    event,
     text,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 
 metadata = MetaData()
 
@@ -157,4 +160,74 @@ activities = Table(
         sqlite_where=text("position IS NULL"),
         postgresql_where=text("position IS NULL"),
     ),
+)
+
+# Page text (ALTO, PAGE XML): one row per line, in reading order, with its box and its
+# words' boxes (JSON ``[[text, x, y, w, h], ...]``, "" when the file had none), in the
+# stored image's pixels. ``folded`` is the line's words folded for search
+# (search/text.py). Searched through SQLite's FTS5 table ``search_page_fts`` (kept by
+# triggers, see page_text.py) or PostgreSQL's GIN index over ``tsv``.
+page_lines = Table(
+    "page_lines",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column(
+        "record_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("records.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("seq", Integer, nullable=False),
+    Column("n", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("folded", Text, nullable=False),
+    Column("box", String(64), nullable=False),
+    Column("words", Text, nullable=False),
+    Column("language", String(35), nullable=True),
+    # PostgreSQL: the line's words with positions and the tag lexeme ``r:<record_id>``,
+    # so one GIN lookup finds a phrase in one record (NULL on SQLite)
+    Column("tsv", Text().with_variant(TSVECTOR(), "postgresql"), nullable=True),
+    Index("ix_page_lines_record", "record_id", "seq", "n", unique=True),
+)
+# PostgreSQL's GIN index over ``tsv`` is made by DDL (here and in migration 0004), not
+# declared on the table: SQLite has none, and schema comparisons leave it out on both
+# (migrate.schema_owned).
+PAGE_TSV_INDEX = "CREATE INDEX IF NOT EXISTS ix_page_lines_tsv ON page_lines USING gin (tsv)"
+_tsv_index = DDL(PAGE_TSV_INDEX)  # type: ignore[no-untyped-call]
+event.listen(page_lines, "after_create", _tsv_index.execute_if(dialect="postgresql"))
+
+# SQLite: the FTS5 index over ``folded``, an external-content table kept by triggers, so
+# every way rows reach ``page_lines`` (writes, ``opis db copy``) indexes them. Named
+# search_* so that schema comparisons leave it (and its shadow tables) alone.
+PAGE_FTS_DDL = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search_page_fts USING fts5(folded, "
+    "content='page_lines', content_rowid='id', "
+    "tokenize = 'unicode61 remove_diacritics 2', detail = full)",
+    "CREATE TRIGGER IF NOT EXISTS page_lines_ai AFTER INSERT ON page_lines BEGIN "
+    "INSERT INTO search_page_fts(rowid, folded) VALUES (new.id, new.folded); END",
+    "CREATE TRIGGER IF NOT EXISTS page_lines_ad AFTER DELETE ON page_lines BEGIN "
+    "INSERT INTO search_page_fts(search_page_fts, rowid, folded) "
+    "VALUES ('delete', old.id, old.folded); END",
+    "CREATE TRIGGER IF NOT EXISTS page_lines_au AFTER UPDATE ON page_lines BEGIN "
+    "INSERT INTO search_page_fts(search_page_fts, rowid, folded) "
+    "VALUES ('delete', old.id, old.folded); "
+    "INSERT INTO search_page_fts(rowid, folded) VALUES (new.id, new.folded); END",
+)
+for _statement in PAGE_FTS_DDL:
+    _ddl = DDL(_statement)  # type: ignore[no-untyped-call]
+    event.listen(page_lines, "after_create", _ddl.execute_if(dialect="sqlite"))
+
+# The words of each document's page text with their counts: autocomplete is one index
+# range over (record_id, term).
+page_terms = Table(
+    "page_terms",
+    metadata,
+    Column(
+        "record_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("records.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("term", Text, primary_key=True),
+    Column("count", Integer, nullable=False),
 )

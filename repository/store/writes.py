@@ -20,14 +20,18 @@ from typing import Any
 from sqlalchemy import bindparam, delete, literal, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from metadata.pagetext import PageText
 from metadata.record import Record
-from repository.store import activities, bases, search
+from repository.store import activities, bases, page_text, search
 from repository.store.clock import now_us
 from repository.store.engine import insert_missing
 from repository.store.iiif import MANIFEST
 from repository.store.schema import memberships, meta, pages, records, renditions, sets
 
 ADDED, UPDATED, UNCHANGED, DELETED = "added", "updated", "unchanged", "deleted"
+
+# Renders a record, given its pages' text (in page order), into every stored form.
+Render = Callable[[Record, Sequence[PageText | None]], dict[str, bytes]]
 
 
 @dataclass(frozen=True)
@@ -49,9 +53,11 @@ class Prepared:
     render_version: str
     set_specs: tuple[str, ...]
     set_rows: tuple[SetRow, ...]
-    rerender: Callable[[Record], dict[str, bytes]] | None
+    rerender: Render | None
     renditions: dict[str, bytes] = field(default_factory=dict)
     pages: tuple[tuple[str, str | None], ...] = ()
+    # Each page's text (ALTO, PAGE XML) in page order, None for a page without.
+    page_texts: tuple[PageText | None, ...] = ()
     # The public URL ``renditions`` and ``rerender`` render with: the store turns it
     # into its rendition base as it stores them (see bases.py). "" = already that base.
     render_base: str = ""
@@ -204,7 +210,7 @@ async def _write_parts(
         if rendered is None:
             if p.rerender is None:  # ingest binds its renderer before anything is written
                 raise TypeError(f"{key}: a prepared record with no renderer to render it again")
-            rendered = p.rerender(p.record.with_key(key))
+            rendered = p.rerender(p.record.with_key(key), p.page_texts)
         translate = to_stored.get(p.render_base)
         for fmt, body in rendered.items():
             if translate is not None:
@@ -218,6 +224,10 @@ async def _write_parts(
         await conn.execute(renditions.insert(), bodies)
     if page_rows:
         await conn.execute(pages.insert(), page_rows)
+    await page_text.remove(conn, [record_id for _, record_id, _ in updated])
+    for p, record_id, _ in every:
+        if any(t is not None for t in p.page_texts):
+            await page_text.write(conn, record_id, p.page_texts)
     fresh = [
         {"spec": spec, "record_id": record_id, "member": True, "datestamp": None}
         for p, record_id, _ in inserted
@@ -293,6 +303,7 @@ async def mark_deleted(conn: AsyncConnection, key: str) -> Outcome | None:
         update(memberships).where(memberships.c.record_id == row.id).values(datestamp=None)
     )
     await conn.execute(delete(renditions).where(renditions.c.record_id == row.id))
+    await page_text.remove(conn, [row.id])
     await search.remove(conn, [row.id])
     has_pages = (
         await conn.execute(select(pages.c.record_id).where(pages.c.record_id == row.id).limit(1))
@@ -305,7 +316,7 @@ async def mark_deleted(conn: AsyncConnection, key: str) -> Outcome | None:
 async def rerender_batch(
     conn: AsyncConnection,
     version: str,
-    render: Callable[[Record], dict[str, bytes]],
+    render: Render,
     limit: int,
     base: str = "",
 ) -> int:
@@ -341,8 +352,9 @@ async def rerender_batch(
     )
     bodies = []
     changes = []
+    texts = await page_text.load(conn, ids)
     for r in rows:
-        rendered = render(Record.from_json(json.loads(r.data)))
+        rendered = render(Record.from_json(json.loads(r.data)), texts.get(r.id, ()))
         for fmt, body in rendered.items():
             if translate is not None:
                 body = translate.body(fmt, body)

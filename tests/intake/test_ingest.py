@@ -295,8 +295,10 @@ def _assert_consistent(settings) -> None:
                 ids = set((await conn.execute(select(records.c.id))).scalars())
         finally:
             await store.close()
+        from metadata.crosswalks import FORMATS
+
         assert len(ids) == total
-        assert set(counts) == ids and set(counts.values()) == {3}
+        assert set(counts) == ids and set(counts.values()) == {len(FORMATS)}
         assert members == ids
 
     asyncio.run(check())
@@ -473,9 +475,8 @@ def test_a_folder_that_cannot_be_listed_fails_alone(settings, tmp_path, monkeypa
 
 
 def test_the_records_settings_are_the_readers_limits():
-    """One set of defaults: settings [records] and metadata.readers.Limits agree."""
+    """One set of defaults: settings [records] are metadata.readers.Limits themselves."""
     from metadata.readers import Limits
-    from repository.intake.ingest import record_limits
     from repository.settings import Settings
 
-    assert record_limits(Settings()) == Limits()
+    assert Settings().records == Limits()

@@ -30,6 +30,13 @@ NS = {
     "marc": "http://www.loc.gov/MARC21/slim",
     "mods": "http://www.loc.gov/mods/v3",
     "xsi": "http://www.w3.org/2001/XMLSchema-instance",
+    "ead": "urn:isbn:1-931666-22-9",
+    "xlink": "http://www.w3.org/1999/xlink",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "edm": "http://www.europeana.eu/schemas/edm/",
+    "ore": "http://www.openarchives.org/ore/terms/",
+    "dcterms": "http://purl.org/dc/terms/",
+    "svcs": "http://rdfs.org/sioc/services#",
 }
 XSI_LOCATION = "{http://www.w3.org/2001/XMLSchema-instance}schemaLocation"
 
@@ -146,6 +153,7 @@ SEED_CONTEXT = CrosswalkContext(
 # changes on purpose: bump VERSION in metadata/crosswalks/__init__.py, then add its hash.
 FINGERPRINTS = {
     "1": "c531604e176d20c73a7a32db88599bf529215de287645a5eac39e14b569592b4",
+    "2": "b67315b4d3eebcff8c8239dd534d8b7261170dddaa0dfd906bfd25c1a9d0b7e6",
 }
 
 
@@ -188,8 +196,11 @@ ALL = [(prefix, case) for prefix in FORMATS for case in CASES]
 
 
 def test_formats_are_announced_in_order_with_their_namespaces_and_schemas():
-    assert list(FORMATS) == ["oai_dc", "marc21", "mods"]
+    assert list(FORMATS) == ["oai_dc", "marc21", "mods", "oai_ead", "edm", "oai_dcterms"]
     expected = {
+        "oai_dcterms": ("urn:opis:oai_dcterms", "/schemas/oai_dcterms.xsd"),
+        "oai_ead": (NS["ead"], "http://www.loc.gov/ead/ead.xsd"),
+        "edm": (NS["edm"], "http://www.europeana.eu/schemas/edm/EDM.xsd"),
         "oai_dc": (NS["oai_dc"], "http://www.openarchives.org/OAI/2.0/oai_dc.xsd"),
         "marc21": (NS["marc"], "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd"),
         "mods": (NS["mods"], "http://www.loc.gov/standards/mods/v3/mods-3-7.xsd"),
@@ -219,8 +230,12 @@ def test_root_is_self_contained_without_xml_declaration(prefix, case):
     assert not data.startswith(b"<?xml")
     root = tree(data)
     fmt = FORMATS[prefix]
-    assert etree.QName(root).namespace == fmt.namespace
-    assert root.get(XSI_LOCATION) == f"{fmt.namespace} {fmt.schema}"
+    # EDM's payload is an RDF/XML document (rdf:RDF), announced with the EDM namespace
+    expected = NS["rdf"] if prefix == "edm" else fmt.namespace
+    assert etree.QName(root).namespace == expected
+    # oai_dcterms' schema is served by Opis itself: the payload names it absolutely
+    schema = "https://opis.example.org" + fmt.schema if fmt.schema.startswith("/") else fmt.schema
+    assert root.get(XSI_LOCATION) == f"{fmt.namespace} {schema}"
     assert b"\n" not in data  # compact: no pretty-print whitespace
 
 
@@ -418,6 +433,9 @@ TITLE_PATHS = {
     "oai_dc": "dc:title",
     "marc21": "marc:datafield[@tag='245']/marc:subfield[@code='a']",
     "mods": "mods:titleInfo/mods:title",
+    "oai_ead": "ead:eadheader/ead:filedesc/ead:titlestmt/ead:titleproper",
+    "edm": "edm:ProvidedCHO/dc:title",
+    "oai_dcterms": "dcterms:title",
 }
 
 
@@ -579,12 +597,20 @@ def test_validator_checks_identify_descriptions_strictly():
         )
 
 
+def test_the_served_oai_dcterms_schema_is_the_tested_one():
+    served = ROOT / "repository" / "oai" / "oai_dcterms.xsd"
+    assert served.read_bytes() == (SCHEMA_DIR / "oai_dcterms.xsd").read_bytes()
+
+
 def test_vendored_schemas_are_the_documented_files():
     readme = (SCHEMA_DIR / "README.md").read_text(encoding="utf-8")
     sums = dict(
         (name, digest) for digest, name in re.findall(r"^([0-9a-f]{64})  (\S+)$", readme, re.M)
     )
-    assert len(sums) == 8
+    first = {"OAI-PMH.xsd", "oai_dc.xsd", "oai-identifier.xsd", "simpledc20021212.xsd"}
+    first |= {"xml.xsd", "xlink.xsd", "MARC21slim.xsd", "mods-3-7.xsd"}
+    issue13 = {"ead2002/ead.xsd", "apeead/apeEAD.xsd", "edm/EDM.xsd", "oai_dcterms.xsd"}
+    assert first | issue13 <= set(sums)  # and every file listed is the documented one
     for name, digest in sums.items():
         assert hashlib.sha256((SCHEMA_DIR / name).read_bytes()).hexdigest() == digest, name
 

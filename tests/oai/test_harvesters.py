@@ -45,6 +45,31 @@ def _registry() -> MetadataRegistry:
             namespaces={"mods": "http://www.loc.gov/mods/v3"},
         ),
     )
+    registry.registerReader(
+        "oai_ead",
+        MetadataReader(
+            fields={"title": ("textList", "ead:ead/ead:eadheader//ead:titleproper/text()")},
+            namespaces={"ead": "urn:isbn:1-931666-22-9"},
+        ),
+    )
+    registry.registerReader(
+        "edm",
+        MetadataReader(
+            fields={"title": ("textList", "rdf:RDF/edm:ProvidedCHO/dc:title/text()")},
+            namespaces={
+                "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+                "edm": "http://www.europeana.eu/schemas/edm/",
+                "dc": "http://purl.org/dc/elements/1.1/",
+            },
+        ),
+    )
+    registry.registerReader(
+        "oai_dcterms",
+        MetadataReader(
+            fields={"title": ("textList", "q:dcterms/dcterms:title/text()")},
+            namespaces={"q": "urn:opis:oai_dcterms", "dcterms": "http://purl.org/dc/terms/"},
+        ),
+    )
     return registry
 
 

@@ -345,7 +345,7 @@ def test_d1_d2_metadata_formats(server):
         f.findtext("oai:metadataPrefix", namespaces=NS): f
         for f in reply.findall("oai:ListMetadataFormats/oai:metadataFormat")
     }
-    assert set(formats) == {"oai_dc", "marc21", "mods"}
+    assert set(formats) == {"oai_dc", "marc21", "mods", "oai_ead", "edm", "oai_dcterms"}
     assert formats["oai_dc"].findtext("oai:schema", namespaces=NS) == (
         "http://www.openarchives.org/OAI/2.0/oai_dc.xsd"
     )
@@ -354,7 +354,7 @@ def test_d1_d2_metadata_formats(server):
     )
     for identifier in (server.seed, server.deleted):
         one = call(server.oai, {"verb": "ListMetadataFormats", "identifier": identifier})
-        assert len(one.findall("oai:ListMetadataFormats/oai:metadataFormat")) == 3
+        assert len(one.findall("oai:ListMetadataFormats/oai:metadataFormat")) == 6
 
 
 @pytest.mark.parametrize("prefix", ["oai_dc", "marc21", "mods"])

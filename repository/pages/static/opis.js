@@ -1,12 +1,14 @@
-/* Progressive enhancement only: buttons that copy a citation. */
+/* Progressive enhancement only: buttons that copy a citation. The result is announced
+   through the status region next to them, in the page's language (data-done). */
 (function () {
   "use strict";
+  var status = document.querySelector(".copy-status");
   function copy(field, button) {
     var text = field.value || field.textContent;
     var done = function () {
-      var label = button.textContent;
-      button.textContent = "Copied";
-      setTimeout(function () { button.textContent = label; }, 1500);
+      if (!status) { return; }
+      status.textContent = "";
+      setTimeout(function () { status.textContent = button.getAttribute("data-done") || ""; }, 50);
     };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(text).then(done);

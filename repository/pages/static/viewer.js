@@ -4,11 +4,22 @@
   "use strict";
   var viewer = document.getElementById("viewer");
   if (!window.Mirador) {
-    viewer.querySelector(".fallback").firstChild.textContent =
-      "The page viewer could not be loaded. Open the ";
+    var why = viewer.querySelector(".fallback .why");
+    why.textContent = why.getAttribute("data-failed");
     return;
   }
   viewer.textContent = "";
+  // Mirador brings its own main landmark: this page's wrapper steps aside for it.
+  var page = document.querySelector(".page[role=main]");
+  if (page) { page.removeAttribute("role"); }
+  // and the page's heading moves into Mirador's main once Mirador has drawn it.
+  var heading = document.querySelector(".page > h1");
+  var tries = 0;
+  (function adopt() {
+    var main = viewer.querySelector("main, [role=main]");
+    if (main && heading) { main.insertBefore(heading, main.firstChild); return; }
+    if (++tries < 100) { setTimeout(adopt, 100); }
+  }());
   window.opisViewer = window.Mirador.viewer({
     id: "viewer",
     windows: [{

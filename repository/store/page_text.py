@@ -1,0 +1,386 @@
+"""Page text in the store: lines with their boxes, searched inside one document.
+
+Written in the record's write transaction (``write``), so the index never disagrees
+with the record: SQLite's FTS5 table ``search_page_fts`` is kept by triggers on
+``page_lines``; PostgreSQL's GIN index over ``to_tsvector('simple', folded)`` by the
+database. Words are folded in Python (``search.text``), the same way for lines and
+queries, so both backends match the same lines: case- and accent-insensitive, in any
+script.
+
+``search`` finds the lines of one document that hold a phrase (one or more words,
+consecutive within a line), then locates each occurrence among the line's words, so a
+hit covers the boxes of the words it matched (the line's box when the file had no
+words), with the text before and after it on the line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import and_, bindparam, delete, func, select
+from sqlalchemy import text as sql
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from metadata.pagetext import Line, PageText, Word
+from repository.store.engine import Reader
+from repository.store.schema import images, page_lines, page_terms, pages
+from repository.store.search.text import word_spans, words
+
+MAX_TERMS = 10  # words in one query
+CONTEXT_WORDS = 6  # words of context before and after a hit
+
+
+class QueryError(ValueError):
+    """A query that cannot be answered (empty, too long, no words)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    seq: int  # page, from 0
+    line: int  # line on the page, from 0
+    text: str  # the whole line
+    language: str | None
+    box: tuple[int, int, int, int]  # the matched words' box (the line's without words)
+    exact: str
+    prefix: str
+    suffix: str
+
+
+@dataclass(frozen=True, slots=True)
+class HitPage:
+    hits: tuple[Hit, ...]
+    lines: int  # matching lines in the whole result
+    page: int  # from 0
+    pages: int
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    term: str
+    count: int
+
+
+def phrase(q: str, *, max_length: int = 500) -> tuple[str, ...]:
+    """The folded words of a query; quotes around it are optional."""
+    if len(q) > max_length:
+        raise QueryError(f"q is longer than {max_length} characters")
+    found = tuple(words(q))
+    if not found:
+        raise QueryError("q holds no word to search for")
+    if len(found) > MAX_TERMS:
+        raise QueryError(f"q holds more than {MAX_TERMS} words")
+    return found
+
+
+# -- writing ------------------------------------------------------------------------
+
+
+async def write(conn: AsyncConnection, record_id: int, texts: Sequence[PageText | None]) -> None:
+    """Write the page text of one record (``texts`` in page order, None = no text); the
+    caller removed what it had before."""
+    sqlite = conn.dialect.name == "sqlite"
+    rows = []
+    terms: Counter[str] = Counter()
+    for seq, page in enumerate(texts):
+        if page is None:
+            continue
+        for n, line in enumerate(page.lines):
+            folded = words(line.text)
+            terms.update(folded)
+            rows.append(
+                {
+                    "record_id": record_id,
+                    "seq": seq,
+                    "n": n,
+                    "text": line.text,
+                    "folded": " ".join(folded),
+                    "box": f"{line.x},{line.y},{line.w},{line.h}",
+                    "words": (
+                        json.dumps([w.to_json() for w in line.words], ensure_ascii=False)
+                        if line.words
+                        else ""
+                    ),
+                    "language": line.language,
+                    "tsv": None if sqlite else tsv(record_id, folded),
+                }
+            )
+    if rows:
+        await conn.execute(page_lines.insert(), rows)
+        await conn.execute(
+            page_terms.insert(),
+            [{"record_id": record_id, "term": t, "count": c} for t, c in terms.items()],
+        )
+
+
+MAX_POSITION = 16383  # PostgreSQL's limit; later words share it
+
+
+def tag(record_id: int) -> str:
+    """The lexeme every line of a record carries; no folded word has a colon."""
+    return f"r:{record_id}"
+
+
+def tsv(record_id: int, folded: Sequence[str]) -> str:
+    """A line's tsvector in PostgreSQL's input syntax: its words with their positions
+    (phrases need them) and the record's tag."""
+    positions: dict[str, list[str]] = {}
+    for at, word in enumerate(folded, 1):
+        if len(word.encode()) < 2048:  # PostgreSQL refuses longer lexemes
+            positions.setdefault(word, []).append(str(min(at, MAX_POSITION)))
+    lexemes = [f"'{w}':{','.join(p[:256])}" for w, p in positions.items()]
+    return " ".join([*lexemes, f"'{tag(record_id)}'"])
+
+
+def tsquery(record_id: int, folded: Sequence[str]) -> str:
+    """The record's tag and the phrase, as a tsquery."""
+    return f"'{tag(record_id)}' & (" + " <-> ".join(f"'{w}'" for w in folded) + ")"
+
+
+async def fill_tsv(conn: AsyncConnection) -> int:
+    """PostgreSQL: compute ``tsv`` for the lines that have none (rows copied from SQLite
+    by ``opis db copy``); how many."""
+    done = 0
+    while True:
+        rows = (
+            await conn.execute(
+                select(page_lines.c.id, page_lines.c.record_id, page_lines.c.folded)
+                .where(page_lines.c.tsv.is_(None))
+                .limit(5000)
+            )
+        ).all()
+        if not rows:
+            return done
+        await conn.execute(
+            sql("UPDATE page_lines SET tsv = CAST(:tsv AS tsvector) WHERE id = :line"),
+            [{"line": r.id, "tsv": tsv(r.record_id, r.folded.split())} for r in rows],
+        )
+        done += len(rows)
+
+
+async def remove(conn: AsyncConnection, record_ids: Sequence[int]) -> None:
+    if not record_ids:
+        return
+    await conn.execute(delete(page_lines).where(page_lines.c.record_id.in_(record_ids)))
+    await conn.execute(delete(page_terms).where(page_terms.c.record_id.in_(record_ids)))
+
+
+# -- reading ------------------------------------------------------------------------
+
+
+def _line(row: object) -> Line:
+    x, y, w, h = (int(v) for v in row.box.split(","))  # type: ignore[attr-defined]
+    raw = row.words  # type: ignore[attr-defined]
+    found = tuple(Word(str(t), a, b, c, d) for t, a, b, c, d in json.loads(raw)) if raw else ()
+    return Line(row.text, x, y, w, h, found, row.language)  # type: ignore[attr-defined]
+
+
+async def load(
+    conn: AsyncConnection, record_ids: Sequence[int]
+) -> dict[int, list[PageText | None]]:
+    """Each record's page text, in page order (None for a page without): what renders it."""
+    if not record_ids:
+        return {}
+    sizes = await conn.execute(
+        select(pages.c.record_id, pages.c.seq, images.c.width, images.c.height)
+        .join(images, images.c.id == pages.c.image_id)
+        .where(pages.c.record_id.in_(record_ids))
+        .order_by(pages.c.record_id, pages.c.seq)
+    )
+    size: dict[tuple[int, int], tuple[int, int]] = {
+        (r.record_id, r.seq): (r.width, r.height) for r in sizes
+    }
+    lines: dict[tuple[int, int], list[Line]] = {}
+    result = await conn.execute(
+        select(page_lines)
+        .where(page_lines.c.record_id.in_(record_ids))
+        .order_by(page_lines.c.record_id, page_lines.c.seq, page_lines.c.n)
+    )
+    for row in result:
+        lines.setdefault((row.record_id, row.seq), []).append(_line(row))
+    out: dict[int, list[PageText | None]] = {}
+    for (record_id, seq), found in lines.items():
+        if (record_id, seq) not in size:
+            continue
+        width, height = size[(record_id, seq)]
+        count = sum(1 for r, _ in size if r == record_id)
+        texts = out.setdefault(record_id, [None] * count)
+        texts[seq] = PageText(width, height, tuple(found))
+    return out
+
+
+async def has_text(conn: Reader, record_id: int) -> bool:
+    found = await conn.execute(
+        select(page_lines.c.id).where(page_lines.c.record_id == record_id).limit(1)
+    )
+    return found.first() is not None
+
+
+async def _line_range(conn: Reader, record_id: int) -> tuple[int, int] | None:
+    """The first and last line ids of a record (its lines are written in one statement,
+    in reading order, so their ids ascend in that order)."""
+    order = (page_lines.c.seq, page_lines.c.n)
+    first = (
+        await conn.execute(
+            select(page_lines.c.id)
+            .where(page_lines.c.record_id == record_id)
+            .order_by(*order)
+            .limit(1)
+        )
+    ).scalar()
+    if first is None:
+        return None
+    last = (
+        await conn.execute(
+            select(page_lines.c.id)
+            .where(page_lines.c.record_id == record_id)
+            .order_by(*(c.desc() for c in order))
+            .limit(1)
+        )
+    ).scalar()
+    return int(first), int(last if last is not None else first)
+
+
+def _where(folded: Sequence[str], *, sqlite: bool) -> tuple[str, dict[str, object]]:
+    if sqlite:
+        # On SQLite a record's lines have consecutive ids (one writer; one insert), so
+        # the FTS5 rowid range is the record: FTS5 limits its posting lists to it.
+        match = '"' + " ".join(w.replace('"', '""') for w in folded) + '"'
+        return (
+            "FROM search_page_fts WHERE search_page_fts MATCH :match AND rowid BETWEEN :lo AND :hi",
+            {"match": match},
+        )
+    # On PostgreSQL the record's tag lexeme is in the same tsquery: one GIN lookup
+    # intersects the record's lines with the words' (a record_id condition would let
+    # the planner walk all the record's lines instead).
+    return (
+        "FROM page_lines WHERE tsv @@ CAST(:query AS tsquery)",
+        {"query": ""},
+    )
+
+
+async def search(
+    conn: Reader,
+    record_id: int,
+    folded: Sequence[str],
+    page: int,
+    page_size: int,
+    *,
+    sqlite: bool,
+) -> HitPage:
+    """One page (``page_size`` matching lines) of the hits of a phrase in one record."""
+    found = await _line_range(conn, record_id)
+    if found is None:
+        return HitPage((), 0, page, 1)
+    where, params = _where(folded, sqlite=sqlite)
+    if sqlite:
+        params.update(lo=found[0], hi=found[1])
+    else:
+        params["query"] = tsquery(record_id, folded)
+    key = "rowid" if sqlite else "id"
+    total = int((await conn.execute(sql(f"SELECT count(*) {where}"), params)).scalar_one())
+    pages_total = max(1, -(-total // page_size))
+    chosen: list[int] = []
+    if total and page < pages_total:
+        rows = await conn.execute(
+            sql(f"SELECT {key} {where} ORDER BY {key} LIMIT :limit OFFSET :offset"),
+            {**params, "limit": page_size, "offset": page * page_size},
+        )
+        chosen = [int(r[0]) for r in rows]
+    hits: list[Hit] = []
+    if chosen:
+        rows = await conn.execute(
+            select(page_lines)
+            .where(
+                page_lines.c.id.in_(bindparam("ids", expanding=True)),
+                page_lines.c.record_id == record_id,
+            )
+            .order_by(page_lines.c.id),
+            {"ids": chosen},
+        )
+        for row in rows:
+            hits += line_hits(row.seq, row.n, _line(row), tuple(folded))
+    return HitPage(tuple(hits), total, page, pages_total)
+
+
+def line_hits(seq: int, n: int, line: Line, folded: tuple[str, ...]) -> list[Hit]:
+    """Every occurrence of the phrase in one line, located among its words."""
+    found: list[Hit] = []
+    if line.words:
+        tokens = [(tok, i) for i, word in enumerate(line.words) for tok in words(word.text)]
+        for start in _occurrences([t for t, _ in tokens], folded):
+            first, last = tokens[start][1], tokens[start + len(folded) - 1][1]
+            matched = line.words[first : last + 1]
+            left = min(w.x for w in matched)
+            top = min(w.y for w in matched)
+            right = max(w.x + w.w for w in matched)
+            bottom = max(w.y + w.h for w in matched)
+            before = line.words[max(0, first - CONTEXT_WORDS) : first]
+            after = line.words[last + 1 : last + 1 + CONTEXT_WORDS]
+            found.append(
+                Hit(
+                    seq,
+                    n,
+                    line.text,
+                    line.language,
+                    (left, top, right - left, bottom - top),
+                    " ".join(w.text for w in matched),
+                    " ".join(w.text for w in before) + (" " if before else ""),
+                    (" " if after else "") + " ".join(w.text for w in after),
+                )
+            )
+        if found:
+            return found
+    spans = word_spans(line.text)
+    for start in _occurrences([s[2] for s in spans], folded):
+        begin, end = spans[start][0], spans[start + len(folded) - 1][1]
+        found.append(
+            Hit(
+                seq,
+                n,
+                line.text,
+                line.language,
+                (line.x, line.y, line.w, line.h),
+                line.text[begin:end],
+                line.text[:begin],
+                line.text[end:],
+            )
+        )
+    if not found:  # the index matched what the tokens here do not show: the whole line
+        box = (line.x, line.y, line.w, line.h)
+        found.append(Hit(seq, n, line.text, line.language, box, line.text, "", ""))
+    return found
+
+
+def _occurrences(tokens: list[str], phrase_words: tuple[str, ...]) -> list[int]:
+    size = len(phrase_words)
+    return [i for i in range(len(tokens) - size + 1) if tuple(tokens[i : i + size]) == phrase_words]
+
+
+async def terms(
+    conn: Reader, record_id: int, prefix: str, minimum: int, limit: int, *, sqlite: bool
+) -> list[Term]:
+    """Words of the record's page text beginning with ``prefix`` (folded), commonest first."""
+    folded = "".join(words(prefix))
+    if not folded:
+        return []
+    if sqlite:  # byte order: a prefix is one index range
+        starts = and_(page_terms.c.term >= folded, page_terms.c.term < folded + "\U0010ffff")
+    else:  # a collation's order is not a prefix order
+        starts = func.starts_with(page_terms.c.term, folded)
+    rows = await conn.execute(
+        select(page_terms.c.term, page_terms.c.count)
+        .where(and_(page_terms.c.record_id == record_id, starts, page_terms.c.count >= minimum))
+        .order_by(page_terms.c.count.desc(), page_terms.c.term)
+        .limit(limit)
+    )
+    return [Term(str(term), int(count)) for term, count in rows]
+
+
+async def line_count(conn: Reader, record_id: int) -> int:
+    found = await conn.execute(
+        select(func.count()).select_from(page_lines).where(page_lines.c.record_id == record_id)
+    )
+    return int(found.scalar_one())
