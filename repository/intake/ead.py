@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from metadata import identity as ident
 from metadata.readers.ead import NotEAD, read_ead
+from repository.intake.failures import failure
 from repository.records.report import FAILED, SKIPPED, Entry
 from repository.store.lookup import keys_by_identity
 
@@ -31,8 +32,6 @@ def _meta_name(finding_aid: str) -> str:
 
 async def ingest_finding_aid(ingest: Ingest, path: Path, archive: str | None = None) -> None:
     """Store the units of the finding aid(s) in ``path``; report each one in ``ingest``."""
-    from repository.intake.ingest import _failure
-
     name = str(path)
     seen: dict[str, list[str]] = {}  # finding aid -> identities of its units
     try:
@@ -45,7 +44,7 @@ async def ingest_finding_aid(ingest: Ingest, path: Path, archive: str | None = N
         ingest.report.add(Entry(name, SKIPPED, message=message))
         return
     except Exception as exc:
-        ingest.report.add(Entry(name, FAILED, message=str(_failure(name, exc))))
+        ingest.report.add(Entry(name, FAILED, message=str(failure(name, exc))))
         return
     with open(path, "rb") as handle:
         for result in read_ead(handle, name=name, archive=archive, limits=ingest.limits):

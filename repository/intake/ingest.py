@@ -22,7 +22,6 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-from manifests.image_api import ImageRejected
 from metadata.errors import RecordError
 from metadata.readers import (
     Limits,
@@ -36,9 +35,9 @@ from metadata.readers.limits import too_many_pages
 from metadata.record import Page, Record
 from metadata.references.registry import current
 from repository.intake.ead import EAD_SUFFIXES, ingest_finding_aid
+from repository.intake.failures import failure, os_reason
 from repository.records.batches import Pending, write_batch
 from repository.records.page_images import (
-    ImageError,
     ImageStore,
     StoredImage,
     sweep_orphan_images,
@@ -134,7 +133,7 @@ class Ingest:
         try:
             results, many = self._records_in(kind, path)
         except Exception as exc:
-            yield name, _failure(name, exc)
+            yield name, failure(name, exc)
             return
         read = 0
         iterator = iter(results)
@@ -145,7 +144,7 @@ class Ingest:
                 return
             except Exception as exc:  # the input cannot be read past here
                 where = f"{path}:{read + 1}" if many else name
-                yield where, _failure(where, exc, after=read)
+                yield where, failure(where, exc, after=read)
                 return
             read += 1
             source = f"{path}:{read}" if many else name
@@ -332,7 +331,7 @@ def _classify(path: Path, seen: set[Path]) -> list[tuple[str, Path, str]]:
         if not path.exists():
             return [(FAILED, path, _MISSING)]
     except (OSError, RecursionError) as exc:
-        return [(FAILED, path, f"cannot be read: {_os_reason(exc)}")]
+        return [(FAILED, path, f"cannot be read: {os_reason(exc)}")]
     suffix = path.suffix.lower()
     if suffix in TEXT_SUFFIXES:
         return [("text", path, "")]
@@ -357,43 +356,12 @@ def _stream_lines(path: Path, limits: Limits) -> Iterator[ReadResult | ReaderErr
         yield from iter_json_lines(handle, limits=limits)
 
 
-# What a reader or an image can fail with, told to the user as it is. Anything else is
-# a fault in Opis (or the machine): logged with its traceback, and it fails its input.
-_EXPECTED = (ReaderError, ImageError, ImageRejected, RecordError, OSError, UnicodeDecodeError)
-
-
-def _failure(source: str, exc: Exception, *, after: int | None = None) -> Exception:
-    """The error to report for an input that failed with ``exc``."""
-    stopped = f"reading stopped after {after} record(s): " if after else ""
-    if isinstance(exc, UnicodeDecodeError):
-        return ReaderError(
-            f"{stopped}not UTF-8: byte 0x{exc.object[exc.start]:02X} at offset {exc.start}"
-        )
-    if isinstance(exc, OSError):
-        return ReaderError(f"{stopped}cannot be read: {_os_reason(exc)}")
-    if isinstance(exc, _EXPECTED):
-        return ReaderError(f"{stopped}{exc}") if stopped else exc
-    if isinstance(exc, RecursionError | MemoryError):
-        log.warning("reading %s failed: %r", source, exc)
-        return ReaderError(f"{stopped}too large or too deeply nested to read ({exc!r})")
-    log.error("reading %s failed", source, exc_info=exc)
-    return ReaderError(f"{stopped}internal error (please report it): {exc!r}")
-
-
 async def _guarded(source: str, reading: Awaitable[ReadResult]) -> ReadResult | Exception:
     """What ``reading`` gives, or the reason it failed (see ``_failure``)."""
     try:
         return await reading
     except Exception as exc:
-        return _failure(source, exc)
-
-
-def _os_reason(exc: BaseException) -> str:
-    """``permission denied (/data/box-1/record.json)``: the reason, and the file it concerns."""
-    if isinstance(exc, OSError) and exc.strerror:
-        reason = exc.strerror[0].lower() + exc.strerror[1:]
-        return f"{reason} ({exc.filename})" if exc.filename else reason
-    return str(exc) or exc.__class__.__name__
+        return failure(source, exc)
 
 
 _worker_renderer: Renderer | None = None
