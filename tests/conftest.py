@@ -66,7 +66,10 @@ def shared_path(*parts: str) -> Path:
     """A path under ../shared, or a skip that names what is missing."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"needs {path} (the shared data beside the checkout); not present here")
+        pytest.skip(
+            f"needs {path} (the shared data beside the checkout); not present here",
+            allow_module_level=True,
+        )
     return path
 
 
