@@ -16,6 +16,7 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
+from repository.http import negotiation
 from repository.http.conditional import etag_for, not_modified
 from repository.http.dates import http_date
 from repository.iiif.cache import Cached
@@ -54,7 +55,7 @@ def gzip_etag(etag: str) -> str:
 def json_type(accept: str, context: str) -> str:
     """The Content-Type to answer an ``Accept`` header with, for a document of ``context``."""
     ld = plain_json = other_profile = False
-    for media, params, q in _ranges(accept):
+    for media, params, q, _ in negotiation.ranges(accept):
         if q <= 0:
             continue
         if media == LD_JSON:
@@ -76,32 +77,8 @@ def json_type(accept: str, context: str) -> str:
     return f'{LD_JSON};profile="{context}"'
 
 
-def _ranges(accept: str) -> list[tuple[str, dict[str, str], float]]:
-    out = []
-    for part in accept.split(","):
-        pieces = [p.strip() for p in part.split(";")]
-        media = pieces[0].lower()
-        if not media:
-            continue
-        params: dict[str, str] = {}
-        q = 1.0
-        for piece in pieces[1:]:
-            name, _, value = piece.partition("=")
-            name, value = name.strip().lower(), value.strip().strip('"')
-            if name == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-            else:
-                params[name] = value
-        out.append((media, params, q))
-    return out
-
-
 def accepts_gzip(request: web.Request) -> bool:
-    header = request.headers.get("Accept-Encoding", "")
-    return any(c in ("gzip", "x-gzip") and q > 0 for c, _, q in _ranges(header))
+    return negotiation.accepts_gzip(request.headers.get("Accept-Encoding", ""))
 
 
 def respond(

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from repository.http.negotiation import accepts_gzip
 from repository.keys import SETTINGS, STORE
 from repository.oai import arguments, ead, xml
 from repository.oai.errors import OAIError, OAIErrors
@@ -67,28 +68,12 @@ async def oai(request: web.Request) -> web.StreamResponse:
     stylesheet = f"{base}/static/oai.xsl" if settings.oai.stylesheet else None
     payload = xml.head(ctx.response_date, ctx.base_url, echo, stylesheet) + body + xml.TAIL
     headers = {"Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
-    if _accepts_gzip(request.headers.get("Accept-Encoding", "")):
+    if accepts_gzip(request.headers.get("Accept-Encoding", "")):
         # Level 1: a page of XML shrinks nearly as much as at the default level, in a
         # fraction of the time (harvest throughput is bound by this per page).
         payload = gzip.compress(payload, compresslevel=1, mtime=0)
         headers["Content-Encoding"] = "gzip"
     return web.Response(body=payload, content_type=CONTENT_TYPE, charset="utf-8", headers=headers)
-
-
-def _accepts_gzip(header: str) -> bool:
-    for item in header.split(","):
-        coding, _, params = item.strip().partition(";")
-        if coding.strip().lower() in ("gzip", "x-gzip"):
-            q = params.strip()
-            return not (q.startswith("q=") and _quality(q[2:]) == 0)
-    return False
-
-
-def _quality(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        return 1.0
 
 
 def setup(app: web.Application) -> None:

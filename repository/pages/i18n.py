@@ -30,6 +30,7 @@ from babel.numbers import format_decimal
 from metadata.languages import name as english_language_name
 from metadata.references import archive_name as registry_name
 from metadata.references.levels import level_label
+from repository.http.negotiation import ranges
 
 LOCALES = Path(__file__).resolve().parent / "locales"
 SOURCE = "en"  # the language the templates are written in
@@ -118,19 +119,7 @@ def supported(tag: str | None, languages: Iterable[str] = LANGUAGES) -> str | No
 def from_accept(header: str, languages: Iterable[str] = LANGUAGES) -> str | None:
     """The best language an ``Accept-Language`` header accepts: highest q first, then the
     order given; ``q=0`` refuses; ``*`` takes nothing in particular."""
-    ranked = []
-    for position, item in enumerate(header.split(",")):
-        tag, *params = [part.strip() for part in item.split(";")]
-        q = 1.0
-        for param in params:
-            name, _sep, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        if q > 0 and tag and tag != "*":
-            ranked.append((-q, position, tag))
+    ranked = [(-r.q, r.position, r.value) for r in ranges(header) if r.q > 0 and r.value != "*"]
     for _q, _position, tag in sorted(ranked):
         found = supported(tag, languages)
         if found:

@@ -18,6 +18,7 @@ from aiohttp import web
 from manifests.presentation import urls
 from metadata.record import Reference
 from metadata.references import document_key, parse, unit_key
+from repository.http.negotiation import ranges
 from repository.keys import SETTINGS, STORE
 from repository.pages.html import PAGES, respond
 from repository.store import NotFound, Store, browse, search
@@ -110,17 +111,7 @@ def see_other(request: web.Request, target: Target) -> web.Response:
 def prefers_json(accept: str) -> bool:
     """Whether the client ranks JSON (or JSON-LD) above HTML in its Accept header."""
     best = {"json": 0.0, "html": 0.0}
-    for item in accept.split(","):
-        media, *params = [part.strip() for part in item.split(";")]
-        q = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        media = media.lower()
+    for media, _params, q, _position in ranges(accept):
         if media in _JSON:
             best["json"] = max(best["json"], q)
         elif media in _HTML:
