@@ -38,7 +38,6 @@ from repository.records.prepare import prepare, with_reference
 from repository.records.renditions import Renderer
 from repository.settings import Settings
 from repository.store import Conflict, Store, StoreUnavailable
-from repository.store.lookup import keys_by_identity
 from repository.store.writes import ADDED, Outcome, Prepared
 
 
@@ -164,7 +163,7 @@ class RecordWriter:
             locator, identity = ident.locator(parsed), ident.identity(parsed)
         except RecordError as exc:
             raise ApiError(422, "no key can be made for this record", [str(exc)[:500]]) from None
-        stored = (await keys_by_identity(self.store, [identity])).get(identity)
+        stored = (await self.store.keys_by_identity([identity])).get(identity)
         if stored is not None:
             if stored != key:
                 raise _known_elsewhere(stored)

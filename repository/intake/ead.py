@@ -12,16 +12,28 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from metadata import identity as ident
 from metadata.readers.ead import NotEAD, read_ead
+from metadata.readers.limits import Limits
+from metadata.readers.result import ReadResult
 from repository.intake.failures import failure
-from repository.records.report import FAILED, SKIPPED, Entry
-from repository.store.lookup import keys_by_identity
+from repository.records.report import FAILED, SKIPPED, Entry, Report
+from repository.store import Store
 
-if TYPE_CHECKING:
-    from repository.intake.ingest import Ingest
+
+class Run(Protocol):
+    """What a finding aid needs of the ingest run it is part of (intake/ingest.py)."""
+
+    store: Store
+    report: Report
+    limits: Limits
+
+    async def queue(self, source: str, result: ReadResult) -> None: ...
+
+    async def flush(self) -> None: ...
+
 
 EAD_SUFFIXES = {".xml", ".ead"}
 
@@ -30,7 +42,7 @@ def _meta_name(finding_aid: str) -> str:
     return "ead:" + hashlib.sha256(finding_aid.encode()).hexdigest()[:40]
 
 
-async def ingest_finding_aid(ingest: Ingest, path: Path, archive: str | None = None) -> None:
+async def ingest_finding_aid(ingest: Run, path: Path, archive: str | None = None) -> None:
     """Store the units of the finding aid(s) in ``path``; report each one in ``ingest``."""
     name = str(path)
     seen: dict[str, list[str]] = {}  # finding aid -> identities of its units
@@ -50,14 +62,14 @@ async def ingest_finding_aid(ingest: Ingest, path: Path, archive: str | None = N
         for result in read_ead(handle, name=name, archive=archive, limits=ingest.limits):
             reference = result.record.reference
             where = "/".join(f"{n}.{v}" for n, v in reference.levels) if reference else ""
-            await ingest._queue(f"{name}#{where}", result)
+            await ingest.queue(f"{name}#{where}", result)
     await ingest.flush()
     for aid, identities in seen.items():
         meta = _meta_name(aid)
         before = await ingest.store.get_meta(meta)
         if before:
             gone = set(before.split("\n")) - set(identities)
-            keys = await keys_by_identity(ingest.store, sorted(gone))
+            keys = await ingest.store.keys_by_identity(sorted(gone))
             for identity in sorted(gone):
                 key = keys.get(identity)
                 if key is None:

@@ -47,7 +47,6 @@ from repository.records.renditions import Renderer
 from repository.records.report import FAILED, SKIPPED, STATUSES, Entry, Report
 from repository.settings import Settings, install_registry
 from repository.store import Store
-from repository.store.lookup import keys_by_identity
 
 # A harvested record ready to write: its OAI identifier, the prepared row, its warnings.
 _OAI_IDENTIFIER = re.compile(r"oai:(?P<namespace>[A-Za-z0-9.-]+):(?P<local>.+)", re.S)
@@ -311,7 +310,7 @@ class Harvest:
     async def _delete(self, identifier: str) -> None:
         source = harvested_source(self.options.url, self.options.prefix, identifier)
         wanted = identity.identity(Record(title="", source=source))
-        key = (await keys_by_identity(self.store, [wanted])).get(wanted)
+        key = (await self.store.keys_by_identity([wanted])).get(wanted)
         if key is None:
             message = "deleted at the source and never harvested here"
             self.report.add(Entry(identifier, SKIPPED, message=message))

@@ -103,7 +103,7 @@ class Ingest:
                     self.report.add(Entry(source, FAILED, message=str(result)))
                     self._on_progress(1)
                     continue
-                await self._queue(source, result)
+                await self.queue(source, result)
         try:
             await self.flush()
         finally:
@@ -219,7 +219,7 @@ class Ingest:
                 raise ReaderError(problem)
         return ReadResult(with_pages(result.record, stored), result.warnings)
 
-    async def _queue(self, source: str, result: ReadResult) -> None:
+    async def queue(self, source: str, result: ReadResult) -> None:
         self._unprepared.append((source, result))
         if len(self._unprepared) >= self.batch_size:
             await self._dispatch()

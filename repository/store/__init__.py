@@ -11,7 +11,7 @@ import asyncio
 import json
 import secrets
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Coroutine, Hashable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Hashable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metadata.record import Record
-from repository.store import bases, clock, migrate, page_text, search, writes
+from repository.store import bases, clock, lookup, migrate, page_text, search, writes
 from repository.store.engine import (
     Reader,
     brief_snapshot,
@@ -331,6 +331,10 @@ class Store:
         async with self.single_statement() as conn:
             row = (await conn.execute(select(images).where(images.c.id == image_id))).first()
         return dict(row._mapping) if row is not None else None
+
+    async def keys_by_identity(self, identities: Iterable[str]) -> dict[str, str]:
+        """identity -> key for the identities this store holds (tombstones included)."""
+        return await lookup.keys_by_identity(self.engine, identities)
 
     async def stored_images(self, ids: Sequence[str]) -> set[str]:
         """Which of these image ids the images table holds (one snapshot, chunked)."""

@@ -10,25 +10,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from metadata.record import Record
 from repository.store.engine import connect
 from repository.store.schema import records
 
-if TYPE_CHECKING:  # the store package imports this module
-    from repository.store import Store
 
-
-async def keys_by_identity(store: Store, identities: Iterable[str]) -> dict[str, str]:
+async def keys_by_identity(engine: AsyncEngine, identities: Iterable[str]) -> dict[str, str]:
     """identity -> key for the identities the store holds (tombstones included)."""
     wanted = list(dict.fromkeys(identities))
     if not wanted:
         return {}
-    async with connect(store.engine) as conn:
+    async with connect(engine) as conn:
         rows = await conn.execute(
             select(records.c.identity, records.c.key).where(records.c.identity.in_(wanted))
         )
