@@ -107,6 +107,25 @@ def reader_alone(path: Path) -> tuple[int, float, float]:
     return units, units / elapsed, peak
 
 
+def timed_ingest(
+    source: Path, url: str, folder: Path
+) -> tuple[float, subprocess.CompletedProcess[str], float]:
+    """``opis ingest SOURCE`` in its own process: seconds, the result, peak memory (MB)."""
+    env = {**os.environ, "OPIS_DATABASE_URL": url, "OPIS_STORAGE_DATA_DIR": str(folder / "d")}
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "repository", "ingest", str(source)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        sys.exit(f"ingest failed:\n{result.stderr[-2000:]}")
+    return elapsed, result, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def finding_aid(components: int, db: str | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -115,19 +134,7 @@ def finding_aid(components: int, db: str | None) -> None:
         small_units, _, small_peak = reader_alone(small)
         units, reader_rate, reader_peak = reader_alone(source)
         url = db or f"sqlite:///{folder}/opis.db"
-        env = {**os.environ, "OPIS_DATABASE_URL": url, "OPIS_STORAGE_DATA_DIR": str(folder / "d")}
-        started = time.perf_counter()
-        result = subprocess.run(
-            [sys.executable, "-m", "repository", "ingest", str(source)],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        )
-        elapsed = time.perf_counter() - started
-        if result.returncode != 0:
-            sys.exit(f"ingest failed:\n{result.stderr[-2000:]}")
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        elapsed, result, peak_mb = timed_ingest(source, url, folder)
         size = source.stat().st_size / 2**20
         print(f"components         {components}  ({size:.0f} MB of EAD)")
         print(f"database           {url.split(':')[0]}")
@@ -152,19 +159,7 @@ def main() -> None:
         folder = Path(tmp)
         source = write_jsonl(folder / "records.jsonl", args.records)
         url = args.db or f"sqlite:///{folder}/opis.db"
-        env = {**os.environ, "OPIS_DATABASE_URL": url, "OPIS_STORAGE_DATA_DIR": str(folder / "d")}
-        started = time.perf_counter()
-        result = subprocess.run(
-            [sys.executable, "-m", "repository", "ingest", str(source)],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        )
-        elapsed = time.perf_counter() - started
-        if result.returncode != 0:
-            sys.exit(f"ingest failed:\n{result.stderr[-2000:]}")
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        elapsed, result, peak_mb = timed_ingest(source, url, folder)
         rate = args.records / elapsed
         floor = floor_rate(source, folder)
         print(f"records            {args.records}")
