@@ -2,7 +2,8 @@
 
 Everything that makes the repository what it is travels: keys, ids, datestamps and the
 clock (so harvesters' incremental harvests continue across the move), tombstones, set
-memberships (including sets a record left), renditions, image rows and pages, page text, and the
+memberships (including sets a record left), renditions with their compression dictionaries,
+image rows and pages, page text, and the
 token secret (so resumption tokens issued before the move stay valid). The search index
 is rebuilt in the destination's own form. Image files stay in ``storage.data_dir``.
 """
@@ -20,6 +21,7 @@ from repository.store import Store, page_text, search
 from repository.store.engine import write_transaction
 from repository.store.errors import StoreError
 from repository.store.schema import (
+    dictionaries,
     images,
     memberships,
     meta,
@@ -36,6 +38,7 @@ ORDER = [
     (sets, sets.c.spec),
     (records, records.c.id),
     (memberships, (memberships.c.record_id, memberships.c.spec)),
+    (dictionaries, dictionaries.c.id),
     (renditions, (renditions.c.record_id, renditions.c.format)),
     (images, images.c.id),
     (pages, (pages.c.record_id, pages.c.seq)),

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metadata.record import Record
+from repository.store import bodies
 from repository.store.engine import Reader
 from repository.store.schema import memberships, records, renditions, sets
 
@@ -43,13 +44,14 @@ async def record_state(conn: Reader, key: str) -> RecordState | None:
 
 async def manifest_body(conn: Reader, record_id: int) -> bytes | None:
     """The stored manifest of a record; None when it has none (no page images)."""
-    return (
+    stored = (
         await conn.execute(
             select(renditions.c.body).where(
                 renditions.c.record_id == record_id, renditions.c.format == MANIFEST
             )
         )
     ).scalar()
+    return (await bodies.unpack(conn, [stored]))[0]
 
 
 async def subtree_version(conn: AsyncConnection, spec: str | None) -> tuple[int, bool]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, FromClause, Select, and_, bindparam, func, or_, select
 
+from repository.store import bodies
 from repository.store.engine import Reader
 from repository.store.schema import memberships, records, renditions, sets
 
@@ -96,16 +97,17 @@ async def page(
         select(*columns).select_from(source).where(*conditions).order_by(stamp, rid).limit(limit)
     )
     rows = (await conn.execute(query)).all()
+    stored = [r.body if fmt is not None and not r.deleted else None for r in rows]
     return [
         Header(
             id=r.id,
             key=r.key,
             datestamp=r.datestamp,
             deleted=bool(r.deleted),
-            body=(r.body if fmt is not None and not r.deleted else None),
+            body=body,
             sets=tuple(r.set_specs.split()),
         )
-        for r in rows
+        for r, body in zip(rows, await bodies.unpack(conn, stored), strict=True)
     ]
 
 
@@ -132,12 +134,13 @@ async def header_by_key(conn: Reader, key: str, fmt: str | None) -> Header | Non
     row = (await conn.execute(query, {"key": key, "fmt": fmt})).first()
     if row is None:
         return None
+    stored = row.body if fmt is not None and not row.deleted else None
     return Header(
         id=row.id,
         key=row.key,
         datestamp=row.datestamp,
         deleted=bool(row.deleted),
-        body=row.body if fmt is not None and not row.deleted else None,
+        body=(await bodies.unpack(conn, [stored]))[0] if stored is not None else None,
         sets=tuple(row.set_specs.split()),
     )
 
@@ -221,4 +224,6 @@ async def current(
             )
         ).scalar()
     sets = tuple(row.set_specs.split())
+    if body is not None:
+        body = (await bodies.unpack(conn, [body]))[0]
     return Header(row.id, row.key, row.datestamp, deleted, body, sets)

@@ -97,6 +97,7 @@ sets = Table(
 )
 
 # Metadata rendered when the record is written: serving is assembling stored bytes.
+# ``body`` is compressed (bodies.py).
 renditions = Table(
     "renditions",
     metadata,
@@ -108,6 +109,17 @@ renditions = Table(
     ),
     Column("format", String(32), primary_key=True),
     Column("body", LargeBinary, nullable=False),
+)
+
+# Compression dictionaries for stored bodies (bodies.py): added, never replaced, since
+# each compressed body names the one it needs. ``id`` is zstd's own dictionary id.
+dictionaries = Table(
+    "dictionaries",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("format", String(32), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created", BigInteger, nullable=False),
 )
 
 # Page images, content-addressed: the id is the SHA-256 of the input bytes.

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metadata.pagetext import PageText
 from metadata.record import Record
-from repository.store import activities, bases, page_text, search
+from repository.store import activities, bases, bodies, page_text, search
 from repository.store.clock import now_us
 from repository.store.engine import insert_missing
 from repository.store.iiif import MANIFEST
@@ -203,7 +203,7 @@ async def _write_parts(
             changes.append((record_id, activities.DELETE))
     await activities.record(conn, changes)
     every = inserted + updated
-    bodies = []
+    rows: list[dict[str, Any]] = []
     page_rows = []
     for p, record_id, key in every:
         rendered = p.renditions if (p.renditions and key == p.locator) else None
@@ -215,13 +215,14 @@ async def _write_parts(
         for fmt, body in rendered.items():
             if translate is not None:
                 body = translate.body(fmt, body)
-            bodies.append({"record_id": record_id, "format": fmt, "body": body})
+            rows.append({"record_id": record_id, "format": fmt, "body": body})
         page_rows += [
             {"record_id": record_id, "seq": i, "image_id": image, "label": label}
             for i, (image, label) in enumerate(p.pages)
         ]
-    if bodies:
-        await conn.execute(renditions.insert(), bodies)
+    if rows:
+        await bodies.pack(conn, rows)
+        await conn.execute(renditions.insert(), rows)
     if page_rows:
         await conn.execute(pages.insert(), page_rows)
     await page_text.remove(conn, [record_id for _, record_id, _ in updated])
@@ -350,7 +351,7 @@ async def rerender_batch(
             )
         ).scalars()
     )
-    bodies = []
+    stored: list[dict[str, Any]] = []
     changes = []
     texts = await page_text.load(conn, ids)
     for r in rows:
@@ -358,13 +359,14 @@ async def rerender_batch(
         for fmt, body in rendered.items():
             if translate is not None:
                 body = translate.body(fmt, body)
-            bodies.append({"record_id": r.id, "format": fmt, "body": body})
+            stored.append({"record_id": r.id, "format": fmt, "body": body})
         if MANIFEST in rendered:
             changes.append((r.id, activities.UPDATE if r.id in had_manifest else activities.CREATE))
         elif r.id in had_manifest:
             changes.append((r.id, activities.DELETE))
     await conn.execute(delete(renditions).where(renditions.c.record_id.in_(ids)))
-    await conn.execute(renditions.insert(), bodies)
+    await bodies.pack(conn, stored)
+    await conn.execute(renditions.insert(), stored)
     await conn.execute(
         update(records).where(records.c.id.in_(ids)).values(render_version=version, datestamp=None)
     )
@@ -407,11 +409,14 @@ async def rebase_renditions(conn: AsyncConnection, base: str, chunk: int = 1000)
         if not found:
             break
         after = (found[-1].record_id, found[-1].format)
-        rewritten = [
-            {"rid": record_id, "fmt": fmt, "new": new}
-            for record_id, fmt, body in found
-            if (new := translate.body(fmt, bytes(body))) != body
+        plain = await bodies.unpack(conn, [bytes(r.body) for r in found])
+        changes = [
+            {"rid": r.record_id, "format": r.format, "body": new}
+            for r, body in zip(found, plain, strict=True)
+            if body is not None and (new := translate.body(r.format, body)) != body
         ]
+        await bodies.pack(conn, changes)
+        rewritten = [{"rid": c["rid"], "fmt": c["format"], "new": c["body"]} for c in changes]
         if rewritten:
             await conn.execute(
                 update(renditions)

@@ -16,7 +16,7 @@ from metadata.record import Record
 from repository.records.prepare import prepare
 from repository.records.renditions import Renderer
 from repository.settings import load
-from repository.store import Store
+from repository.store import Store, bodies
 from repository.store.bases import Rebase, rebase
 from repository.store.schema import records, renditions
 
@@ -42,7 +42,9 @@ async def _bodies(store: Store) -> dict[tuple[str, str], bytes]:
                 records, records.c.id == renditions.c.record_id
             )
         )
-        return {(k, f): bytes(b) for k, f, b in rows}
+        found = rows.all()
+        plain = await bodies.unpack(conn, [bytes(b) for _, _, b in found])
+        return {(k, f): b for (k, f, _), b in zip(found, plain, strict=True) if b is not None}
 
 
 async def _datestamps(store: Store) -> dict[str, int]:

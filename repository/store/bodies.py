@@ -1,0 +1,172 @@
+"""Stored bodies (renditions, manifests) as zstd frames, with a dictionary per format
+trained on the store's own bodies.
+
+Measured on the benchmark corpus (six formats, 13.6 KB a record together): deflate
+brings them to 5.0 KB, zstd alone to 5.3 KB, zstd with a 32 KB dictionary per format
+to 1.2 KB, at about 4 us to compress and 2 us to decompress one body. Bodies are small
+and alike (the same elements and boilerplate around a little text), which is what a
+dictionary is for. The price: a dictionary-compressed frame cannot go to an HTTP client
+as it is, since the client has not got the dictionary, so serving decompresses it and
+compresses whole responses as before. Those 2 us a body buy a store four times smaller.
+
+A frame names its dictionary (the id in its header, derived from the dictionary's
+content), and dictionaries are only ever added: a body stays readable whatever is
+trained later. A format is trained once a write brings ``TRAIN_AT`` of its bodies at
+once; until then its bodies are plain frames. A stored body that is not a zstd frame
+(written before stores were compressed) is read as it is.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import zstandard
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from repository.store.clock import now_us
+from repository.store.schema import dictionaries
+
+MAGIC = b"\x28\xb5\x2f\xfd"
+LEVEL = 3  # level 9 saves 15% more at 7x the time; 19 another 5% at 100x
+DICTIONARY_BYTES = 32 << 10
+TRAIN_AT = 256  # bodies of one format: fewer train a dictionary that fits them too well
+TRAIN_MAX = 2000
+
+# Dictionaries by id, for every store in this process (ids are content hashes).
+_dictionaries: dict[int, zstandard.ZstdCompressionDict] = {}
+# Each thread's decompressors: zstandard's objects are not for concurrent use.
+_local = threading.local()
+
+
+def is_frame(blob: bytes) -> bool:
+    return blob[:4] == MAGIC
+
+
+def dictionary_id(blob: bytes) -> int:
+    return int(zstandard.get_frame_parameters(blob).dict_id) if is_frame(blob) else 0
+
+
+def unpack_known(blob: bytes) -> bytes:
+    """The body; its dictionary must be known to this process (``learn``)."""
+    if not is_frame(blob):
+        return bytes(blob)
+    return _decompressor(dictionary_id(blob)).decompress(blob)
+
+
+def missing(blobs: Iterable[bytes | None]) -> set[int]:
+    """The dictionary ids these frames need that this process has not loaded."""
+    return {d for blob in blobs if blob and (d := dictionary_id(blob)) and d not in _dictionaries}
+
+
+def learn(rows: Iterable[tuple[int, bytes]]) -> None:
+    for ident, data in rows:
+        if ident not in _dictionaries:
+            _dictionaries[ident] = zstandard.ZstdCompressionDict(bytes(data))
+
+
+def _decompressor(ident: int) -> zstandard.ZstdDecompressor:
+    cache: dict[int, zstandard.ZstdDecompressor] | None = getattr(_local, "d", None)
+    if cache is None:
+        cache = _local.d = {}
+    found = cache.get(ident)
+    if found is None:
+        if ident:
+            found = zstandard.ZstdDecompressor(dict_data=_dictionaries[ident])
+        else:
+            found = zstandard.ZstdDecompressor()
+        cache[ident] = found
+    return found
+
+
+def _compressor(ident: int) -> zstandard.ZstdCompressor:
+    cache: dict[int, zstandard.ZstdCompressor] | None = getattr(_local, "c", None)
+    if cache is None:
+        cache = _local.c = {}
+    found = cache.get(ident)
+    if found is None:
+        data = _dictionaries[ident] if ident else None
+        found = zstandard.ZstdCompressor(level=LEVEL, dict_data=data, write_checksum=False)
+        cache[ident] = found
+    return found
+
+
+def train(samples: Sequence[bytes]) -> tuple[int, bytes] | None:
+    """A dictionary for these bodies (id, bytes), or None when they are too few or too
+    alike for zstd to train on."""
+    try:
+        made = zstandard.train_dictionary(DICTIONARY_BYTES, list(samples[:TRAIN_MAX]))
+    except zstandard.ZstdError:
+        return None
+    data = made.as_bytes()
+    ident = made.dict_id()
+    _dictionaries.setdefault(ident, zstandard.ZstdCompressionDict(data))
+    return ident, data
+
+
+def pack_with(ident: int, body: bytes) -> bytes:
+    return _compressor(ident).compress(body)
+
+
+# -- in the store: dictionaries live in the ``dictionaries`` table --------------
+
+_KNOWN = select(dictionaries.c.id, dictionaries.c.format).order_by(
+    dictionaries.c.created, dictionaries.c.id
+)
+
+
+def _data(ids: Iterable[int]) -> Any:
+    return select(dictionaries.c.id, dictionaries.c.data).where(dictionaries.c.id.in_(list(ids)))
+
+
+async def unpack(conn: Any, blobs: Sequence[bytes | None]) -> list[bytes | None]:
+    """Stored bodies as they were written; loads the dictionaries they need."""
+    needed = missing(blobs)
+    if needed:
+        learn((r.id, r.data) for r in await conn.execute(_data(needed)))
+    return [unpack_known(b) if b is not None else None for b in blobs]
+
+
+async def pack(conn: Any, rows: list[dict[str, Any]]) -> None:
+    """Compress each row's ``body`` (rows have ``format`` and ``body``) in place, inside
+    the caller's write transaction. A format with no dictionary yet and enough bodies
+    here gets one, stored in the same transaction, so it exists exactly when they do.
+    The store's dictionaries are read each time (two small queries a batch): a cache
+    could outlive a database replaced under it."""
+    if not rows:
+        return
+    known = [(r.id, r.format) for r in await conn.execute(_KNOWN)]
+    if unknown := {i for i, _ in known} - _dictionaries.keys():
+        learn((r.id, r.data) for r in await conn.execute(_data(unknown)))
+    for new in _choose({f: i for i, f in known}, rows):
+        await conn.execute(dictionaries.insert(), [new])
+
+
+def pack_sync(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """``pack`` for migrations, which run on a synchronous connection."""
+    if not rows:
+        return
+    known = [(r.id, r.format) for r in conn.execute(_KNOWN)]
+    if unknown := {i for i, _ in known} - _dictionaries.keys():
+        learn((r.id, r.data) for r in conn.execute(_data(unknown)))
+    for new in _choose({f: i for i, f in known}, rows):
+        conn.execute(dictionaries.insert(), [new])
+
+
+def _choose(current: dict[str, int], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Compress ``rows`` with each format's newest dictionary, training the missing
+    ones that these rows allow; the dictionary rows to insert."""
+    chosen = dict(current)
+    new = []
+    for fmt in {row["format"] for row in rows} - chosen.keys():
+        samples = [row["body"] for row in rows if row["format"] == fmt]
+        if len(samples) < TRAIN_AT or (made := train(samples)) is None:
+            continue
+        ident, data = made
+        new.append({"id": ident, "format": fmt, "data": data, "created": now_us()})
+        chosen[fmt] = ident
+    for row in rows:
+        row["body"] = pack_with(chosen.get(row["format"], 0), row["body"])
+    return new

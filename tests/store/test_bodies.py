@@ -1,0 +1,145 @@
+"""Stored bodies are compressed (store/bodies.py): served the same, stored small, and a
+store written before compression upgrades in place and serves the same bytes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from alembic import command
+from sqlalchemy import func, inspect, select
+
+from repository.intake.demo import page_image
+from repository.store import bodies
+from repository.store.engine import create_engine
+from repository.store.migrate import config
+from repository.store.schema import dictionaries, renditions
+from tests.live import LiveServer, ingest, make_settings, settings_environ
+from tests.oai_client import call
+from tests.synthetic import write_jsonl
+
+RECORDS = bodies.TRAIN_AT + 44
+# What differs between two answers to the same request: the time, and the tokens
+# (which carry when they were issued).
+CHANGING = re.compile(
+    rb"<responseDate>[^<]+</responseDate>|<resumptionToken[^>]*>[^<]*<|resumptionToken=\"[^\"]*\""
+)
+
+
+def _store_with_pages(tmp_path: Path, url: str):
+    settings = make_settings(url, tmp_path / "data", oai={"page_size": 100})
+    folder = tmp_path / "doc"
+    folder.mkdir()
+    (folder / "record.json").write_text(
+        json.dumps({"reference": "GARF, f. 9, op. 1, d. 1", "title": "With a page"})
+    )
+    (folder / "001.jpg").write_bytes(page_image(["one"], seed=1, title="p"))
+    source = write_jsonl(tmp_path / "r.jsonl", RECORDS)
+    report = ingest(settings, [source, folder])
+    assert report.count("added") == RECORDS + 1, report.summary()
+    return settings
+
+
+def _served(settings) -> dict[str, bytes]:
+    """Every format of every record as the OAI endpoint serves it, and one manifest."""
+    out: dict[str, bytes] = {}
+    with LiveServer(settings) as server:
+        oai = server.url("/oai")
+        for prefix in ("oai_dc", "marc21", "mods", "oai_ead", "edm", "oai_dcterms"):
+            query: dict[str, str] = {"verb": "ListRecords", "metadataPrefix": prefix}
+            page = 0
+            while True:
+                reply = call(oai, query)
+                out[f"{prefix}/{page}"] = CHANGING.sub(b"", reply.body)
+                token = reply.tree.findtext(".//{*}resumptionToken")
+                if not token:
+                    break
+                query = {"verb": "ListRecords", "resumptionToken": token}
+                page += 1
+        identifier = f"oai:{settings.repository.identifier}:GARF/f.9/op.1/d.1"
+        get = call(oai, {"verb": "GetRecord", "identifier": identifier, "metadataPrefix": "mods"})
+        out["GetRecord"] = CHANGING.sub(b"", get.body)
+        out["manifest"] = _fetch(server.url("/iiif/3/GARF/f.9/op.1/d.1/manifest"))
+    return out
+
+
+def _fetch(url: str) -> bytes:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.read()
+
+
+async def _stored(url: str) -> tuple[list[bytes], int]:
+    """The stored bodies and how many dictionaries there are (any schema version)."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            found = [bytes(b) for b in (await conn.execute(select(renditions.c.body))).scalars()]
+            tables = await conn.run_sync(lambda c: inspect(c).get_table_names())
+            made = 0
+            if "dictionaries" in tables:
+                counted = select(func.count()).select_from(dictionaries)
+                made = int((await conn.execute(counted)).scalar() or 0)
+        return found, made
+    finally:
+        await engine.dispose()
+
+
+def test_bodies_are_stored_compressed_with_a_dictionary_per_format(database_url, tmp_path):
+    settings = _store_with_pages(tmp_path, database_url)
+    stored, made = asyncio.run(_stored(database_url))
+    assert made >= 6  # one per OAI format at least (the single manifest is too few)
+    assert all(bodies.is_frame(b) for b in stored)
+    with_dictionary = [b for b in stored if bodies.dictionary_id(b)]
+    assert len(with_dictionary) >= 6 * RECORDS  # all but the lone manifest
+    replies = _served(settings)
+    assert b"<dc:title" in replies["oai_dc/0"]
+    assert json.loads(replies["manifest"])["type"] == "Manifest"
+
+
+def test_a_store_from_before_compression_upgrades_in_place_and_serves_the_same_bytes(
+    database_url, tmp_path
+):
+    settings = _store_with_pages(tmp_path, database_url)
+    before = _served(settings)
+    packed_before, _ = asyncio.run(_stored(database_url))
+    command.downgrade(config(database_url), "0004")  # bodies as stores kept them before
+    plain, made = asyncio.run(_stored(database_url))
+    assert made == 0 and not any(bodies.is_frame(b) for b in plain)
+    assert all(b[:1] in (b"<", b"{") for b in plain)
+    assert sum(map(len, packed_before)) * 3 < sum(map(len, plain))
+    result = subprocess.run(
+        [sys.executable, "-m", "repository", "db", "upgrade"],
+        env={**os.environ, **settings_environ(settings)},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    packed, made = asyncio.run(_stored(database_url))
+    assert made >= 6 and all(bodies.is_frame(b) for b in packed)
+    assert sum(1 for b in packed if bodies.dictionary_id(b)) == 6 * (RECORDS + 1)
+    assert _served(settings) == before
+
+
+def test_a_body_written_before_its_format_had_a_dictionary_stays_readable(sqlite_url, tmp_path):
+    settings = make_settings(sqlite_url, tmp_path / "data")
+    few = write_jsonl(tmp_path / "few.jsonl", 3)
+    assert ingest(settings, [few]).count("added") == 3
+    many = write_jsonl(tmp_path / "many.jsonl", RECORDS, start=3)
+    assert ingest(settings, [many]).count("added") == RECORDS
+    stored, made = asyncio.run(_stored(sqlite_url))
+    assert made >= 6
+    assert sum(1 for b in stored if bodies.dictionary_id(b) == 0) == 3 * 6
+    with LiveServer(settings) as server:
+        reply = call(server.url("/oai"), {"verb": "ListRecords", "metadataPrefix": "marc21"})
+        token = reply.tree.find(".//{*}resumptionToken")
+        assert token is not None and token.get("completeListSize") == str(3 + RECORDS)
+        first = reply.tree.findall("{*}ListRecords/{*}record")
+        assert len(first) == settings.oai.page_size
+        assert all(r.find(".//{http://www.loc.gov/MARC21/slim}record") is not None for r in first)
