@@ -8,7 +8,6 @@ hold the SQL (``writes`` for transactions that change things, ``reads`` for OAI 
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Coroutine, Hashable, Iterable, Sequence
@@ -23,7 +22,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metadata.record import Record
-from repository.store import bases, clock, lookup, migrate, page_text, search, writes
+from repository.store import bases, bodies, clock, lookup, migrate, page_text, search, writes
 from repository.store.engine import (
     Reader,
     brief_snapshot,
@@ -317,15 +316,15 @@ class Store:
                     ).where(records.c.key == key)
                 )
             ).first()
-        if row is None:
-            raise NotFound(key)
-        return StoredRecord(
-            row.id,
-            row.key,
-            row.datestamp,
-            bool(row.deleted),
-            Record.from_json(json.loads(row.data)),
-        )
+            if row is None:
+                raise NotFound(key)
+            return StoredRecord(
+                row.id,
+                row.key,
+                row.datestamp,
+                bool(row.deleted),
+                Record.from_json((await bodies.loads(conn, [row.data]))[0]),
+            )
 
     async def image(self, image_id: str) -> dict[str, Any] | None:
         async with self.single_statement() as conn:

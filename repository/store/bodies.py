@@ -18,6 +18,7 @@ once; until then its bodies are plain frames. A stored body that is not a zstd f
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -30,6 +31,7 @@ from repository.store.clock import now_us
 from repository.store.schema import dictionaries
 
 MAGIC = b"\x28\xb5\x2f\xfd"
+RECORD = "record"  # records' own JSON (``records.data``) is compressed as this format
 LEVEL = 3  # level 9 saves 15% more at 7x the time; 19 another 5% at 100x
 DICTIONARY_BYTES = 32 << 10
 TRAIN_AT = 256  # bodies of one format: fewer train a dictionary that fits them too well
@@ -127,6 +129,11 @@ async def unpack(conn: Any, blobs: Sequence[bytes | None]) -> list[bytes | None]
     if needed:
         learn((r.id, r.data) for r in await conn.execute(_data(needed)))
     return [unpack_known(b) if b is not None else None for b in blobs]
+
+
+async def loads(conn: Any, blobs: Sequence[bytes]) -> list[Any]:
+    """Stored JSON (records' data), parsed."""
+    return [json.loads(b) for b in await unpack(conn, blobs) if b is not None]
 
 
 async def pack(conn: Any, rows: list[dict[str, Any]]) -> None:

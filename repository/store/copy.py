@@ -10,14 +10,12 @@ is rebuilt in the destination's own form. Image files stay in ``storage.data_dir
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy import func, select, text
 
 from metadata.record import Record
-from repository.store import Store, page_text, search
+from repository.store import Store, bodies, page_text, search
 from repository.store.engine import write_transaction
 from repository.store.errors import StoreError
 from repository.store.schema import (
@@ -36,9 +34,9 @@ from repository.store.schema import (
 ORDER = [
     (meta, meta.c.name),
     (sets, sets.c.spec),
+    (dictionaries, dictionaries.c.id),  # before the records and renditions they unpack
     (records, records.c.id),
     (memberships, (memberships.c.record_id, memberships.c.spec)),
-    (dictionaries, dictionaries.c.id),
     (renditions, (renditions.c.record_id, renditions.c.format)),
     (images, images.c.id),
     (pages, (pages.c.record_id, pages.c.seq)),
@@ -69,7 +67,12 @@ async def copy(
                     rows = [dict(row._mapping) for row in chunk]
                     await writer.execute(table.insert(), rows)
                     if table is records:
-                        live = [(r["id"], _record(r)) for r in rows if not r["deleted"]]
+                        alive = [r for r in rows if not r["deleted"]]
+                        datas = await bodies.loads(writer, [r["data"] for r in alive])
+                        live = [
+                            (r["id"], Record.from_json(data).with_key(r["key"]))
+                            for r, data in zip(alive, datas, strict=True)
+                        ]
                         await search.index(writer, live)
                     done += len(rows)
                     progress(table.name, done)
@@ -87,7 +90,3 @@ async def copy(
     finally:
         await source.close()
         await target.close()
-
-
-def _record(row: dict[str, Any]) -> Record:
-    return Record.from_json(json.loads(row["data"])).with_key(row["key"])

@@ -8,7 +8,6 @@ text columns, so the answers do not depend on the database's collation.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -108,9 +107,9 @@ async def records_by_key(conn: AsyncConnection, keys: Sequence[str]) -> dict[str
     found: dict[str, Record] = {}
     for start in range(0, len(keys), _CHUNK):
         chunk = list(keys[start : start + _CHUNK])
-        rows = await conn.execute(
-            select(records.c.key, records.c.data).where(records.c.key.in_(chunk))
-        )
-        for key, data in rows:
-            found[key] = Record.from_json(json.loads(data))
+        query = select(records.c.key, records.c.data).where(records.c.key.in_(chunk))
+        rows = (await conn.execute(query)).all()
+        datas = await bodies.loads(conn, [r.data for r in rows])
+        for row, data in zip(rows, datas, strict=True):
+            found[row.key] = Record.from_json(data)
     return found

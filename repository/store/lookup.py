@@ -8,13 +8,13 @@ under depends on what else held its locator when it was first written.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from metadata.record import Record
+from repository.store import bodies
 from repository.store.engine import connect
 from repository.store.schema import records
 
@@ -39,4 +39,6 @@ async def records_in_order(conn: AsyncConnection, ids: list[int]) -> list[tuple[
         select(records.c.id, records.c.key, records.c.data).where(records.c.id.in_(ids))
     )
     by_id = {row.id: row for row in rows}
-    return [(by_id[i].key, Record.from_json(json.loads(by_id[i].data))) for i in ids if i in by_id]
+    found = [i for i in ids if i in by_id]
+    datas = await bodies.loads(conn, [by_id[i].data for i in found])
+    return [(by_id[i].key, Record.from_json(d)) for i, d in zip(found, datas, strict=True)]

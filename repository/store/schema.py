@@ -47,7 +47,10 @@ records = Table(
     Column("deleted", Boolean, nullable=False, default=False),
     Column("content_hash", String(64), nullable=False),
     Column("render_version", String(64), nullable=False),
-    Column("data", Text, nullable=False),
+    # The record's JSON, compressed (bodies.py). SQLite keeps the column's declared type
+    # from before compression: it stores bytes in a TEXT column as they are, and changing
+    # a declared type means rebuilding the table (which cascades to every other table).
+    Column("data", LargeBinary().with_variant(Text, "sqlite"), nullable=False),
     Column("created", BigInteger, nullable=False),
     # The sets the record is a member of, space-separated: what every OAI header lists,
     # kept here so a page of headers is one query.

@@ -136,15 +136,15 @@ async def write_batch(conn: AsyncConnection, batch: Sequence[Prepared]) -> list[
     if inserts:
         # A plain executemany and one query for the new ids: several times faster than
         # INSERT ... RETURNING in parameter order, on both backends.
-        await conn.execute(records.insert(), [_row(p, key, now) for p, key in inserts])
+        await conn.execute(records.insert(), await _rows(conn, inserts, now))
         keys = [key for _, key in inserts]
         found = await conn.execute(
             select(records.c.key, records.c.id).where(records.c.key.in_(keys))
         )
         ids = {key: record_id for key, record_id in found}
         written += [(p, ids[key], key) for p, key in inserts]
-    for p, record_id, key in updates:
-        values = _row(p, key, now)
+    changed = await _rows(conn, [(p, key) for p, _, key in updates], now)
+    for (_, record_id, _), values in zip(updates, changed, strict=True):
         del values["created"], values["key"], values["identity"]
         await conn.execute(update(records).where(records.c.id == record_id).values(**values))
     was_deleted = {row.id for row in existing.values() if row.deleted}
@@ -156,6 +156,18 @@ async def write_batch(conn: AsyncConnection, batch: Sequence[Prepared]) -> list[
     return outcomes
 
 
+async def _rows(
+    conn: AsyncConnection, items: Sequence[tuple[Prepared, str]], now: int
+) -> list[dict[str, Any]]:
+    """Records rows, their data compressed (store/bodies.py)."""
+    rows = [_row(p, key, now) for p, key in items]
+    data = [{"format": bodies.RECORD, "body": row["data"]} for row in rows]
+    await bodies.pack(conn, data)
+    for row, packed in zip(rows, data, strict=True):
+        row["data"] = packed["body"]
+    return rows
+
+
 def _row(p: Prepared, key: str, now: int) -> dict[str, Any]:
     return {
         "key": key,
@@ -165,7 +177,7 @@ def _row(p: Prepared, key: str, now: int) -> dict[str, Any]:
         "deleted": False,
         "content_hash": p.content_hash,
         "render_version": p.render_version,
-        "data": json.dumps(p.record.with_key(key).to_json(), ensure_ascii=False),
+        "data": json.dumps(p.record.with_key(key).to_json(), ensure_ascii=False).encode(),
         "created": now,
         "set_specs": " ".join(sorted(set(p.set_specs))),
     }
@@ -354,8 +366,9 @@ async def rerender_batch(
     stored: list[dict[str, Any]] = []
     changes = []
     texts = await page_text.load(conn, ids)
-    for r in rows:
-        rendered = render(Record.from_json(json.loads(r.data)), texts.get(r.id, ()))
+    datas = await bodies.loads(conn, [r.data for r in rows])
+    for r, data in zip(rows, datas, strict=True):
+        rendered = render(Record.from_json(data), texts.get(r.id, ()))
         for fmt, body in rendered.items():
             if translate is not None:
                 body = translate.body(fmt, body)

@@ -407,3 +407,28 @@ def test_title_matches_are_told_apart_on_both_backends(zebra_url):
             await store.close()
 
     assert run(counts_by_title()) == [35, 30, 5]
+
+
+def test_sqlite_index_stays_whole_through_updates_and_deletes(tmp_path):
+    """The contentless FTS5 table deletes only with the values it indexed: a wrong value
+    would corrupt it silently, which its own integrity check finds."""
+    url = f"sqlite:///{tmp_path}/opis.db"
+    settings = make_settings(url, tmp_path / "data")
+    ingest(settings, [write_records(tmp_path, "z.jsonl", zebras())])
+    changed = [{**z, "title": f"Okapi {n}"} for n, z in enumerate(zebras()[:5])]
+    ingest(settings, [write_records(tmp_path, "c.jsonl", changed)])
+
+    async def delete_and_check():
+        store = await Store(url).open()
+        try:
+            await store.delete("GAPPOD/f.1/op.4/d.1")
+            async with store.engine.begin() as conn:
+                await conn.exec_driver_sql(
+                    "INSERT INTO search_fts (search_fts, rank) VALUES ('integrity-check', 1)"
+                )
+        finally:
+            await store.close()
+
+    run(delete_and_check())
+    assert find(url, "okapi", page_size=50).total == 4  # one of the five was deleted
+    assert find(url, "GAPPOD f.1 op.4 d.1").total == 0

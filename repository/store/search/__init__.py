@@ -17,7 +17,6 @@ scaled up, and flagged as estimates. The total is always exact.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -30,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metadata.record import Record
 from metadata.references import canonical
+from repository.store import bodies
 from repository.store.lookup import records_in_order
 from repository.store.schema import meta, records
 from repository.store.search import postgres, sqlite
@@ -42,7 +42,7 @@ __all__ = ["FACETS", "FacetValue", "Hit", "SearchResult", "create", "index", "qu
 
 log = logging.getLogger("opis")
 # Change whenever what is indexed, or how, changes: opening the store then rebuilds it.
-VERSION = "1"
+VERSION = "2"
 VERSION_KEY = "search_version"
 RANK_LIMIT = 2_000
 EXACT_LIMIT = 10_000
@@ -114,7 +114,9 @@ class Backend(Protocol):
 
     def tsv(self, doc: Document) -> str | None: ...
 
-    async def write(self, conn: AsyncConnection, docs: Sequence[Document]) -> None: ...
+    async def write(self, conn: AsyncConnection, docs: Sequence[Document]) -> dict[int, bytes]:
+        """Index ``docs``; what ``search_docs.words`` keeps for each, if anything."""
+        ...
 
     async def remove(self, conn: AsyncConnection, record_ids: Sequence[int]) -> None: ...
 
@@ -161,7 +163,13 @@ async def create(conn: AsyncConnection) -> None:
         if not rows:
             break
         await index(
-            conn, [(r.id, Record.from_json(json.loads(r.data)).with_key(r.key)) for r in rows]
+            conn,
+            [
+                (r.id, Record.from_json(data).with_key(r.key))
+                for r, data in zip(
+                    rows, await bodies.loads(conn, [r.data for r in rows]), strict=True
+                )
+            ],
         )
         last = rows[-1].id
     if found is None:
@@ -182,8 +190,10 @@ async def index(conn: AsyncConnection, items: list[tuple[int, Record]]) -> None:
         created = dict(rows.all())
         docs = [document(record_id, record) for record_id, record in chunk]
         await remove(conn, ids)
-        await backend.write(conn, docs)
-        await conn.execute(search_docs.insert(), [_docs_row(d, created, backend) for d in docs])
+        kept = await backend.write(conn, docs)
+        await conn.execute(
+            search_docs.insert(), [_docs_row(d, created, backend, kept) for d in docs]
+        )
         await conn.execute(
             search_tree.insert(),
             [
@@ -194,7 +204,9 @@ async def index(conn: AsyncConnection, items: list[tuple[int, Record]]) -> None:
         )
 
 
-def _docs_row(doc: Document, created: Mapping[int, int], backend: Backend) -> dict[str, Any]:
+def _docs_row(
+    doc: Document, created: Mapping[int, int], backend: Backend, kept: Mapping[int, bytes]
+) -> dict[str, Any]:
     return {
         "record_id": doc.record_id,
         "created": created.get(doc.record_id, 0),
@@ -205,6 +217,7 @@ def _docs_row(doc: Document, created: Mapping[int, int], backend: Backend) -> di
         "languages": SEPARATOR.join(doc.languages),
         "types": SEPARATOR.join(doc.types),
         "tsv": backend.tsv(doc),
+        "words": kept.get(doc.record_id),
     }
 
 

@@ -83,8 +83,9 @@ async def drop(conn: AsyncConnection) -> None:
     """Nothing of its own: the words live in ``search_docs``."""
 
 
-async def write(conn: AsyncConnection, docs: Sequence[Document]) -> None:
-    """The words went in with ``search_docs`` (``tsv``)."""
+async def write(conn: AsyncConnection, docs: Sequence[Document]) -> dict[int, bytes]:
+    """The words go in with ``search_docs`` (``tsv``): nothing to keep besides."""
+    return {}
 
 
 async def remove(conn: AsyncConnection, record_ids: Sequence[int]) -> None:

@@ -9,24 +9,32 @@ matching a word. ``detail=full`` keeps positions, which phrases need.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from repository.store import bodies
 from repository.store.search.document import Document, tally
 from repository.store.search.query import Query, Term, required_tags
+from repository.store.search.tables import search_docs
 
 TAG = "\ue000"
 COLUMNS = ("title", "meta", "refs", "body", "tags")
 # bm25 weights, in COLUMNS order: a title match counts most; tags never score.
 WEIGHTS = "10.0, 4.0, 4.0, 1.0, 0.0"
+# Contentless (``content=''``): the index alone, not a second copy of every record's text
+# (about 2 KB a record; snippets are made from the records). Such a table deletes a row
+# only when given the values it indexed, so ``search_docs.words`` keeps them, compressed.
 CREATE = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5("
     + ", ".join(COLUMNS)
-    + ", tokenize = 'unicode61 remove_diacritics 2', detail = full)"
+    + ", content = '', tokenize = 'unicode61 remove_diacritics 2', detail = full)"
 )
+WORDS = "search"  # the format name search_docs.words are compressed under (bodies.py)
 
 # Counting walks posting lists only, so totals are always exact; past RANK_LIMIT,
 # title matches come first (a second count finds where they end).
@@ -77,24 +85,44 @@ def tsv(doc: Document) -> None:
     return None
 
 
-async def write(conn: AsyncConnection, docs: Sequence[Document]) -> None:
+_INSERT = f"INSERT INTO search_fts (rowid, {', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)"
+_DELETE = (
+    f"INSERT INTO search_fts (search_fts, rowid, {', '.join(COLUMNS)}) "
+    "VALUES ('delete', ?, ?, ?, ?, ?, ?)"
+)
+
+
+async def write(conn: AsyncConnection, docs: Sequence[Document]) -> dict[int, bytes]:
+    """Index ``docs``; returns each one's indexed values, packed, for ``search_docs.words``."""
     rows = [
         (d.record_id, d.title, d.meta, d.refs, d.body, " ".join(tag(k, v) for k, v in d.tags))
         for d in docs
     ]
-    if rows:
-        await conn.exec_driver_sql(
-            f"INSERT INTO search_fts (rowid, {', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+    if not rows:
+        return {}
+    await conn.exec_driver_sql(_INSERT, rows)
+    kept: list[dict[str, Any]] = [
+        {"format": WORDS, "body": json.dumps(row[1:], ensure_ascii=False).encode()} for row in rows
+    ]
+    await bodies.pack(conn, kept)
+    return {row[0]: k["body"] for row, k in zip(rows, kept, strict=True)}
 
 
 async def remove(conn: AsyncConnection, record_ids: Sequence[int]) -> None:
-    if record_ids:
-        marks = ", ".join("?" * len(record_ids))
-        await conn.exec_driver_sql(
-            f"DELETE FROM search_fts WHERE rowid IN ({marks})", tuple(record_ids)
+    """Take records out of the index, giving it back the values it indexed."""
+    if not record_ids:
+        return
+    found = (
+        await conn.execute(
+            select(search_docs.c.record_id, search_docs.c.words).where(
+                search_docs.c.record_id.in_(record_ids), search_docs.c.words.is_not(None)
+            )
         )
+    ).all()
+    values = await bodies.loads(conn, [row.words for row in found])
+    rows = [(row.record_id, *v) for row, v in zip(found, values, strict=True)]
+    if rows:
+        await conn.exec_driver_sql(_DELETE, rows)
 
 
 def tag(kind: str, value: str) -> str:

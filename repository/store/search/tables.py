@@ -9,7 +9,7 @@ have rows; deleting a record removes them.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, Table, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, MetaData, Table, Text
 from sqlalchemy.dialects.postgresql import TSVECTOR
 
 search_metadata = MetaData()
@@ -30,6 +30,9 @@ search_docs = Table(
     Column("languages", Text, nullable=False),  # packed, search_document.SEPARATOR
     Column("types", Text, nullable=False),
     Column("tsv", Text().with_variant(TSVECTOR(), "postgresql"), nullable=True),
+    # SQLite: the values the contentless ``search_fts`` indexed, compressed, since it
+    # needs them back to delete them (search/sqlite.py)
+    Column("words", LargeBinary, nullable=True),
     Index("ix_search_docs_created", "created", "record_id"),
     Index("ix_search_docs_tsv", "tsv", postgresql_using="gin").ddl_if(dialect="postgresql"),
 )
