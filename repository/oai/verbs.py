@@ -139,21 +139,20 @@ async def get_record(ctx: DataProvider, request: OAIRequest) -> bytes:
 async def _get_record(ctx: DataProvider, identifier: str, prefix: str) -> bytes | OAIErrors:
     """The GetRecord answer from stamped state (so it can be memoised until a change)."""
     problems = []
-    async with ctx.store.single_statement() as conn:
-        try:
-            found = await _header(ctx, conn, identifier, prefix)
-        except OAIError as exc:
-            problems.append(exc)
-            found = None
+    key = ctx.key_of(identifier)
+    found = await ctx.store.header(key, prefix) if key else None
+    if found is None:
+        problems.append(_no_such(identifier))
     if prefix not in FORMATS:
         problems.append(_cannot(prefix))
     if problems:
         return OAIErrors(problems)
-    assert found is not None
+    assert found is not None and key is not None
     if found.datestamp is None:  # committed a moment ago, not yet stamped: stamp it now
         await ctx.store.stamp()
-        async with ctx.store.single_statement() as conn:
-            found = await _header(ctx, conn, identifier, prefix)
+        found = await ctx.store.header(key, prefix)
+        if found is None:
+            return OAIErrors([_no_such(identifier)])
     if not found.deleted and found.body is None:
         return OAIErrors([_cannot(prefix)])
     header = xml.header(identifier, found.datestamp, found.sets, found.deleted)
@@ -364,8 +363,12 @@ async def _header(
     key = ctx.key_of(identifier)
     header = await reads.header_by_key(conn, key, fmt) if key else None
     if header is None:
-        raise OAIError("idDoesNotExist", f"no record has the identifier {identifier}")
+        raise _no_such(identifier)
     return header
+
+
+def _no_such(identifier: str) -> OAIError:
+    return OAIError("idDoesNotExist", f"no record has the identifier {identifier}")
 
 
 def _cannot(prefix: str) -> OAIError:

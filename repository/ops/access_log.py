@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import json
 import logging
 import sys
@@ -30,7 +32,7 @@ class JsonAccessLogger(AbstractAccessLogger):
         token = request.get(TOKEN_NAME)
         if token:
             entry["token"] = token
-        self.logger.info(json.dumps(entry, ensure_ascii=False))
+        LINES.add(json.dumps(entry, ensure_ascii=False))
 
     @property
     def enabled(self) -> bool:
@@ -39,6 +41,45 @@ class JsonAccessLogger(AbstractAccessLogger):
 
 def _now() -> float:
     return time.time()
+
+
+class Lines:
+    """Access log lines, written to standard error a batch at a time.
+
+    Through ``logging``, each line cost a record, a formatter and a write of its own:
+    a sixth of the CPU a GetRecord takes. Lines wait at most ``DELAY`` seconds (or
+    until ``BATCH`` are waiting) and are all written at exit.
+    """
+
+    DELAY = 0.25
+    BATCH = 512
+
+    def __init__(self) -> None:
+        self.waiting: list[str] = []
+        self.timer: asyncio.TimerHandle | None = None
+        atexit.register(self.flush)
+
+    def add(self, line: str) -> None:
+        self.waiting.append(line)
+        if len(self.waiting) >= self.BATCH:
+            self.flush()
+        elif self.timer is None:
+            self.timer = asyncio.get_running_loop().call_later(self.DELAY, self.flush)
+
+    def flush(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if self.waiting:
+            lines, self.waiting = self.waiting, []
+            try:
+                sys.stderr.write("\n".join(lines) + "\n")
+                sys.stderr.flush()
+            except (OSError, ValueError):  # standard error closed: nowhere to log to
+                pass
+
+
+LINES = Lines()
 
 
 def configure_logging(access_log: bool) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from repository.keys import METRICS, STORE
+from repository.ops.access_log import LINES
 from repository.store import StoreUnavailable
 
 
@@ -33,3 +34,8 @@ async def metrics(request: web.Request) -> web.Response:
 def setup(app: web.Application) -> None:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
+    app.on_cleanup.append(_flush_access_log)
+
+
+async def _flush_access_log(app: web.Application) -> None:
+    LINES.flush()

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import zstandard
@@ -129,6 +129,19 @@ async def unpack(conn: Any, blobs: Sequence[bytes | None]) -> list[bytes | None]
     if needed:
         learn((r.id, r.data) for r in await conn.execute(_data(needed)))
     return [unpack_known(b) if b is not None else None for b in blobs]
+
+
+DICTIONARIES_SQL = "SELECT id, data FROM dictionaries WHERE id IN ({})"
+
+
+def unpack_quick(
+    read: Callable[[str, dict[str, Any]], list[tuple[Any, ...]]], blob: bytes
+) -> bytes:
+    """``unpack`` for one body, reading dictionaries with ``read(sql, parameters)``."""
+    if needed := missing([blob]):
+        marks = ", ".join(f":d{n}" for n in range(len(needed)))
+        learn(read(DICTIONARIES_SQL.format(marks), {f"d{n}": d for n, d in enumerate(needed)}))
+    return unpack_known(blob)
 
 
 async def loads(conn: Any, blobs: Sequence[bytes]) -> list[Any]:

@@ -7,6 +7,7 @@ shift a page nor be skipped or repeated.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,6 +144,23 @@ async def header_by_key(conn: Reader, key: str, fmt: str | None) -> Header | Non
         body=(await bodies.unpack(conn, [stored]))[0] if stored is not None else None,
         sets=tuple(row.set_specs.split()),
     )
+
+
+# One record's header and its body in one format, in SQL both backends take as it is:
+# GetRecord's one read, run without SQLAlchemy on SQLite (Store.header).
+ONE_HEADER = (
+    "SELECT r.id, r.key, r.datestamp, r.deleted, r.set_specs, b.body FROM records AS r "
+    "LEFT JOIN renditions AS b ON b.record_id = r.id AND b.format = :fmt WHERE r.key = :key"
+)
+
+
+def one_header(row: Sequence[Any] | None) -> tuple[Header, bytes | None] | None:
+    """A row of ``ONE_HEADER`` as a header without its body, and the stored body."""
+    if row is None:
+        return None
+    rid, key, datestamp, deleted, set_specs, body = row
+    header = Header(rid, key, datestamp, bool(deleted), None, tuple(set_specs.split()))
+    return header, (None if deleted or body is None else bytes(body))
 
 
 async def formats_of(conn: Reader, record_id: int) -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import re
 import subprocess
@@ -15,7 +14,7 @@ from lxml import etree
 from sqlalchemy import select
 
 from metadata.references import key_to_set_spec
-from repository.store import Store
+from repository.store import Store, bodies
 from repository.store.schema import records, sets
 from tests.conftest import shared_path
 from tests.live import ingest, make_settings, settings_environ
@@ -53,7 +52,10 @@ def scan(settings) -> tuple[dict[str, dict], set[str], dict[str, str]]:
                     )
                 )
                 specs = {s for (s,) in await conn.execute(select(sets.c.spec))}
-            live = {k: json.loads(d) for k, d, deleted, _ in rows if not deleted}
+                datas = await bodies.loads(conn, [d for _, d, _, _ in rows])
+            live = {
+                k: data for (k, _, deleted, _), data in zip(rows, datas, strict=True) if not deleted
+            }
             stamps = {k: str(t) for k, _, _, t in rows}
             return live, specs, stamps
         finally:

@@ -49,13 +49,20 @@ def keys_of(settings) -> dict[str, str]:
     async def scan():
         from sqlalchemy import select
 
+        from repository.store import bodies
         from repository.store.schema import records
 
         store = await Store(settings.database.url).open()
         try:
             async with store.engine.connect() as conn:
-                rows = await conn.execute(select(records.c.key, records.c.data, records.c.deleted))
-                return {k: json.loads(d)["title"] for k, d, deleted in rows if not deleted}
+                query = select(records.c.key, records.c.data, records.c.deleted)
+                rows = (await conn.execute(query)).all()
+                datas = await bodies.loads(conn, [d for _, d, _ in rows])
+                return {
+                    k: data["title"]
+                    for (k, _, deleted), data in zip(rows, datas, strict=True)
+                    if not deleted
+                }
         finally:
             await store.close()
 

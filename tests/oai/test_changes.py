@@ -369,13 +369,18 @@ def test_the_guarantee_incremental_chain_under_concurrent_writers(database_url, 
 async def _store_state_of(server):
     from sqlalchemy import select
 
+    from repository.store import bodies
     from repository.store.schema import records
 
     store = server.app[STORE]
     async with store.engine.connect() as conn:
-        rows = await conn.execute(select(records.c.key, records.c.deleted, records.c.data))
+        rows = (await conn.execute(select(records.c.key, records.c.deleted, records.c.data))).all()
+        datas = await bodies.loads(conn, [data for _, _, data in rows])
         prefix = f"oai:{server.settings.repository.identifier}:"
-        return {prefix + k: (None if d else json.loads(data)["title"]) for k, d, data in rows}
+        return {
+            prefix + k: (None if d else data["title"])
+            for (k, d, _), data in zip(rows, datas, strict=True)
+        }
 
 
 def _store_state(server):
