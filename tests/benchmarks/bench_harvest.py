@@ -15,7 +15,9 @@ as Sickle or the oaipmh client do:
 * GetRecord throughput and p50/p99 latency with 16 concurrent clients, for 20,000
   identifiers drawn from the whole store, driven by wrk when it is installed
   (``apt-get install wrk``; one Python client saturates before either server does);
-* the server's peak resident memory.
+* the server's peak resident memory;
+* the floor for GetRecord: a bare aiohttp app (tests/benchmarks/floor.py) answering the
+  same GetRecord document from memory, under the same wrk load, and the ratio.
 
 In the same run it measures the ``oaipmh`` package's own BatchingServer over the same
 SQLite data (tests/benchmarks/pyoai_baseline.py) and prints the ratios (up to 100,000
@@ -31,7 +33,9 @@ import asyncio
 import random
 import re
 import sys
+import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -103,12 +107,16 @@ async def page_latency(session, oai, params, tries=5) -> float:
     return best
 
 
-def get_records(oai: str, identifiers: list[str], seconds: int) -> Load:
-    """GetRecord for random identifiers from 16 concurrent clients."""
-    paths = [
+def get_record_paths(identifiers: list[str]) -> list[str]:
+    return [
         "/oai?" + urlencode({"verb": "GetRecord", "metadataPrefix": "oai_dc", "identifier": i})
         for i in identifiers
     ]
+
+
+def get_records(oai: str, identifiers: list[str], seconds: int) -> Load:
+    """GetRecord for random identifiers from 16 concurrent clients."""
+    paths = get_record_paths(identifiers)
     base = oai.removesuffix("/oai")
     if wrk_available():
         return wrk(base, paths, "<GetRecord>", 16, seconds)
@@ -130,6 +138,28 @@ async def _python_get_records(base: str, paths: list[str], seconds: int) -> Load
     return Load(
         n / seconds, percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000, errors
     )
+
+
+def _fetch(path: str, port: int) -> bytes:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as response:
+        return response.read()
+
+
+def floor_get_records(answer: bytes, identifiers: list[str]) -> Load:
+    """The same wrk load against a bare aiohttp app answering ``answer`` from memory."""
+    with tempfile.TemporaryDirectory() as tmp:
+        document = Path(tmp) / "answer.xml"
+        document.write_bytes(answer)
+        port = free_port()
+        floor = start(
+            ["-m", "tests.benchmarks.floor", str(document), str(port)],
+            {},
+            f"http://127.0.0.1:{port}/healthz",
+        )
+        try:
+            return get_records(f"http://127.0.0.1:{port}/oai", identifiers, 10)
+        finally:
+            floor.stop()
 
 
 async def harvests(oai: str) -> dict:
@@ -194,8 +224,20 @@ def main() -> None:
     try:
         identifiers = asyncio.run(_identifiers(f"http://127.0.0.1:{port}/oai", 20_000))
         results = [measure("opis", f"http://127.0.0.1:{port}/oai", identifiers, opis)]
+        one = _fetch(get_record_paths(identifiers[:1])[0], port)
     finally:
         opis.stop()
+    if wrk_available():
+        floor = floor_get_records(one, identifiers)
+        ours = results[0]["getrecord"]
+        print(
+            f"floor    GetRecord x16 (wrk): {floor}  | a bare aiohttp app, the same "
+            f"{len(one) / 1024:.1f} KB answer from memory"
+        )
+        print(
+            f"ratio    GetRecord x{ours.rate / floor.rate:.2f} of the floor, "
+            f"p99 {ours.p99_ms:.2f} ms (floor {floor.p99_ms:.2f} ms)"
+        )
     if count > 100_000:
         print("pyoai    not run: its offset paging would take hours to harvest this many")
     elif url.startswith("sqlite"):
