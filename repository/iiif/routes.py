@@ -3,7 +3,7 @@
 Keys contain ``/`` and percent-escapes (``tet.2%2Fb``, ``cty.%C3%89-Korea``), and a
 decoded path cannot tell ``%2F`` from ``/``, so every handler reads its parameters
 from the raw path. The routes below only pick the handler (and name it in metrics).
-CORS: ``web_app.iiif_cors`` puts ``Access-Control-Allow-Origin: *`` on every response
+CORS: ``ops.middleware.guard`` puts ``Access-Control-Allow-Origin: *`` on every response
 under /iiif, errors and 304s included; OPTIONS answers preflights here.
 """
 

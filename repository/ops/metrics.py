@@ -7,8 +7,10 @@ sum them at the proxy); record counts come from the store at scrape time.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from itertools import accumulate
 
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -23,11 +25,12 @@ class Metrics:
         self.rejected = 0
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
+        """Counted where each falls (one bucket, not all above it): cumulated when shown."""
         self.requests[(route, method, status)] += 1
-        buckets = self.latency_buckets.setdefault(route, [0] * len(BUCKETS))
-        for i, bound in enumerate(BUCKETS):
-            if seconds <= bound:
-                buckets[i] += 1
+        buckets = self.latency_buckets.get(route)
+        if buckets is None:
+            buckets = self.latency_buckets[route] = [0] * (len(BUCKETS) + 1)
+        buckets[bisect_left(BUCKETS, seconds)] += 1
         self.latency_sum[route] += seconds
         self.latency_count[route] += 1
 
@@ -45,7 +48,7 @@ class Metrics:
         ]
         for route in sorted(self.latency_count):
             label = f'route="{_esc(route)}"'
-            for bound, n in zip(BUCKETS, self.latency_buckets[route], strict=True):
+            for bound, n in zip(BUCKETS, accumulate(self.latency_buckets[route]), strict=False):
                 lines.append(f'opis_request_duration_seconds_bucket{{{label},le="{bound}"}} {n}')
             lines.append(
                 f'opis_request_duration_seconds_bucket{{{label},le="+Inf"}} '

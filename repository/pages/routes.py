@@ -47,8 +47,11 @@ log = logging.getLogger("opis")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+_MACHINE_ROOTS = frozenset(prefix.strip("/") for prefix in MACHINES)
+
+
 def for_people(path: str) -> bool:
-    return not any(path == prefix or path.startswith(prefix + "/") for prefix in MACHINES)
+    return path.split("/", 2)[1] not in _MACHINE_ROOTS if path.startswith("/") else True
 
 
 @web.middleware
