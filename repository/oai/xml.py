@@ -7,6 +7,7 @@ string that is not stored metadata goes through ``text``/``attr`` here.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from metadata.xmlchars import escape_attr, escape_text
@@ -22,17 +23,24 @@ def head(
     response_date: str, base_url: str, request_attrs: dict[str, str] | None, stylesheet: str | None
 ) -> bytes:
     """Everything up to and including ``<request>``; attrs None = echo no arguments."""
+    attributes = "".join(f' {k}="{attr(v)}"' for k, v in (request_attrs or {}).items())
+    return (
+        f"{_prolog(stylesheet)}<responseDate>{response_date}</responseDate>\n"
+        f"<request{attributes}>{text(base_url)}</request>\n"
+    ).encode()
+
+
+@functools.lru_cache(maxsize=16)
+def _prolog(stylesheet: str | None) -> str:
+    """The same for every response of a server: made once."""
     parts = ['<?xml version="1.0" encoding="UTF-8"?>\n']
     if stylesheet:
         parts.append(f'<?xml-stylesheet type="text/xsl" href="{attr(stylesheet)}"?>\n')
     parts.append(
         f'<OAI-PMH xmlns="{NAMESPACE}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
         f'xsi:schemaLocation="{NAMESPACE} {SCHEMA}">\n'
-        f"<responseDate>{response_date}</responseDate>\n"
     )
-    attributes = "".join(f' {k}="{attr(v)}"' for k, v in (request_attrs or {}).items())
-    parts.append(f"<request{attributes}>{text(base_url)}</request>\n")
-    return "".join(parts).encode()
+    return "".join(parts)
 
 
 TAIL = b"</OAI-PMH>\n"
