@@ -246,7 +246,7 @@ async def _list(ctx: DataProvider, request: OAIRequest, verb: str) -> bytes:
             frozen = reads.Window(window.start, min(window.end, clock), window.set_spec)
             if frozen.start > frozen.end:
                 return clock, frozen, 0, []
-            total = await reads.count(conn, frozen)
+            total = await reads.count(conn, frozen, clock)
             rows = await reads.page(conn, frozen, None, limit, fmt) if total else []
             return clock, frozen, total, rows
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, text
 
 from metadata.record import Record
 from repository.store import Store, bodies, page_text, search
+from repository.store.counts import recount
 from repository.store.engine import write_transaction
 from repository.store.errors import StoreError
 from repository.store.schema import (
@@ -77,6 +78,7 @@ async def copy(
                     done += len(rows)
                     progress(table.name, done)
                 counts[table.name] = done
+            await recount(writer)
             if target.engine.dialect.name == "postgresql":
                 await page_text.fill_tsv(writer)  # rows from SQLite have no tsvector
                 for name in ("records", "page_lines"):

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, FromClause, Select, and_, bindparam, func, or_, select
 
-from repository.store import bodies
+from repository.store import bodies, counts
 from repository.store.engine import Reader
 from repository.store.schema import memberships, records, renditions, sets
 
@@ -37,7 +37,11 @@ class Window:
     set_spec: str | None = None
 
 
-async def count(conn: Reader, window: Window) -> int:
+async def count(conn: Reader, window: Window, clock: int) -> int:
+    """The stamped records (or set members) in ``window`` of a snapshot whose clock is
+    ``clock``: from the kept counts when the window holds all of them (counts.py)."""
+    if window.end >= clock and window.start <= await _earliest(conn, window.set_spec):
+        return await counts.stamped(conn, window.set_spec)
     if window.set_spec is None:
         query = select(func.count()).where(records.c.datestamp.between(window.start, window.end))
     else:
@@ -173,6 +177,15 @@ async def formats_of(conn: Reader, record_id: int) -> list[str]:
 async def first_key(conn: Reader) -> str | None:
     """The first record's key, for Identify's sample identifier."""
     return (await conn.execute(select(records.c.key).order_by(records.c.id).limit(1))).scalar()
+
+
+async def _earliest(conn: Reader, spec: str | None) -> int:
+    if spec is None:
+        found = await earliest(conn)
+    else:
+        query = select(func.min(memberships.c.datestamp)).where(memberships.c.spec == spec)
+        found = (await conn.execute(query)).scalar()
+    return 0 if found is None else int(found)
 
 
 async def earliest(conn: Reader) -> int | None:

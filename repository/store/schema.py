@@ -90,6 +90,15 @@ memberships = Table(
     ),
 )
 
+# How many rows ``records`` has (name "") and ``memberships`` has for each set spec, kept
+# as rows are inserted, so a full list's size is known without counting (counts.py).
+row_counts = Table(
+    "row_counts",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("rows", BigInteger, nullable=False),
+)
+
 # The set tree: archives, fonds, opisi ... and named collections.
 sets = Table(
     "sets",

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metadata.pagetext import PageText
 from metadata.record import Record
-from repository.store import activities, bases, bodies, page_text, search
+from repository.store import activities, bases, bodies, counts, page_text, search
 from repository.store.clock import now_us
 from repository.store.engine import insert_missing
 from repository.store.iiif import MANIFEST
@@ -137,6 +137,7 @@ async def write_batch(conn: AsyncConnection, batch: Sequence[Prepared]) -> list[
         # A plain executemany and one query for the new ids: several times faster than
         # INSERT ... RETURNING in parameter order, on both backends.
         await conn.execute(records.insert(), await _rows(conn, inserts, now))
+        await counts.add(conn, {counts.RECORDS: len(inserts)})
         keys = [key for _, key in inserts]
         found = await conn.execute(
             select(records.c.key, records.c.id).where(records.c.key.in_(keys))
@@ -248,6 +249,7 @@ async def _write_parts(
     ]
     if fresh:
         await conn.execute(memberships.insert(), fresh)
+        await counts.add(conn, counts.by_spec(fresh))
     for p, record_id, _ in updated:
         await _set_memberships(conn, record_id, p.set_specs)
     await search.index(conn, [(record_id, p.record.with_key(key)) for p, record_id, key in every])
@@ -282,13 +284,12 @@ async def _set_memberships(conn: AsyncConnection, record_id: int, specs: Sequenc
     )
     wanted -= old
     if wanted:
-        await conn.execute(
-            memberships.insert(),
-            [
-                {"spec": s, "record_id": record_id, "member": True, "datestamp": None}
-                for s in sorted(wanted)
-            ],
-        )
+        joined = [
+            {"spec": s, "record_id": record_id, "member": True, "datestamp": None}
+            for s in sorted(wanted)
+        ]
+        await conn.execute(memberships.insert(), joined)
+        await counts.add(conn, counts.by_spec(joined))
 
 
 async def _upsert_sets(conn: AsyncConnection, rows: Sequence[SetRow]) -> None:
