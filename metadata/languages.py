@@ -9,6 +9,8 @@ Western counterparts); a code outside it yields ``None`` rather than a guess.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 # (ISO 639-1, ISO 639-2/B, ISO 639-2/T or "", English name, other names accepted on input)
 _TABLE: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
     ("ru", "rus", "", "Russian", ()),
@@ -94,10 +96,12 @@ def _build_lookup() -> dict[str, str]:
 _LOOKUP = _build_lookup()
 
 
+@lru_cache(maxsize=1024)
 def from_any(code_or_name: str | None) -> str | None:
     """The ISO 639-1 code for a 639-1/639-2 (B or T) code, a BCP 47 tag or an English name.
 
     ``"rus"``, ``"RU"``, ``"ru-Latn"``, ``"Russian"`` all give ``"ru"``; unknown gives None.
+    Cached: the crosswalks ask it some thirty times per record, about a few spellings.
     """
     if not code_or_name:
         return None

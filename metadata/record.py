@@ -8,7 +8,7 @@ metadata format. Nothing here knows about files, HTTP or databases.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 TEXT_KINDS = ("transcription", "translation")
@@ -128,16 +128,25 @@ class Record:
     daos: tuple[str, ...] = ()  # digital object links (IIIF manifests, viewers)
 
     def with_key(self, key: str) -> Record:
-        return replace(self, key=key)
+        """This record under ``key``.
+
+        A copy of the attributes, not ``dataclasses.replace``: that runs ``__init__``
+        over all thirty fields, and ingest keys every record. The result is the same
+        record (frozen, no ``__post_init__``).
+        """
+        keyed = object.__new__(type(self))
+        keyed.__dict__.update(self.__dict__)
+        keyed.__dict__["key"] = key
+        return keyed
 
     def to_json(self) -> dict[str, Any]:
         """The stored and exported form; fields left empty are omitted."""
         out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if value in (None, (), "") or (isinstance(value, Source) and value == Source()):
+        for name in _field_names(Record):
+            value = getattr(self, name)
+            if value in (None, (), "") or (isinstance(value, Source) and value == _NO_SOURCE):
                 continue
-            out[f.name] = _dump(value)
+            out[name] = _dump(value)
         return out
 
     @classmethod
@@ -158,11 +167,26 @@ def _dump(value: Any) -> Any:
         return value.to_json()
     if hasattr(value, "__dataclass_fields__"):
         return {
-            f.name: getattr(value, f.name)
-            for f in fields(value)
-            if getattr(value, f.name) is not None
+            name: getattr(value, name)
+            for name in _field_names(type(value))
+            if getattr(value, name) is not None
         }
     return value
+
+
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: Any) -> tuple[str, ...]:
+    """A dataclass's field names in order, kept: ``fields()`` rebuilds the list on every
+    call, and ingest dumps every record to hash it."""
+    names = _NAMES.get(cls)
+    if names is None:
+        names = _NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
+
+
+_NO_SOURCE = Source()
 
 
 def _identity(value: Any) -> Any:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from metadata.identity import UNCITED
-from metadata.record import Record
+from metadata.record import Record, Reference
 from metadata.references import archive_name, key_to_set_spec, level_label, parse_key
 
 COLLECTIONS = "collection"
@@ -44,16 +45,14 @@ def collection_spec(name: str) -> str:
 
 def container_info(prefix: str) -> SetInfo:
     """The set for one container key prefix, with a name a person can read."""
-    spec = key_to_set_spec(prefix)
+    spec, ref = _read_prefix(prefix)
     if prefix == UNCITED:
         return SetInfo(
             spec,
             "Documents without an archival citation",
             "Documents whose source gives no archival reference; keyed by their source record.",
         )
-    try:
-        ref = parse_key(prefix)
-    except ValueError:
+    if ref is None:
         return SetInfo(spec, prefix)
     code = ref.archive or prefix
     full = archive_name(code)
@@ -62,6 +61,20 @@ def container_info(prefix: str) -> SetInfo:
     path = ", ".join(f"{level_label(name)} {value}" for name, value in ref.levels)
     where = f"{full} ({code})" if full else code
     return SetInfo(spec, f"{code}, {path}", f"{path} of the {where}.")
+
+
+@lru_cache(maxsize=4096)
+def _read_prefix(prefix: str) -> tuple[str, Reference | None]:
+    """The setSpec of a container prefix and its parse (None when it is no key).
+
+    Cached: records share their containers and every record asks for all of them
+    (archive, fond, opis ...); ValueError when the prefix has no setSpec.
+    """
+    spec = key_to_set_spec(prefix)
+    try:
+        return spec, parse_key(prefix)
+    except ValueError:
+        return spec, None
 
 
 def set_infos(record: Record, key: str) -> list[SetInfo]:

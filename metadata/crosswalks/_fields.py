@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date as _date
+from functools import lru_cache
 
 from metadata import languages
-from metadata.record import Record
+from metadata.record import Record, TextBody
 
 from ._xml import text, unique
 from .context import CrosswalkContext
@@ -54,6 +55,7 @@ def _w3cdtf(value: str) -> str | None:
     return value.strip()
 
 
+@lru_cache(maxsize=256)
 def read_date(value: str | None) -> Dates | None:
     """Read the record's date: ``1946-04-20``, ``1945-07``, ``1952``, ``1946-04-17/1946-04-20``."""
     cleaned = text(value)
@@ -111,6 +113,7 @@ _RELATORS: tuple[tuple[str, Role], ...] = (
 )
 
 
+@lru_cache(maxsize=256)
 def relator(role: str | None) -> Role:
     """The MARC relator for a record role (``translator``, ``obtained by`` ...).
 
@@ -140,6 +143,7 @@ _BODY = re.compile(
 )
 
 
+@lru_cache(maxsize=1024)
 def is_body(name: str) -> bool:
     """True when ``name`` looks like a corporate body (MARC 110/710, MODS corporate)."""
     return _BODY.search(name) is not None
@@ -210,8 +214,14 @@ def full_text_note(record: Record) -> str | None:
 
     Full texts are too big for harvested metadata; the record page shows them.
     """
+    return _full_text_note(tuple(record.text))
+
+
+@lru_cache(maxsize=64)
+def _full_text_note(bodies: tuple[TextBody, ...]) -> str | None:
+    # cached: five formats ask for the same record's note in a row
     parts: list[str | None] = []
-    for body in record.text:
+    for body in bodies:
         if not text(body.content):
             continue
         language = languages.name(body.language) if body.language else None
@@ -228,29 +238,35 @@ def funding_notes(record: Record) -> list[str]:
     return [f"Made possible with support from {f}." for f in unique(record.funders)]
 
 
-def _original_and_translated(record: Record) -> tuple[list[str], list[str]]:
+def _original_and_translated(record: Record) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The record's language codes split into the document's own and translation-only ones.
 
     ``language`` lists both (``ru``, ``en``); a language is translation-only when the record
     carries a translation in it and no transcription.
     """
-    codes = unique(record.language)
-    own = {languages.from_any(b.language) for b in record.text if b.kind != "translation"}
+    return _split_languages(tuple(record.language), tuple(record.text))
+
+
+@lru_cache(maxsize=64)
+def _split_languages(
+    codes_given: tuple[str, ...], bodies: tuple[TextBody, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    # cached: MARC asks three times per record, MODS and the notes once more
+    codes = unique(codes_given)
+    own = {languages.from_any(b.language) for b in bodies if b.kind != "translation"}
     translated = (
-        {languages.from_any(b.language) for b in record.text if b.kind == "translation"}
-        - own
-        - {None}
+        {languages.from_any(b.language) for b in bodies if b.kind == "translation"} - own - {None}
     )
     original = [code for code in codes if languages.from_any(code) not in translated]
     if not original:
-        return codes, []
-    return original, [code for code in codes if code not in original]
+        return tuple(codes), ()
+    return tuple(original), tuple(code for code in codes if code not in original)
 
 
 def language_codes(record: Record) -> list[str]:
     """ISO 639-2/B codes of the record's languages, the document's own first."""
     original, translated = _original_and_translated(record)
-    return unique([languages.to_bibliographic(code) for code in original + translated])
+    return unique([languages.to_bibliographic(code) for code in (*original, *translated)])
 
 
 def language_note(record: Record) -> str | None:
@@ -259,7 +275,7 @@ def language_note(record: Record) -> str | None:
     if not original:
         return None
 
-    def spoken(codes: list[str]) -> str:
+    def spoken(codes: tuple[str, ...]) -> str:
         return and_list(unique([languages.name(code) or code for code in codes]))
 
     note = f"In {spoken(original)}"

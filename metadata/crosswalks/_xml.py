@@ -1,75 +1,126 @@
-"""Element building shared by the crosswalks: every string is cleaned on the way in.
+"""XML text shared by the crosswalks: values cleaned and escaped on the way out.
 
-Routing all text and attribute values through these helpers is what guarantees that
-one forbidden character in a record can never make a payload unserialisable.
+The crosswalks write their payloads as strings: ingest renders all six formats for every
+record, and building lxml trees and serialising them cost two thirds of preparing one.
+Every value goes through :func:`escape` (character data) or :func:`quote` (attribute
+values). Both drop the characters XML 1.0 forbids, so one bad character in a record can
+never make a payload unserialisable, and both escape exactly what libxml2's serialiser
+escapes, so the bytes are the ones ``etree.tostring(..., encoding="utf-8")`` gave
+(tests/metadata/test_xml_text.py holds the two to each other).
 """
 
 from __future__ import annotations
 
 import re
-
-from lxml import etree
+from functools import lru_cache
 
 from metadata import languages
 from metadata.xmlchars import clean
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-
-Element = etree._Element
 
 # xs:language (what xml:lang accepts), and a BCP 47 primary subtag of 2-3 letters.
 _TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 
+# What libxml2 escapes: in text & < > and CR; in attributes also " and the other two
+# whitespace characters (an attribute value's tab or newline would be normalised away).
+_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_ATTR = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        '"': "&quot;",
+        "\t": "&#9;",
+        "\n": "&#10;",
+        "\r": "&#13;",
+    }
+)
+
+
+def escape(value: str) -> str:
+    """``value`` as XML character data: forbidden characters dropped, markup escaped."""
+    # A printable string has no control character, surrogate or noncharacter: nothing to
+    # drop and no CR. That is almost every value, and the check is one C loop.
+    if value.isprintable():
+        if "&" in value or "<" in value or ">" in value:
+            return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return value
+    return clean(value).translate(_TEXT)
+
+
+def quote(value: str) -> str:
+    """``value`` for a double-quoted attribute: forbidden characters dropped, escaped."""
+    if value.isprintable():
+        if "&" in value or "<" in value or ">" in value or '"' in value:
+            value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            return value.replace('"', "&quot;")
+        return value
+    return clean(value).translate(_ATTR)
+
+
+def element(tag: str, value: str | None, attributes: str = "") -> str:
+    """``<tag attributes>value</tag>``; ``<tag attributes/>`` when ``value`` is None.
+
+    ``attributes`` is written as given (`` name="quoted"``, see :func:`attribute`).
+    An empty string still gives a start and an end tag, as lxml writes ``text = ""``.
+    """
+    if value is None:
+        return f"<{tag}{attributes}/>"
+    return f"<{tag}{attributes}>{escape(value)}</{tag}>"
+
+
+def wrap(tag: str, content: str, attributes: str = "") -> str:
+    """An element around already written ``content`` (children); empty: ``<tag/>``."""
+    if not content:
+        return f"<{tag}{attributes}/>"
+    return f"<{tag}{attributes}>{content}</{tag}>"
+
+
+def attribute(name: str, value: str | None) -> str:
+    """`` name="value"`` quoted, or "" when ``value`` is None (the attribute is left out)."""
+    return "" if value is None else f' {name}="{quote(value)}"'
+
+
+def open_root(tag: str, namespaces: str, namespace: str, schema: str, attributes: str = "") -> str:
+    """A payload root's start tag: its own namespaces, then ``xsi:schemaLocation``.
+
+    ``namespaces`` are the declarations before ``xmlns:xsi`` (`` xmlns="..."``), written
+    as lxml writes them; ``attributes`` follow the schema location. Self-contained roots
+    can be pasted into any OAI-PMH response.
+    """
+    location = quote(f"{namespace} {schema}")
+    return f'<{tag}{namespaces} xmlns:xsi="{XSI}" xsi:schemaLocation="{location}"{attributes}>'
+
 
 def text(value: str | None) -> str:
     """``value`` cleaned of forbidden characters and outer whitespace ("" for None)."""
-    return clean(value).strip() if value else ""
+    if not value:
+        return ""
+    # printable: nothing to clean (the crosswalks ask this some 180 times per record)
+    return value.strip() if value.isprintable() else clean(value).strip()
 
 
 def unique(values: list[str | None] | tuple[str | None, ...]) -> list[str]:
     """Cleaned, non-empty values in first-seen order (repeats dropped)."""
+    if not values:  # most repeatable fields of most records are empty
+        return []
     seen: dict[str, None] = {}
     for value in values:
-        cleaned = text(value)
-        if cleaned:
-            seen.setdefault(cleaned, None)
+        if value:
+            cleaned = value.strip() if value.isprintable() else clean(value).strip()
+            if cleaned:
+                seen[cleaned] = None
     return list(seen)
 
 
-def root(tag: str, nsmap: dict[str | None, str], namespace: str, schema: str) -> Element:
-    """A payload root that declares its own namespaces and ``xsi:schemaLocation``.
-
-    Self-contained roots can be pasted into any OAI-PMH response as they are.
-    """
-    # lxml takes a None key for the default namespace; lxml-stubs types nsmap as str -> str.
-    element = etree.Element(tag, nsmap={**nsmap, "xsi": XSI})  # type: ignore[dict-item]
-    element.set(f"{{{XSI}}}schemaLocation", f"{namespace} {schema}")
-    return element
-
-
-def add(parent: Element, tag: str, value: str | None = None, /, **attrib: str | None) -> Element:
-    """Append ``tag`` with cleaned text; attributes whose value is None are left out.
-
-    Values are cleaned but not stripped (fixed fields such as the MARC leader keep their
-    spaces); strip record values with :func:`text` first. Attributes keep the order
-    given, so output is deterministic.
-    """
-    attributes = {name: clean(attr) for name, attr in attrib.items() if attr is not None}
-    child = _SubElement(parent, tag, attributes or None)
-    if value is not None:
-        child.text = clean(value)
-    return child
-
-
-_SubElement = etree.SubElement
-
-
+@lru_cache(maxsize=1024)
 def xml_lang(value: str | None) -> str | None:
     """A valid ``xml:lang`` for a record's language value, or None.
 
     Keeps a well-formed BCP 47 tag (``ru-Latn``); maps names and ISO 639-2 codes to
-    ISO 639-1 (``Russian``/``rus`` -> ``ru``); drops what is neither.
+    ISO 639-1 (``Russian``/``rus`` -> ``ru``); drops what is neither. Cached: records
+    repeat a handful of language values, and the answer depends on the value alone.
     """
     cleaned = text(value)
     if not cleaned:
@@ -82,6 +133,7 @@ def xml_lang(value: str | None) -> str | None:
     return alpha2
 
 
-def serialize(element: Element) -> bytes:
-    """Compact UTF-8 bytes without an XML declaration (raw UTF-8, no character references)."""
-    return etree.tostring(element, encoding="utf-8", xml_declaration=False)
+def lang(value: str | None) -> str:
+    """`` xml:lang="..."`` for a record's language value, or "" (see :func:`xml_lang`)."""
+    found = xml_lang(value)
+    return "" if found is None else f' xml:lang="{quote(found)}"'

@@ -34,7 +34,7 @@ import re
 from metadata.record import Record
 
 from . import _fields
-from ._xml import XML_LANG, Element, add, root, serialize, text, unique, xml_lang
+from ._xml import escape, lang, open_root, quote, text, unique
 from .context import CrosswalkContext
 
 PREFIX = "edm"
@@ -46,8 +46,13 @@ DCTERMS = "http://purl.org/dc/terms/"
 ORE = "http://www.openarchives.org/ore/terms/"
 SVCS = "http://rdfs.org/sioc/services#"
 DOAP = "http://usefulinc.com/ns/doap#"
-EDM = f"{{{NAMESPACE}}}"
-ABOUT, RESOURCE = f"{{{RDF}}}about", f"{{{RDF}}}resource"
+_OPEN = open_root(
+    "rdf:RDF",
+    f' xmlns:rdf="{RDF}" xmlns:dc="{DC}" xmlns:dcterms="{DCTERMS}" xmlns:edm="{NAMESPACE}"'
+    f' xmlns:ore="{ORE}" xmlns:svcs="{SVCS}" xmlns:doap="{DOAP}"',
+    NAMESPACE,
+    SCHEMA,
+)
 
 NOT_EVALUATED = "http://rightsstatements.org/vocab/CNE/1.0/"
 _RIGHTS = re.compile(
@@ -90,91 +95,88 @@ def base_url(ctx: CrosswalkContext, key: str) -> str:
     return ctx.record_url.partition("/records/")[0]
 
 
-def _literal(parent: Element, tag: str, value: str | None, lang: str | None = None) -> None:
+def _literal(out: list[str], tag: str, value: str | None, language: str | None = None) -> bool:
+    """A literal property, skipped when the value is empty after cleaning (then False)."""
     cleaned = text(value)
     if cleaned:
-        add(parent, tag, cleaned, **{XML_LANG: xml_lang(lang)})
+        out.append(f"<{tag}{lang(language)}>{escape(cleaned)}</{tag}>")
+    return bool(cleaned)
 
 
-def _resource(parent: Element, tag: str, uri: str) -> None:
-    add(parent, tag, **{RESOURCE: uri})
+def _resource(out: list[str], tag: str, uri: str) -> None:
+    out.append(f'<{tag} rdf:resource="{quote(uri)}"/>')
 
 
 def crosswalk(record: Record, ctx: CrosswalkContext) -> bytes:
     """The ``<rdf:RDF>`` element for ``record``, UTF-8, no XML declaration."""
-    nsmap: dict[str | None, str] = {
-        "rdf": RDF,
-        "dc": DC,
-        "dcterms": DCTERMS,
-        "edm": NAMESPACE,
-        "ore": ORE,
-        "svcs": SVCS,
-        "doap": DOAP,
-    }
-    rdf = root(f"{{{RDF}}}RDF", nsmap, NAMESPACE, SCHEMA)
     key = record.key or ""
     base = base_url(ctx, key)
     cho_id, aggregation_id = f"{ctx.record_url}#cho", f"{ctx.record_url}#aggregation"
-    cho = add(rdf, f"{EDM}ProvidedCHO", **{ABOUT: cho_id})
-    _literal(cho, f"{{{DC}}}title", _fields.title(record), record.title_language)
+    rdf = [_OPEN, f'<edm:ProvidedCHO rdf:about="{quote(cho_id)}">']
+    _literal(rdf, "dc:title", _fields.title(record), record.title_language)
     for name in unique([*record.creators, *record.origination]):
-        _literal(cho, f"{{{DC}}}creator", name)
+        _literal(rdf, "dc:creator", name)
     for name in unique([agent.name for agent in record.contributors]):
-        _literal(cho, f"{{{DC}}}contributor", name)
-    _literal(cho, f"{{{DC}}}date", record.date)
+        _literal(rdf, "dc:contributor", name)
+    _literal(rdf, "dc:date", record.date)
     for description in record.description:
-        _literal(cho, f"{{{DC}}}description", description.value, description.language)
+        _literal(rdf, "dc:description", description.value, description.language)
     for note in [_fields.full_text_note(record), *_fields.funding_notes(record)]:
-        _literal(cho, f"{{{DC}}}description", note, "en")
+        _literal(rdf, "dc:description", note, "en")
     for identifier in unique([_fields.citation(record, ctx), ctx.reference_canonical]):
-        _literal(cho, f"{{{DC}}}identifier", identifier)
+        _literal(rdf, "dc:identifier", identifier)
     for code in unique(list(record.language)) or ["und"]:
-        _literal(cho, f"{{{DC}}}language", code)
+        _literal(rdf, "dc:language", code)
     for subject in unique(list(record.subjects)):
-        _literal(cho, f"{{{DC}}}subject", subject)
+        _literal(rdf, "dc:subject", subject)
     for kind in unique(["Text", record.level, *record.types]):
-        _literal(cho, f"{{{DC}}}type", kind)
-    _literal(cho, f"{{{DC}}}source", ctx.archive_name)
+        _literal(rdf, "dc:type", kind)
+    _literal(rdf, "dc:source", ctx.archive_name)
     for note in unique([*record.access, *record.use]):
-        _literal(cho, f"{{{DC}}}rights", note)
+        _literal(rdf, "dc:rights", note)
     for extent in unique(list(record.extent)):
-        _literal(cho, f"{{{DCTERMS}}}extent", extent)
+        _literal(rdf, "dcterms:extent", extent)
     for link in unique(list(record.daos)):  # digital objects the finding aid links to
-        _resource(cho, f"{{{DCTERMS}}}hasFormat", link)
+        _resource(rdf, "dcterms:hasFormat", link)
     if record.parent:
-        _resource(cho, f"{{{DCTERMS}}}isPartOf", urls.record_page(base, record.parent))
+        _resource(rdf, "dcterms:isPartOf", urls.record_page(base, record.parent))
     for location in unique(list(record.location)):
-        _literal(cho, f"{{{DCTERMS}}}provenance", location)
+        _literal(rdf, "dcterms:provenance", location)
     for place in unique(list(record.places)):
-        _literal(cho, f"{{{DCTERMS}}}spatial", place)
-    add(cho, f"{EDM}type", "TEXT")
+        _literal(rdf, "dcterms:spatial", place)
+    rdf.append("<edm:type>TEXT</edm:type></edm:ProvidedCHO>")
 
     images = [p.image for p in record.pages if p.image]
     views = [urls.image_full(base, image) for image in images]
     manifest = ctx.manifest_url
     for image, view in zip(images, views, strict=True):
-        resource = add(rdf, f"{EDM}WebResource", **{ABOUT: view})
+        rdf.append(f'<edm:WebResource rdf:about="{quote(view)}">')
         if manifest:
-            _resource(resource, f"{{{DCTERMS}}}isReferencedBy", manifest)
-        _resource(resource, f"{{{SVCS}}}has_service", urls.image_service(base, image))
+            _resource(rdf, "dcterms:isReferencedBy", manifest)
+        _resource(rdf, "svcs:has_service", urls.image_service(base, image))
+        rdf.append("</edm:WebResource>")
 
-    aggregation = add(rdf, f"{{{ORE}}}Aggregation", **{ABOUT: aggregation_id})
-    _resource(aggregation, f"{EDM}aggregatedCHO", cho_id)
-    _literal(aggregation, f"{EDM}dataProvider", ctx.archive_name or ctx.archive_code)
-    if not aggregation.findall(f"{EDM}dataProvider"):
-        _literal(aggregation, f"{EDM}dataProvider", ctx.repository_name or "Opis")
+    rdf.append(f'<ore:Aggregation rdf:about="{quote(aggregation_id)}">')
+    _resource(rdf, "edm:aggregatedCHO", cho_id)
+    if not _literal(rdf, "edm:dataProvider", ctx.archive_name or ctx.archive_code):
+        _literal(rdf, "edm:dataProvider", ctx.repository_name or "Opis")
     for view in views[1:]:
-        _resource(aggregation, f"{EDM}hasView", view)
-    _resource(aggregation, f"{EDM}isShownAt", ctx.record_url)
+        _resource(rdf, "edm:hasView", view)
+    _resource(rdf, "edm:isShownAt", ctx.record_url)
     if views:
-        _resource(aggregation, f"{EDM}isShownBy", views[0])
-    if views:
-        _resource(aggregation, f"{EDM}object", views[0])
-    _literal(aggregation, f"{EDM}provider", ctx.repository_name or "Opis")
-    _resource(aggregation, f"{EDM}rights", rights_uri(record.rights))
+        _resource(rdf, "edm:isShownBy", views[0])
+        _resource(rdf, "edm:object", views[0])
+    _literal(rdf, "edm:provider", ctx.repository_name or "Opis")
+    _resource(rdf, "edm:rights", rights_uri(record.rights))
+    rdf.append("</ore:Aggregation>")
 
     for image in images:
-        service = add(rdf, f"{{{SVCS}}}Service", **{ABOUT: urls.image_service(base, image)})
-        _resource(service, f"{{{DCTERMS}}}conformsTo", "http://iiif.io/api/image")
-        _resource(service, f"{{{DOAP}}}implements", "http://iiif.io/api/image/3/level2.json")
-    return serialize(rdf)
+        service = quote(urls.image_service(base, image))
+        rdf.append(
+            f'<svcs:Service rdf:about="{service}">'
+            '<dcterms:conformsTo rdf:resource="http://iiif.io/api/image"/>'
+            '<doap:implements rdf:resource="http://iiif.io/api/image/3/level2.json"/>'
+            "</svcs:Service>"
+        )
+    rdf.append("</rdf:RDF>")
+    return "".join(rdf).encode()

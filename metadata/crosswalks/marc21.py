@@ -8,19 +8,15 @@ reproduction (533, 007, 856 ind2=1). See docs/crosswalks.md for each choice.
 
 from __future__ import annotations
 
-from lxml import etree
-
 from metadata.record import Record
 
 from . import _fields
-from ._xml import Element, add, root, serialize, text, unique
+from ._xml import escape, open_root, text, unique
 from .context import CrosswalkContext
 
 PREFIX = "marc21"
 NAMESPACE = "http://www.loc.gov/MARC21/slim"
 SCHEMA = "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd"
-# Element names in Clark notation: MARC_ + "record" is {http://www.loc.gov/MARC21/slim}record
-MARC_ = f"{{{NAMESPACE}}}"
 
 # Leader: 05 n new, 06 t manuscript language material, 07 d subunit (m when the item has no
 # archival host), 08 a archival control, 09 a Unicode, 17 7 minimal level, 18 c ISBD
@@ -33,22 +29,40 @@ PHYSICAL = "cr |||||||||||"
 ENTERED = "000000"
 
 Subfields = list[tuple[str, str | None]]
-DATAFIELD, SUBFIELD = MARC_ + "datafield", MARC_ + "subfield"
-_SubElement = etree.SubElement
+_OPEN = open_root("record", f' xmlns="{NAMESPACE}"', NAMESPACE, SCHEMA)
 
 
-def _field(record: Element, tag: str, ind1: str, ind2: str, subfields: Subfields) -> None:
-    """A datafield with the non-empty subfields given; nothing when all are empty."""
-    kept = [(code, cleaned) for code, value in subfields if (cleaned := text(value))]
-    if not kept:
-        return
-    field = _SubElement(record, DATAFIELD, {"tag": tag, "ind1": ind1, "ind2": ind2})
-    for code, value in kept:  # already cleaned by text()
-        _SubElement(field, SUBFIELD, {"code": code}).text = value
+def _field(marc: list[str], tag: str, ind1: str, ind2: str, subfields: Subfields) -> None:
+    """A datafield with the non-empty subfields given; nothing when all are empty.
+
+    Tags, indicators and subfield codes are this module's constants: written as they are.
+    """
+    kept = ""
+    for code, value in subfields:
+        cleaned = text(value)
+        if cleaned:
+            kept += f'<subfield code="{code}">{escape(cleaned)}</subfield>'
+    if kept:
+        marc.append(f'<datafield tag="{tag}" ind1="{ind1}" ind2="{ind2}">{kept}</datafield>')
 
 
-def _control(record: Element, tag: str, value: str) -> None:
-    add(record, MARC_ + "controlfield", value, tag=tag)
+def _constant(tag: str, subfields: Subfields) -> str:
+    """A datafield that is the same in every record, written once."""
+    out: list[str] = []
+    _field(out, tag, " ", " ", subfields)
+    return "".join(out)
+
+
+# 336-338: RDA content, media and carrier type of the original, a sheet of text
+_RDA_TYPES = (
+    _constant("336", [("a", "text"), ("b", "txt"), ("2", "rdacontent")])
+    + _constant("337", [("a", "unmediated"), ("b", "n"), ("2", "rdamedia")])
+    + _constant("338", [("a", "sheet"), ("b", "nb"), ("2", "rdacarrier")])
+)
+
+
+def _control(marc: list[str], tag: str, value: str) -> None:
+    marc.append(f'<controlfield tag="{tag}">{escape(value)}</controlfield>')
 
 
 def _fixed_008(record: Record) -> str:
@@ -134,7 +148,7 @@ def _heading(value: str) -> Subfields:
     return [("a", parts[0]), *(("x", part) for part in parts[1:])] if parts else []
 
 
-def _name_field(marc: Element, base: str, name: _fields.Name) -> None:
+def _name_field(marc: list[str], base: str, name: _fields.Name) -> None:
     """1XX/7XX for a person (x00, surname first) or body (x10), with relator $e/$4."""
     tag, ind1 = (f"{base}10", "2") if name.corporate else (f"{base}00", "1")
     _field(marc, tag, ind1, " ", [("a", name.name), ("e", name.role.term), ("4", name.role.code)])
@@ -142,9 +156,9 @@ def _name_field(marc: Element, base: str, name: _fields.Name) -> None:
 
 def crosswalk(record: Record, ctx: CrosswalkContext) -> bytes:
     """The ``<record>`` element (MARC21 slim) for ``record``, UTF-8, no XML declaration."""
-    marc = root(MARC_ + "record", {None: NAMESPACE}, NAMESPACE, SCHEMA)
+    marc = [_OPEN]
     levels = _fields.hierarchy(ctx)
-    add(marc, MARC_ + "leader", LEADER.format(level="d" if levels else "m"))
+    marc.append(f"<leader>{LEADER.format(level='d' if levels else 'm')}</leader>")
     _control(marc, "001", text(ctx.oai_identifier))
     _control(marc, "007", PHYSICAL)
     _control(marc, "008", _fixed_008(record))
@@ -167,10 +181,11 @@ def crosswalk(record: Record, ctx: CrosswalkContext) -> bytes:
     for name in people[1:] if main else people:
         _name_field(marc, "7", name)
     _location(marc, record, ctx, levels)
-    return serialize(marc)
+    marc.append("</record>")
+    return "".join(marc).encode()
 
 
-def _description(marc: Element, record: Record, ctx: CrosswalkContext, has_main: bool) -> None:
+def _description(marc: list[str], record: Record, ctx: CrosswalkContext, has_main: bool) -> None:
     """245 title, 264 production date, 300 extent, 336-338 content/media/carrier."""
     title = _fields.title(record)
     ind2 = _nonfiling(title, record.title_language)
@@ -178,12 +193,10 @@ def _description(marc: Element, record: Record, ctx: CrosswalkContext, has_main:
     _field(marc, "264", " ", "0", [("c", _display_date(record))])
     leaves = _fields.sheets(ctx)
     _field(marc, "300", " ", " ", [("a", f"1 item ({leaves})" if leaves else "1 item")])
-    _field(marc, "336", " ", " ", [("a", "text"), ("b", "txt"), ("2", "rdacontent")])
-    _field(marc, "337", " ", " ", [("a", "unmediated"), ("b", "n"), ("2", "rdamedia")])
-    _field(marc, "338", " ", " ", [("a", "sheet"), ("b", "nb"), ("2", "rdacarrier")])
+    marc.append(_RDA_TYPES)
 
 
-def _notes(marc: Element, record: Record, ctx: CrosswalkContext) -> None:
+def _notes(marc: list[str], record: Record, ctx: CrosswalkContext) -> None:
     """5XX: full-text, summary, citation, reproduction, copies, funding, rights, language."""
     _field(marc, "500", " ", " ", [("a", _fields.full_text_note(record))])
     for description in record.description:
@@ -202,7 +215,7 @@ def _notes(marc: Element, record: Record, ctx: CrosswalkContext) -> None:
 
 
 def _location(
-    marc: Element, record: Record, ctx: CrosswalkContext, levels: list[tuple[str, str]]
+    marc: list[str], record: Record, ctx: CrosswalkContext, levels: list[tuple[str, str]]
 ) -> None:
     """773 archival host, 830 collections, 852 archive and shelf mark, 856 links."""
     archive = ctx.archive_name or ctx.archive_code

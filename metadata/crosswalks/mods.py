@@ -11,189 +11,205 @@ from metadata import languages
 from metadata.record import Record
 
 from . import _fields
-from ._xml import Element, add, root, serialize, text, unique
+from ._xml import attribute, element, escape, open_root, text, unique, wrap
 from .context import CrosswalkContext
 
 PREFIX = "mods"
 NAMESPACE = "http://www.loc.gov/mods/v3"
 SCHEMA = "http://www.loc.gov/standards/mods/v3/mods-3-7.xsd"
-# Element names in Clark notation: MODS_ + "titleInfo" is {http://www.loc.gov/mods/v3}titleInfo
-MODS_ = f"{{{NAMESPACE}}}"
+
+_OPEN = open_root("mods", f' xmlns="{NAMESPACE}"', NAMESPACE, SCHEMA, ' version="3.7"')
+_RECORD_ORIGIN = "Converted from the Opis record by the Opis MODS crosswalk."
 
 
-def _lang(value: str | None) -> str | None:
-    """MODS ``lang`` wants ISO 639-2/B."""
-    return languages.to_bibliographic(value) if value else None
+def _lang(value: str | None) -> str:
+    """`` lang="..."``: MODS ``lang`` wants ISO 639-2/B (left out when there is none)."""
+    return attribute("lang", languages.to_bibliographic(value) if value else None)
 
 
-def _names(mods: Element, record: Record) -> None:
+def _names(mods: list[str], record: Record) -> None:
     """Creators (the first is primary) and contributors with marcrelator terms and codes."""
     for index, name in enumerate(_fields.names(record)):
-        primary = "primary" if index == 0 and record.creators else None
+        primary = ' usage="primary"' if index == 0 and record.creators else ""
         kind = "corporate" if name.corporate else "personal"
-        element = add(mods, MODS_ + "name", type=kind, usage=primary)
-        add(element, MODS_ + "namePart", name.name)
-        role = add(element, MODS_ + "role")
-        authority = "marcrelator" if name.role.code else None
-        add(role, MODS_ + "roleTerm", name.role.term, authority=authority, type="text")
-        if name.role.code:
-            add(role, MODS_ + "roleTerm", name.role.code, authority="marcrelator", type="code")
+        code = name.role.code
+        if code:
+            terms = (
+                f'<roleTerm authority="marcrelator" type="text">{escape(name.role.term)}</roleTerm>'
+                f'<roleTerm authority="marcrelator" type="code">{escape(code)}</roleTerm>'
+            )
+        else:
+            terms = f'<roleTerm type="text">{escape(name.role.term)}</roleTerm>'
+        mods.append(
+            f'<name type="{kind}"{primary}><namePart>{escape(name.name)}</namePart>'
+            f"<role>{terms}</role></name>"
+        )
 
 
-def _origin(mods: Element, record: Record, ctx: CrosswalkContext) -> None:
+def _origin(mods: list[str], record: Record, ctx: CrosswalkContext) -> None:
     """Creation date of the original (W3CDTF, key date) and publishers of the digital copy."""
     dates = _fields.read_date(record.date)
     if dates is not None:
-        origin = add(mods, MODS_ + "originInfo", eventType="production")
         if dates.start is None:
-            add(origin, MODS_ + "dateCreated", dates.text, keyDate="yes")
+            created = f'<dateCreated keyDate="yes">{escape(dates.text)}</dateCreated>'
         elif dates.end is None:
-            add(origin, MODS_ + "dateCreated", dates.start, encoding="w3cdtf", keyDate="yes")
-        else:
-            start, end = dates.start, dates.end
-            add(
-                origin,
-                MODS_ + "dateCreated",
-                start,
-                encoding="w3cdtf",
-                keyDate="yes",
-                point="start",
+            created = (
+                f'<dateCreated encoding="w3cdtf" keyDate="yes">{escape(dates.start)}</dateCreated>'
             )
-            add(origin, MODS_ + "dateCreated", end, encoding="w3cdtf", point="end")
+        else:
+            created = (
+                '<dateCreated encoding="w3cdtf" keyDate="yes" point="start">'
+                f"{escape(dates.start)}</dateCreated>"
+                f'<dateCreated encoding="w3cdtf" point="end">{escape(dates.end)}</dateCreated>'
+            )
+        mods.append(f'<originInfo eventType="production">{created}</originInfo>')
     publishers = _fields.publishers(record, ctx)
     if publishers:  # an empty originInfo is invalid
-        origin = add(
-            mods, MODS_ + "originInfo", eventType="publication", displayLabel="Digital copy"
-        )
-        for publisher in publishers:
-            add(origin, MODS_ + "publisher", publisher)
+        mods.append('<originInfo eventType="publication" displayLabel="Digital copy">')
+        mods.extend(f"<publisher>{escape(publisher)}</publisher>" for publisher in publishers)
+        mods.append("</originInfo>")
 
 
-def _physical(mods: Element, record: Record, ctx: CrosswalkContext) -> None:
+def _physical(mods: list[str], record: Record, ctx: CrosswalkContext) -> None:
     """Extent of the original (sheets in the unit) and how the images came about."""
-    physical = add(mods, MODS_ + "physicalDescription")
     leaves = _fields.sheets(ctx)
-    add(physical, MODS_ + "extent", f"1 item ({leaves})" if leaves else "1 item")
-    if record.pages:
-        add(physical, MODS_ + "digitalOrigin", "reformatted digital")
+    extent = escape(f"1 item ({leaves})" if leaves else "1 item")
+    origin = "<digitalOrigin>reformatted digital</digitalOrigin>" if record.pages else ""
+    mods.append(f"<physicalDescription><extent>{extent}</extent>{origin}</physicalDescription>")
 
 
-def _host(parent: Element, levels: list[tuple[str, str]], ctx: CrosswalkContext) -> None:
+def _host(levels: list[tuple[str, str]], ctx: CrosswalkContext) -> str:
     """Nested hosts: the delo, inside it the opis, inside that the fond (innermost first)."""
-    for depth, (label, value) in enumerate(reversed(levels)):
-        parent = add(parent, MODS_ + "relatedItem", type="host", displayLabel=label or None)
-        add(add(parent, MODS_ + "titleInfo"), MODS_ + "title", f"{label} {value}".strip())
+    inner = ""
+    # built from the outermost (the fond) in, each level wrapping the one above it
+    for depth in reversed(range(len(levels))):
+        label, value = levels[len(levels) - 1 - depth]
+        parts = [f"<titleInfo>{element('title', f'{label} {value}'.strip())}</titleInfo>"]
         if depth == 0:
-            if text(ctx.reference_canonical):
-                add(parent, MODS_ + "identifier", text(ctx.reference_canonical), type="local")
+            canonical = text(ctx.reference_canonical)
+            if canonical:
+                parts.append(f'<identifier type="local">{escape(canonical)}</identifier>')
             leaves = text(ctx.sheets)
             if leaves:
-                extent = add(add(parent, MODS_ + "part"), MODS_ + "extent", unit="leaves")
-                add(extent, MODS_ + "list", leaves)
-        if depth == len(levels) - 1 and text(ctx.archive_name or ctx.archive_code):
-            location = add(parent, MODS_ + "location")
-            add(location, MODS_ + "physicalLocation", text(ctx.archive_name or ctx.archive_code))
+                parts.append(
+                    f'<part><extent unit="leaves"><list>{escape(leaves)}</list></extent></part>'
+                )
+        archive = text(ctx.archive_name or ctx.archive_code)
+        if depth == len(levels) - 1 and archive:
+            parts.append(
+                f"<location><physicalLocation>{escape(archive)}</physicalLocation></location>"
+            )
+        parts.append(inner)
+        attributes = ' type="host"' + attribute("displayLabel", label or None)
+        inner = wrap("relatedItem", "".join(parts), attributes)
+    return inner
 
 
-def _related(mods: Element, record: Record, ctx: CrosswalkContext) -> None:
+def _related(mods: list[str], record: Record, ctx: CrosswalkContext) -> None:
     """Archival hierarchy, collections, copies elsewhere, the source description."""
     levels = _fields.hierarchy(ctx)
     if levels:
-        _host(mods, levels, ctx)
+        mods.append(_host(levels, ctx))
     for collection in unique(record.collections):
-        related = add(mods, MODS_ + "relatedItem", type="host", displayLabel="Collection")
-        add(add(related, MODS_ + "titleInfo"), MODS_ + "title", collection)
-    for url in unique(ctx.collection_urls):
-        related = add(mods, MODS_ + "relatedItem", type="host", displayLabel="Collection")
-        add(add(related, MODS_ + "location"), MODS_ + "url", url)
-    for alternate in unique(ctx.alternates):
-        related = add(mods, MODS_ + "relatedItem", type="otherVersion", displayLabel="Copy")
-        add(related, MODS_ + "identifier", alternate, type="local")
-    if text(record.source.url) or text(record.source.id):
-        related = add(
-            mods, MODS_ + "relatedItem", type="otherVersion", displayLabel="Source description"
+        mods.append(
+            '<relatedItem type="host" displayLabel="Collection">'
+            f"<titleInfo><title>{escape(collection)}</title></titleInfo></relatedItem>"
         )
-        if text(record.source.id):
-            add(related, MODS_ + "identifier", text(record.source.id), type="local")
-        if text(record.source.url):
-            add(add(related, MODS_ + "location"), MODS_ + "url", text(record.source.url))
+    for url in unique(ctx.collection_urls):
+        mods.append(
+            '<relatedItem type="host" displayLabel="Collection">'
+            f"<location><url>{escape(url)}</url></location></relatedItem>"
+        )
+    for alternate in unique(ctx.alternates):
+        mods.append(
+            '<relatedItem type="otherVersion" displayLabel="Copy">'
+            f'<identifier type="local">{escape(alternate)}</identifier></relatedItem>'
+        )
+    source_id, source_url = text(record.source.id), text(record.source.url)
+    if source_url or source_id:
+        mods.append('<relatedItem type="otherVersion" displayLabel="Source description">')
+        if source_id:
+            mods.append(f'<identifier type="local">{escape(source_id)}</identifier>')
+        if source_url:
+            mods.append(f"<location><url>{escape(source_url)}</url></location>")
+        mods.append("</relatedItem>")
 
 
-def _location(mods: Element, ctx: CrosswalkContext) -> None:
+def _location(mods: list[str], ctx: CrosswalkContext) -> None:
     """Where the original is kept (archive, shelf mark) and where it is online."""
     archive = text(ctx.archive_name or ctx.archive_code)
     canonical = text(ctx.reference_canonical)
     if archive or canonical:
-        shelf = add(mods, MODS_ + "location")
+        mods.append("<location>")
         if archive:
-            add(shelf, MODS_ + "physicalLocation", archive)
+            mods.append(f"<physicalLocation>{escape(archive)}</physicalLocation>")
         if canonical:
-            add(shelf, MODS_ + "shelfLocator", canonical)
-    links = [url for url in (ctx.record_url, ctx.manifest_url) if text(url)]
-    if not links:
+            mods.append(f"<shelfLocator>{escape(canonical)}</shelfLocator>")
+        mods.append("</location>")
+    record_url, manifest_url = text(ctx.record_url), text(ctx.manifest_url)
+    if not (record_url or manifest_url):
         return
-    online = add(mods, MODS_ + "location")
-    if text(ctx.record_url):
-        add(
-            online,
-            MODS_ + "url",
-            text(ctx.record_url),
-            displayLabel="Record page",
-            access="object in context",
-            usage="primary display",
+    mods.append("<location>")
+    if record_url:
+        mods.append(
+            '<url displayLabel="Record page" access="object in context" '
+            f'usage="primary display">{escape(record_url)}</url>'
         )
-    if text(ctx.manifest_url):
-        add(
-            online,
-            MODS_ + "url",
-            text(ctx.manifest_url),
-            displayLabel="IIIF manifest",
-            note="IIIF Presentation API 3.0 manifest (application/ld+json)",
+    if manifest_url:
+        mods.append(
+            '<url displayLabel="IIIF manifest" '
+            'note="IIIF Presentation API 3.0 manifest (application/ld+json)">'
+            f"{escape(manifest_url)}</url>"
         )
+    mods.append("</location>")
 
 
 def crosswalk(record: Record, ctx: CrosswalkContext) -> bytes:
     """The ``<mods>`` element for ``record``, UTF-8, no XML declaration."""
-    mods = root(MODS_ + "mods", {None: NAMESPACE}, NAMESPACE, SCHEMA)
-    mods.set("version", "3.7")
-    title_info = add(mods, MODS_ + "titleInfo", lang=_lang(record.title_language))
-    add(title_info, MODS_ + "title", _fields.title(record))
+    mods = [_OPEN]
+    title = escape(_fields.title(record))
+    mods.append(f"<titleInfo{_lang(record.title_language)}><title>{title}</title></titleInfo>")
     _names(mods, record)
-    add(mods, MODS_ + "typeOfResource", "text", manuscript="yes")
-    for kind in unique(record.types):
-        add(mods, MODS_ + "genre", kind)
+    mods.append('<typeOfResource manuscript="yes">text</typeOfResource>')
+    mods.extend(f"<genre>{escape(kind)}</genre>" for kind in unique(record.types))
     _origin(mods, record, ctx)
     for code in unique(record.language):
         bibliographic = languages.to_bibliographic(code)
-        language = add(mods, MODS_ + "language")
         if bibliographic:
-            add(language, MODS_ + "languageTerm", bibliographic, authority="iso639-2b", type="code")
+            term = f'<languageTerm authority="iso639-2b" type="code">{escape(bibliographic)}'
         else:
-            add(language, MODS_ + "languageTerm", code, authority="rfc5646", type="code")
+            term = f'<languageTerm authority="rfc5646" type="code">{escape(code)}'
+        mods.append(f"<language>{term}</languageTerm></language>")
     _physical(mods, record, ctx)
     for description in record.description:
-        if text(description.value):
-            add(mods, MODS_ + "abstract", text(description.value), lang=_lang(description.language))
+        value = text(description.value)
+        if value:
+            mods.append(f"<abstract{_lang(description.language)}>{escape(value)}</abstract>")
     citation = _fields.citation(record, ctx)
     if citation:
-        add(mods, MODS_ + "note", citation, type="preferred citation")
+        mods.append(f'<note type="preferred citation">{escape(citation)}</note>')
     note = _fields.full_text_note(record)
     if note:
-        add(mods, MODS_ + "note", note, displayLabel="Full text")
+        mods.append(f'<note displayLabel="Full text">{escape(note)}</note>')
     for funding in _fields.funding_notes(record):
-        add(mods, MODS_ + "note", funding, type="funding")
+        mods.append(f'<note type="funding">{escape(funding)}</note>')
     for subject in unique(record.subjects):
-        add(add(mods, MODS_ + "subject"), MODS_ + "topic", subject)
+        mods.append(f"<subject><topic>{escape(subject)}</topic></subject>")
     for place in unique(record.places):
-        add(add(mods, MODS_ + "subject"), MODS_ + "geographic", place)
+        mods.append(f"<subject><geographic>{escape(place)}</geographic></subject>")
     _related(mods, record, ctx)
-    if text(ctx.reference_canonical):
-        add(mods, MODS_ + "identifier", text(ctx.reference_canonical), type="local")
+    canonical = text(ctx.reference_canonical)
+    if canonical:
+        mods.append(f'<identifier type="local">{escape(canonical)}</identifier>')
     _location(mods, ctx)
-    if text(record.rights):
-        add(mods, MODS_ + "accessCondition", text(record.rights), type="use and reproduction")
-    info = add(mods, MODS_ + "recordInfo")
-    add(info, MODS_ + "recordContentSource", text(ctx.repository_name))
-    add(info, MODS_ + "recordIdentifier", text(ctx.oai_identifier), source="oai")
-    add(info, MODS_ + "recordOrigin", "Converted from the Opis record by the Opis MODS crosswalk.")
-    return serialize(mods)
+    rights = text(record.rights)
+    if rights:
+        mods.append(
+            f'<accessCondition type="use and reproduction">{escape(rights)}</accessCondition>'
+        )
+    mods.append(
+        f"<recordInfo>{element('recordContentSource', text(ctx.repository_name))}"
+        f'<recordIdentifier source="oai">{escape(text(ctx.oai_identifier))}</recordIdentifier>'
+        f"<recordOrigin>{_RECORD_ORIGIN}</recordOrigin></recordInfo></mods>"
+    )
+    return "".join(mods).encode()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from metadata.record import Record
 
 from . import _fields
-from ._xml import XML_LANG, Element, add, root, serialize, text, unique, xml_lang
+from ._xml import escape, lang, open_root, text, unique
 from .context import CrosswalkContext
 
 PREFIX = "oai_dc"
@@ -22,17 +22,19 @@ DC = "http://purl.org/dc/elements/1.1/"
 # DCMI Type Vocabulary term for every Opis record: archival documents are texts.
 DCMI_TYPE = "Text"
 
+_OPEN = open_root("oai_dc:dc", f' xmlns:oai_dc="{NAMESPACE}" xmlns:dc="{DC}"', NAMESPACE, SCHEMA)
 
-def _dc(parent: Element, name: str, value: str | None, lang: str | None = None) -> None:
+
+def _dc(out: list[str], name: str, value: str | None, language: str | None = None) -> None:
     """One ``dc:name`` element, skipped when the value is empty after cleaning."""
     cleaned = text(value)
     if cleaned:
-        add(parent, f"{{{DC}}}{name}", cleaned, **{XML_LANG: xml_lang(lang)})
+        out.append(f"<dc:{name}{lang(language)}>{escape(cleaned)}</dc:{name}>")
 
 
 def crosswalk(record: Record, ctx: CrosswalkContext) -> bytes:
     """The ``<oai_dc:dc>`` element for ``record``, UTF-8, no XML declaration."""
-    dc = root(f"{{{NAMESPACE}}}dc", {"oai_dc": NAMESPACE, "dc": DC}, NAMESPACE, SCHEMA)
+    dc = [_OPEN]
     _dc(dc, "title", _fields.title(record), record.title_language)
     for name in unique(record.creators):
         _dc(dc, "creator", name)
@@ -68,4 +70,5 @@ def crosswalk(record: Record, ctx: CrosswalkContext) -> bytes:
     for place in unique(record.places):
         _dc(dc, "coverage", place)
     _dc(dc, "rights", record.rights)
-    return serialize(dc)
+    dc.append("</oai_dc:dc>")
+    return "".join(dc).encode()

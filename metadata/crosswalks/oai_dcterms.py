@@ -17,15 +17,14 @@ from metadata import languages
 from metadata.record import Record
 
 from . import _fields
-from ._xml import XML_LANG, XSI, Element, add, root, serialize, text, unique, xml_lang
+from ._xml import escape, lang, open_root, text, unique
 from .context import CrosswalkContext
 
 PREFIX = "oai_dcterms"
 NAMESPACE = "urn:opis:oai_dcterms"
 SCHEMA = "/schemas/oai_dcterms.xsd"  # on this server: ListMetadataFormats makes it absolute
 DCTERMS = "http://purl.org/dc/terms/"
-T = f"{{{DCTERMS}}}"
-XSI_TYPE = f"{{{XSI}}}type"
+_NAMESPACES = f' xmlns:oai_dcterms="{NAMESPACE}" xmlns:dcterms="{DCTERMS}"'
 
 
 def schema_url(ctx: CrosswalkContext) -> str:
@@ -34,28 +33,27 @@ def schema_url(ctx: CrosswalkContext) -> str:
 
 
 def _term(
-    parent: Element,
+    out: list[str],
     name: str,
     value: str | None,
     *,
-    lang: str | None = None,
+    language: str | None = None,
     kind: str | None = None,
 ) -> None:
+    """One ``dcterms:name``, skipped when the value is empty after cleaning.
+
+    ``kind``: the encoding scheme (``W3CDTF``), a constant of this module.
+    """
     cleaned = text(value)
     if cleaned:
-        attrs = {XML_LANG: xml_lang(lang), XSI_TYPE: f"dcterms:{kind}" if kind else None}
-        add(parent, f"{T}{name}", cleaned, **attrs)
+        scheme = f' xsi:type="dcterms:{kind}"' if kind else ""
+        out.append(f"<dcterms:{name}{lang(language)}{scheme}>{escape(cleaned)}</dcterms:{name}>")
 
 
 def crosswalk(record: Record, ctx: CrosswalkContext) -> bytes:
     """The ``<oai_dcterms:dcterms>`` element for ``record``, UTF-8, no XML declaration."""
-    out = root(
-        f"{{{NAMESPACE}}}dcterms",
-        {"oai_dcterms": NAMESPACE, "dcterms": DCTERMS},
-        NAMESPACE,
-        schema_url(ctx),
-    )
-    _term(out, "title", _fields.title(record), lang=record.title_language)
+    out = [open_root("oai_dcterms:dcterms", _NAMESPACES, NAMESPACE, schema_url(ctx))]
+    _term(out, "title", _fields.title(record), language=record.title_language)
     for name in unique([*record.creators, *record.origination]):
         _term(out, "creator", name)
     for name in unique([agent.name for agent in record.contributors]):
@@ -63,9 +61,9 @@ def crosswalk(record: Record, ctx: CrosswalkContext) -> bytes:
     for subject in unique(list(record.subjects)):
         _term(out, "subject", subject)
     for description in record.description:
-        _term(out, "abstract", description.value, lang=description.language)
+        _term(out, "abstract", description.value, language=description.language)
     for note in [_fields.full_text_note(record), *_fields.funding_notes(record)]:
-        _term(out, "description", note, lang="en")
+        _term(out, "description", note, language="en")
     for publisher in _fields.publishers(record, ctx):
         _term(out, "publisher", publisher)
     dates = _fields.read_date(record.date)
@@ -104,4 +102,5 @@ def crosswalk(record: Record, ctx: CrosswalkContext) -> bytes:
         _term(out, "accessRights", condition)
     for condition in unique([*record.use, record.rights]):
         _term(out, "rights", condition)
-    return serialize(out)
+    out.append("</oai_dcterms:dcterms>")
+    return "".join(out).encode()

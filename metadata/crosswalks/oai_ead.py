@@ -23,16 +23,16 @@ from metadata.references.keys import decode_value
 from metadata.references.levels import LEVEL_OF, LEVELS
 
 from . import _fields
-from ._xml import Element, add, root, serialize, text, unique
+from ._xml import attribute, element, escape, open_root, quote, text, unique, wrap
 from .context import CrosswalkContext
 
 PREFIX = "oai_ead"
 NAMESPACE = "urn:isbn:1-931666-22-9"
 SCHEMA = "http://www.loc.gov/ead/ead.xsd"
 XLINK = "http://www.w3.org/1999/xlink"
-E = f"{{{NAMESPACE}}}"
-TYPE, HREF, ROLE = (f"{{{XLINK}}}{name}" for name in ("type", "href", "role"))
 IIIF_ROLE = "http://iiif.io/api/presentation/3/context.json"
+
+_OPEN = open_root("ead", f' xmlns="{NAMESPACE}" xmlns:xlink="{XLINK}"', NAMESPACE, SCHEMA)
 
 # EAD 2002 @level values
 EAD_LEVELS = frozenset(
@@ -76,43 +76,41 @@ def ead_level(name: str | None) -> tuple[str, str | None]:
     return "otherlevel", lowered
 
 
-def _level_attrs(name: str | None) -> dict[str, str | None]:
+def _level_attrs(name: str | None) -> str:
+    """`` level="..."`` and, for a level EAD does not name, `` otherlevel="..."``."""
     level, other = ead_level(name)
-    return {"level": level, "otherlevel": other}
+    return attribute("level", level) + attribute("otherlevel", other)
 
 
 def crosswalk(record: Record, ctx: CrosswalkContext) -> bytes:
     """The ``<ead>`` element for ``record``, UTF-8, no XML declaration."""
-    ead = root(f"{E}ead", {None: NAMESPACE, "xlink": XLINK}, NAMESPACE, SCHEMA)
-    header(ead, record, ctx)
     levels = list(record.reference.levels) if record.reference else []
     names = [LEVEL_OF.get(name, name) if name not in LEVELS else name for name, _ in levels]
     values = [value for _, value in levels]
+    ead = [_OPEN, header(record, ctx)]
     if len(levels) <= 1:
         first = names[0] if names else None
-        archdesc = add(ead, f"{E}archdesc", **_level_attrs(record.level or first))
-        describe(archdesc, record, ctx, values[-1] if values else None)
-        return serialize(ead)
-    archdesc = add(ead, f"{E}archdesc", **_level_attrs(names[0]))
-    did = add(archdesc, f"{E}did")
+        unitid = values[-1] if values else None
+        attributes = _level_attrs(record.level or first)
+        ead.append(wrap("archdesc", describe(record, ctx, unitid, ctx.archive_name), attributes))
+        ead.append("</ead>")
+        return "".join(ead).encode()
+    ead.append(f"<archdesc{_level_attrs(names[0])}><did>")
     if ctx.archive_name:
-        add(did, f"{E}repository", text(ctx.archive_name))
-    add(did, f"{E}unitid", text(values[0]))
-    add(did, f"{E}unittitle", _unit_title(names, values, ctx, 0))
-    parent = add(archdesc, f"{E}dsc")
+        ead.append(element("repository", text(ctx.archive_name)))
+    ead.append(element("unitid", text(values[0])))
+    ead.append(f"{element('unittitle', _unit_title(names, values, ctx, 0))}</did><dsc>")
     numbered = len(levels) - 1 <= 12  # c01..c12 as deep as they go, else plain <c>
+    tags = [f"c{depth:02d}" if numbered else "c" for depth in range(len(levels))]
     for depth in range(1, len(levels) - 1):
-        name, value = names[depth], values[depth]
-        c = add(parent, f"{E}c{depth:02d}" if numbered else f"{E}c", **_level_attrs(name))
-        cdid = add(c, f"{E}did")
-        add(cdid, f"{E}unitid", text(value))
-        add(cdid, f"{E}unittitle", _unit_title(names, values, ctx, depth))
-        parent = c
-    depth = len(levels) - 1
-    tag = f"{E}c{depth:02d}" if numbered else f"{E}c"
-    unit = add(parent, tag, **_level_attrs(record.level or names[-1]))
-    describe(unit, record, ctx, values[-1])
-    return serialize(ead)
+        unitid = element("unitid", text(values[depth]))
+        unittitle = element("unittitle", _unit_title(names, values, ctx, depth))
+        ead.append(f"<{tags[depth]}{_level_attrs(names[depth])}><did>{unitid}{unittitle}</did>")
+    attributes = _level_attrs(record.level or names[-1])
+    ead.append(wrap(tags[-1], describe(record, ctx, values[-1]), attributes))
+    ead.extend(f"</{tag}>" for tag in reversed(tags[1:-1]))  # close the ancestors
+    ead.append("</dsc></archdesc></ead>")
+    return "".join(ead).encode()
 
 
 def _unit_title(names: list[str], values: list[str], ctx: CrosswalkContext, depth: int) -> str:
@@ -127,74 +125,96 @@ def _label(name: str) -> str:
     return LEVELS[name][1] if name in LEVELS else name.replace("_", " ").capitalize()
 
 
-def header(ead: Element, record: Record, ctx: CrosswalkContext) -> None:
-    eadheader = add(ead, f"{E}eadheader")
-    add(eadheader, f"{E}eadid", text(ctx.oai_identifier), url=ctx.record_url)
-    filedesc = add(eadheader, f"{E}filedesc")
-    titlestmt = add(filedesc, f"{E}titlestmt")
-    add(titlestmt, f"{E}titleproper", _fields.title(record) or text(ctx.oai_identifier))
-    publication = add(filedesc, f"{E}publicationstmt")
-    add(publication, f"{E}publisher", text(ctx.repository_name) or "Opis")
+def header(record: Record, ctx: CrosswalkContext) -> str:
+    """The ``eadheader``: the record's OAI identifier and page, its title, the publisher."""
+    identifier = text(ctx.oai_identifier)
+    return _header(
+        element("eadid", identifier, attribute("url", ctx.record_url)),
+        _fields.title(record) or identifier,
+        text(ctx.repository_name) or "Opis",
+    )
 
 
-def describe(unit: Element, record: Record, ctx: CrosswalkContext, unitid: str | None) -> None:
-    """The unit's own description: ``did`` first, then the notes EAD puts after it."""
-    did = add(unit, f"{E}did")
-    if unit.tag == f"{E}archdesc" and ctx.archive_name:
-        add(did, f"{E}repository", text(ctx.archive_name))
+def _header(eadid: str, title: str, publisher: str) -> str:
+    return (
+        f"<eadheader>{eadid}<filedesc><titlestmt>{element('titleproper', title)}</titlestmt>"
+        f"<publicationstmt>{element('publisher', publisher)}</publicationstmt></filedesc>"
+        "</eadheader>"
+    )
+
+
+def describe(
+    record: Record,
+    ctx: CrosswalkContext,
+    unitid: str | None,
+    repository: str | None = None,
+) -> str:
+    """The unit's own description: ``did`` first, then the notes EAD puts after it.
+
+    ``repository``: the archive's name, given for the ``archdesc`` only (a component
+    does not repeat it).
+    """
+    did: list[str] = []
+    if repository:
+        did.append(element("repository", text(repository)))
     if unitid:
-        add(did, f"{E}unitid", text(unitid))
-    add(did, f"{E}unittitle", _fields.title(record) or text(unitid) or "Untitled")
-    if text(record.date):
+        did.append(element("unitid", text(unitid)))
+    did.append(element("unittitle", _fields.title(record) or text(unitid) or "Untitled"))
+    date = text(record.date)
+    if date:
         dates = _fields.read_date(record.date)
         normal = None
         if dates is not None and dates.start:
             normal = f"{dates.start}/{dates.end}" if dates.end else dates.start
-        add(did, f"{E}unitdate", text(record.date), normal=normal)
+        did.append(element("unitdate", date, attribute("normal", normal)))
     for name in unique(list(record.origination or record.creators)):
-        origination = add(did, f"{E}origination")
         tag = "corpname" if _fields.is_body(name) else "persname"
-        add(origination, f"{E}{tag}", name)
+        did.append(f"<origination><{tag}>{escape(name)}</{tag}></origination>")
     for extent in unique(list(record.extent)):
-        physdesc = add(did, f"{E}physdesc")
-        add(physdesc, f"{E}extent", extent)
+        did.append(f"<physdesc><extent>{escape(extent)}</extent></physdesc>")
     codes = unique(list(record.language))
     if codes:
-        langmaterial = add(did, f"{E}langmaterial")
+        did.append("<langmaterial>")
         for code in codes:
             name = languages.name(code) or code
-            bib = languages.to_bibliographic(code)
-            add(langmaterial, f"{E}language", name, langcode=bib)
+            bib = attribute("langcode", languages.to_bibliographic(code))
+            did.append(f"<language{bib}>{escape(name)}</language>")
+        did.append("</langmaterial>")
     for place in unique(list(record.location)):
-        add(did, f"{E}physloc", place)
-    links = unique([ctx.manifest_url, *record.daos])
-    for href in links:
-        role = IIIF_ROLE if href == ctx.manifest_url else None
-        add(did, f"{E}dao", **{TYPE: "simple", HREF: href, ROLE: role})
-    _note(unit, "scopecontent", [d.value for d in record.description] or list(record.scope))
-    _note(unit, "accessrestrict", list(record.access))
-    _note(unit, "userestrict", [*record.use, *([record.rights] if record.rights else [])])
+        did.append(f"<physloc>{escape(place)}</physloc>")
+    for href in unique([ctx.manifest_url, *record.daos]):
+        role = f' xlink:role="{IIIF_ROLE}"' if href == ctx.manifest_url else ""
+        did.append(f'<dao xlink:type="simple" xlink:href="{quote(href)}"{role}/>')
     notes = [_fields.full_text_note(record), *_fields.funding_notes(record)]
-    _note(unit, "odd", [n for n in notes if n])
+    url = text(ctx.record_url)
+    link = f'<extref xlink:type="simple" xlink:href="{quote(url)}">{escape(url)}</extref>'
+    return "".join(
+        (
+            f"<did>{''.join(did)}</did>",
+            _note("scopecontent", [d.value for d in record.description] or list(record.scope)),
+            _note("accessrestrict", list(record.access)),
+            _note("userestrict", [*record.use, *([record.rights] if record.rights else [])]),
+            _note("odd", [n for n in notes if n]),
+            _controlaccess(record),
+            f"<otherfindaid><p>{link}</p></otherfindaid>",
+        )
+    )
+
+
+def _controlaccess(record: Record) -> str:
     subjects, places = unique(list(record.subjects)), unique(list(record.places))
-    if subjects or places:
-        controlaccess = add(unit, f"{E}controlaccess")
-        for subject in subjects:
-            add(controlaccess, f"{E}subject", subject)
-        for place in places:
-            add(controlaccess, f"{E}geogname", place)
-    otherfindaid = add(unit, f"{E}otherfindaid")
-    p = add(otherfindaid, f"{E}p")
-    add(p, f"{E}extref", text(ctx.record_url), **{TYPE: "simple", HREF: text(ctx.record_url)})
+    if not (subjects or places):
+        return ""
+    terms = [f"<subject>{escape(subject)}</subject>" for subject in subjects]
+    terms.extend(f"<geogname>{escape(place)}</geogname>" for place in places)
+    return f"<controlaccess>{''.join(terms)}</controlaccess>"
 
 
-def _note(unit: Element, tag: str, paragraphs: list[str]) -> None:
+def _note(tag: str, paragraphs: list[str]) -> str:
     values = unique(list[str | None](paragraphs))
     if not values:
-        return
-    note = add(unit, f"{E}{tag}")
-    for value in values:
-        add(note, f"{E}p", value)
+        return ""
+    return f"<{tag}>{''.join(f'<p>{escape(value)}</p>' for value in values)}</{tag}>"
 
 
 # -- the whole finding aid of a fonds (GET /ead/<archive>/<fond-key>.xml) ----------------
@@ -228,63 +248,65 @@ def finding_aid(
                 children.append(below)
     for children in tree.values():
         children.sort(key=_natural)
-    ead = root(f"{E}ead", {None: NAMESPACE, "xlink": XLINK}, NAMESPACE, SCHEMA)
     own = units.get(fond_key)
-    eadheader = add(ead, f"{E}eadheader")
     archive = fond_key.split("/", 1)[0]
     if ape:
-        add(
-            eadheader,
-            f"{E}eadid",
-            text(fond_key),
-            countrycode=country or "XX",
-            mainagencycode=_agency(archive, country),
-            identifier=text(fond_key),
-            url=url,
+        ids = (
+            attribute("countrycode", country or "XX")
+            + attribute("mainagencycode", _agency(archive, country))
+            + attribute("identifier", text(fond_key))
         )
     else:
-        add(eadheader, f"{E}eadid", text(fond_key), url=url)
-    filedesc = add(eadheader, f"{E}filedesc")
-    titlestmt = add(filedesc, f"{E}titlestmt")
+        ids = ""
+    eadid = element("eadid", text(fond_key), ids + attribute("url", url))
     title = _fields.title(own[0]) if own else _segment_title(fond_key)
-    add(titlestmt, f"{E}titleproper", title)
-    publication = add(filedesc, f"{E}publicationstmt")
-    add(publication, f"{E}publisher", text(repository_name) or "Opis")
-    level = own[0].level if own else _segment_name(fond_key)
-    attrs = _level_attrs(level)
+    ead = [_OPEN, _header(eadid, title, text(repository_name) or "Opis")]
     if ape:  # apeEAD: the archdesc is always a fonds, described as an inventory
-        attrs = {"level": "fonds", "type": "inventory"}
-    archdesc = add(ead, f"{E}archdesc", **attrs)
+        attributes = ' level="fonds" type="inventory"'
+    else:
+        attributes = _level_attrs(own[0].level if own else _segment_name(fond_key))
+    ead.append(f"<archdesc{attributes}>")
     if own:
         record, ctx = own
-        describe(archdesc, record, ctx, _segment_value(fond_key))
-        did = archdesc.find(f"{E}did")
-        if did is not None and did.find(f"{E}repository") is None and archive_name:
-            repository = add(did, f"{E}repository", text(archive_name))
-            did.remove(repository)
-            did.insert(0, repository)
+        ead.append(
+            describe(record, ctx, _segment_value(fond_key), ctx.archive_name or archive_name)
+        )
     else:
-        did = add(archdesc, f"{E}did")
-        if archive_name:
-            add(did, f"{E}repository", text(archive_name))
-        add(did, f"{E}unitid", _segment_value(fond_key))
-        add(did, f"{E}unittitle", title)
+        did = [element("repository", text(archive_name))] if archive_name else []
+        did.append(element("unitid", _segment_value(fond_key)))
+        did.append(element("unittitle", title))
+        ead.append(f"<did>{''.join(did)}</did>")
     if tree.get(fond_key):
-        dsc = add(archdesc, f"{E}dsc")
-        stack: list[tuple[Element, str]] = [(dsc, child) for child in reversed(tree[fond_key])]
-        while stack:
-            holder, child_key = stack.pop()
-            unit = units.get(child_key)
-            level = unit[0].level if unit else None
-            c = add(holder, f"{E}c", **_level_attrs(level or _segment_name(child_key)))
-            if unit:
-                describe(c, unit[0], unit[1], _segment_value(child_key))
-            else:
-                cdid = add(c, f"{E}did")
-                add(cdid, f"{E}unitid", _segment_value(child_key))
-                add(cdid, f"{E}unittitle", _segment_title(child_key))
-            stack.extend((c, grandchild) for grandchild in reversed(tree.get(child_key, [])))
-    return serialize(ead)
+        ead.append(
+            f"<dsc>{''.join(_component(child, units, tree) for child in tree[fond_key])}</dsc>"
+        )
+    ead.append("</archdesc></ead>")
+    return "".join(ead).encode()
+
+
+def _component(
+    key: str, units: dict[str, tuple[Record, CrosswalkContext]], tree: dict[str, list[str]]
+) -> str:
+    """The ``<c>`` for ``key`` with every component below it (iterative: no depth limit)."""
+    out: list[str] = []
+    # a stack of keys to open, and of closing tags (None) to write once the children are done
+    stack: list[str | None] = [key]
+    while stack:
+        item = stack.pop()
+        if item is None:
+            out.append("</c>")
+            continue
+        unit = units.get(item)
+        level = unit[0].level if unit else None
+        out.append(f"<c{_level_attrs(level or _segment_name(item))}>")
+        if unit:
+            out.append(describe(unit[0], unit[1], _segment_value(item)))
+        else:
+            unitid = element("unitid", _segment_value(item))
+            out.append(f"<did>{unitid}{element('unittitle', _segment_title(item))}</did>")
+        stack.append(None)
+        stack.extend(reversed(tree.get(item, [])))
+    return "".join(out)
 
 
 def _segment(key: str) -> tuple[str, str]:

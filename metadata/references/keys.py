@@ -23,6 +23,7 @@ from metadata.references.sheets import is_single
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
 ARCHIVE_CODE = _CODE = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")  # the first segment of every key
 _ENCODED = re.compile(r"(?:[A-Za-z0-9\-_.~]|%[0-9A-F]{2})+")
+_PLAIN = re.compile(r"[A-Za-z0-9\-_.~]*")  # exactly the unreserved characters
 _ABBR = re.compile(r"[a-z]+")
 _SET_SPEC = re.compile(r"[A-Za-z0-9\-_.!~*'()]+(?::[A-Za-z0-9\-_.!~*'()]+)*")
 _TILDE = re.compile(r"~([0-9A-F]{2})")
@@ -33,6 +34,8 @@ _TILDE = re.compile(r"~([0-9A-F]{2})")
 
 def encode_value(value: str) -> str:
     """Percent-encode everything outside ``A-Za-z0-9-_.~`` as UTF-8."""
+    if _PLAIN.fullmatch(value):  # most values (``112``, ``0106a``) encode to themselves
+        return value
     return "".join(
         char if char in _UNRESERVED else "".join(f"%{b:02X}" for b in char.encode("utf-8"))
         for char in value
@@ -43,6 +46,8 @@ def decode_value(text: str) -> str:
     """Inverse of ``encode_value``; ValueError unless ``text`` is its exact output."""
     if not _ENCODED.fullmatch(text):
         raise ValueError(f"bad key value {text!r}")
+    if "%" not in text:  # only unreserved characters: the value is the text itself
+        return text
     try:
         value = unquote_to_bytes(text).decode("utf-8")
     except UnicodeDecodeError as exc:

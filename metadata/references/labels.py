@@ -8,6 +8,7 @@ numbers (``ф.1Б``, ``L336``). The spellings below are the labels seen in real 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Cyrillic and Latin letters that look the same; OCR and hurried typing swap them.
 _CYRILLIC_LATIN = {
@@ -162,9 +163,16 @@ def trie_regex(entries: list[tuple[str, list[str]]]) -> str:
     return emit(root) if root.children else r"(?!x)x"
 
 
+_KEY_NOISE = re.compile(r"[\s.'’ʹ]")
+
+
+@lru_cache(maxsize=1024)
 def spelling_key(text: str) -> str:
-    """One form per written label (``Oп.`` with Latin O -> ``оп``), for style rules."""
-    key = re.sub(r"[\s.'’ʹ]", "", text.lower())
+    """One form per written label (``Oп.`` with Latin O -> ``оп``), for style rules.
+
+    Cached: every label a citation writes is asked for, and labels are few.
+    """
+    key = _KEY_NOISE.sub("", text.lower())
     if any("\u0400" <= c <= "\u04ff" for c in key):
         key = "".join(_LATIN_CYRILLIC.get(c, c) for c in key)
     return key

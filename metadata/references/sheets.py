@@ -31,13 +31,20 @@ PAGES_RE = re.compile(rf"(?P<pages>{PAGES})(?:{COPY_MARK})?")
 _SPLIT_NUMBER = re.compile(r"^(\d+)(.*)$")
 
 
+_TO = re.compile(r"\s+to\s+")
+_DASH = re.compile(r"[–—]")
+_VERSO_WORD = re.compile(r"(?:ob|zv)\.?")
+_SPACES = re.compile(r"\s+")
+_ZEROS = re.compile(r"^0+(?=\d)")
+
+
 def normalise(written: str) -> str:
     """One form for a written sheet locator (see the module docstring)."""
     text = transliterate(written.lower())
-    text = re.sub(r"\s+to\s+", "-", text)
-    text = re.sub(r"[–—]", "-", text)
-    text = re.sub(r"(?:ob|zv)\.?", "ob", text)  # transliterated об/зв
-    text = re.sub(r"\s+", "", text).rstrip(".")
+    text = _TO.sub("-", text)
+    text = _DASH.sub("-", text)
+    text = _VERSO_WORD.sub("ob", text)  # transliterated об/зв
+    text = _SPACES.sub("", text).rstrip(".")
     text = text.replace(".", "")
     items = []
     for item in text.split(","):
@@ -49,7 +56,7 @@ def normalise(written: str) -> str:
 
 
 def _strip_zeros(part: str) -> str:
-    return re.sub(r"^0+(?=\d)", "", part)
+    return _ZEROS.sub("", part)
 
 
 def _expand_end(start: str, end: str) -> str:
