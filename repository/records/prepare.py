@@ -18,7 +18,7 @@ from metadata.record import Page, Record
 from metadata.references import parse
 from metadata.sets import set_infos
 from repository.records.renditions import Renderer
-from repository.store.writes import Prepared, SetRow
+from repository.store.writes import Prepared, SetRow, record_json
 
 
 def with_reference(record: Record) -> tuple[Record, list[str]]:
@@ -81,7 +81,8 @@ def prepare(
         set_specs=tuple(i.spec for i in infos),
         set_rows=tuple(SetRow(i.spec, i.name, i.description) for i in infos),
         rerender=renderer.renditions,
-        renditions=renderer.renditions(record.with_key(locator), texts),
+        renditions=renderer.renditions(keyed := record.with_key(locator), texts),
+        data=record_json(keyed),
         pages=tuple((p.image, p.label) for p in record.pages),
         page_texts=texts,
         render_base=renderer.base,

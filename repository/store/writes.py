@@ -61,6 +61,9 @@ class Prepared:
     # The public URL ``renditions`` and ``rerender`` render with: the store turns it
     # into its rendition base as it stores them (see bases.py). "" = already that base.
     render_base: str = ""
+    # The record's JSON with the key ``locator`` (record_json), made where it is
+    # prepared; written as it is when the record gets that key.
+    data: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,11 @@ async def write_batch(conn: AsyncConnection, batch: Sequence[Prepared]) -> list[
     return outcomes
 
 
+def record_json(record: Record) -> bytes:
+    """What ``records.data`` holds, before compression."""
+    return json.dumps(record.to_json(), ensure_ascii=False).encode()
+
+
 async def _rows(
     conn: AsyncConnection, items: Sequence[tuple[Prepared, str]], now: int
 ) -> list[dict[str, Any]]:
@@ -178,7 +186,7 @@ def _row(p: Prepared, key: str, now: int) -> dict[str, Any]:
         "deleted": False,
         "content_hash": p.content_hash,
         "render_version": p.render_version,
-        "data": json.dumps(p.record.with_key(key).to_json(), ensure_ascii=False).encode(),
+        "data": p.data if (p.data and key == p.locator) else record_json(p.record.with_key(key)),
         "created": now,
         "set_specs": " ".join(sorted(set(p.set_specs))),
     }

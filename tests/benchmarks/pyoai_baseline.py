@@ -18,6 +18,8 @@ import sys
 from aiohttp import web
 from oaipmh import common, error, metadata, server
 
+from repository.store import bodies
+
 PREFIX = "oai:opis.example.org:"
 EPOCH = dt.datetime(1970, 1, 1)
 
@@ -28,6 +30,9 @@ class Backend:
     def __init__(self, path: str, base_url: str) -> None:
         self.db = sqlite3.connect(path, check_same_thread=False)
         self.base_url = base_url
+
+    def _read(self, sql: str, parameters: dict) -> list:
+        return self.db.execute(sql, parameters).fetchall()
 
     def identify(self) -> common.Identify:
         (earliest,) = self.db.execute("SELECT min(datestamp) FROM records").fetchone()
@@ -86,7 +91,7 @@ class Backend:
         header = common.Header(None, PREFIX + key, _time(stamp), sets, bool(deleted))
         if deleted:
             return header, None, None
-        record = json.loads(data)
+        record = json.loads(bodies.unpack_quick(self._read, bytes(data)))  # stored compressed
         dc = {
             "title": [record["title"]],
             "creator": record.get("creators", []),

@@ -32,7 +32,7 @@ from repository.cli import main
 from repository.intake.harvest import HarvestOptions, harvest, harvested_source
 from repository.intake.harvest_source import RetryPolicy, retry_after
 from repository.intake.harvest_state import State, load, save
-from repository.store import Store
+from repository.store import Store, bodies
 from repository.store.schema import records as records_table
 from tests.conftest import ROOT, shared_path
 from tests.live import (
@@ -97,17 +97,20 @@ def rows(url: str) -> dict[str, tuple[bool, Record, int | None]]:
         store = await Store(url).open()
         try:
             async with store.engine.connect() as conn:
-                found = await conn.execute(
-                    select(
-                        records_table.c.key,
-                        records_table.c.deleted,
-                        records_table.c.data,
-                        records_table.c.datestamp,
+                found = (
+                    await conn.execute(
+                        select(
+                            records_table.c.key,
+                            records_table.c.deleted,
+                            records_table.c.data,
+                            records_table.c.datestamp,
+                        )
                     )
-                )
+                ).all()
+                datas = await bodies.loads(conn, [r.data for r in found])
                 return {
-                    r.key: (bool(r.deleted), Record.from_json(json.loads(r.data)), r.datestamp)
-                    for r in found
+                    r.key: (bool(r.deleted), Record.from_json(data), r.datestamp)
+                    for r, data in zip(found, datas, strict=True)
                 }
         finally:
             await store.close()
