@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any, TypeVar, cast
@@ -319,6 +319,23 @@ async def single_statement(engine: AsyncEngine, inline: Engine | None) -> AsyncI
         return
     async with connect(engine) as conn:
         yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+
+
+async def insert_many(
+    conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Insert rows that all have the same keys. On SQLite as plain driver SQL: there,
+    SQLAlchemy's processing of each row's parameters costs more than SQLite's insert."""
+    if not rows:
+        return
+    if not is_sqlite(conn.engine):
+        await conn.execute(table.insert(), list(rows))
+        return
+    names = list(rows[0])
+    columns = ", ".join(f'"{name}"' for name in names)
+    marks = ", ".join("?" * len(names))
+    statement = f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})'
+    await conn.exec_driver_sql(statement, [tuple(row[n] for n in names) for row in rows])
 
 
 async def insert_missing(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:

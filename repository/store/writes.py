@@ -24,7 +24,7 @@ from metadata.pagetext import PageText
 from metadata.record import Record
 from repository.store import activities, bases, bodies, counts, page_text, search
 from repository.store.clock import now_us
-from repository.store.engine import insert_missing
+from repository.store.engine import insert_many, insert_missing
 from repository.store.iiif import MANIFEST
 from repository.store.schema import memberships, meta, pages, records, renditions, sets
 
@@ -139,7 +139,7 @@ async def write_batch(conn: AsyncConnection, batch: Sequence[Prepared]) -> list[
     if inserts:
         # A plain executemany and one query for the new ids: several times faster than
         # INSERT ... RETURNING in parameter order, on both backends.
-        await conn.execute(records.insert(), await _rows(conn, inserts, now))
+        await insert_many(conn, records, await _rows(conn, inserts, now))
         await counts.add(conn, {counts.RECORDS: len(inserts)})
         keys = [key for _, key in inserts]
         found = await conn.execute(
@@ -243,9 +243,9 @@ async def _write_parts(
         ]
     if rows:
         await bodies.pack(conn, rows)
-        await conn.execute(renditions.insert(), rows)
+        await insert_many(conn, renditions, rows)
     if page_rows:
-        await conn.execute(pages.insert(), page_rows)
+        await insert_many(conn, pages, page_rows)
     await page_text.remove(conn, [record_id for _, record_id, _ in updated])
     for p, record_id, _ in every:
         if any(t is not None for t in p.page_texts):
@@ -256,7 +256,7 @@ async def _write_parts(
         for spec in sorted(set(p.set_specs))
     ]
     if fresh:
-        await conn.execute(memberships.insert(), fresh)
+        await insert_many(conn, memberships, fresh)
         await counts.add(conn, counts.by_spec(fresh))
     for p, record_id, _ in updated:
         await _set_memberships(conn, record_id, p.set_specs)
@@ -296,7 +296,7 @@ async def _set_memberships(conn: AsyncConnection, record_id: int, specs: Sequenc
             {"spec": s, "record_id": record_id, "member": True, "datestamp": None}
             for s in sorted(wanted)
         ]
-        await conn.execute(memberships.insert(), joined)
+        await insert_many(conn, memberships, joined)
         await counts.add(conn, counts.by_spec(joined))
 
 
@@ -388,7 +388,7 @@ async def rerender_batch(
             changes.append((r.id, activities.DELETE))
     await conn.execute(delete(renditions).where(renditions.c.record_id.in_(ids)))
     await bodies.pack(conn, stored)
-    await conn.execute(renditions.insert(), stored)
+    await insert_many(conn, renditions, stored)
     await conn.execute(
         update(records).where(records.c.id.in_(ids)).values(render_version=version, datestamp=None)
     )

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from metadata.record import Record
 from metadata.references import canonical
 from repository.store import bodies
+from repository.store.engine import insert_many
 from repository.store.lookup import records_in_order
 from repository.store.schema import meta, records
 from repository.store.search import postgres, sqlite
@@ -191,11 +192,10 @@ async def index(conn: AsyncConnection, items: list[tuple[int, Record]]) -> None:
         docs = [document(record_id, record) for record_id, record in chunk]
         await remove(conn, ids)
         kept = await backend.write(conn, docs)
-        await conn.execute(
-            search_docs.insert(), [_docs_row(d, created, backend, kept) for d in docs]
-        )
-        await conn.execute(
-            search_tree.insert(),
+        await insert_many(conn, search_docs, [_docs_row(d, created, backend, kept) for d in docs])
+        await insert_many(
+            conn,
+            search_tree,
             [
                 {"parent": parent, "child": child, "record_id": d.record_id}
                 for d in docs
