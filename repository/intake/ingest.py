@@ -80,6 +80,7 @@ class Ingest:
         self.workers = workers
         self._unprepared: list[tuple[str, ReadResult]] = []
         self._inflight: asyncio.Future[list[Pending]] | None = None
+        self._writing: asyncio.Future[None] | None = None
         self._pool: ProcessPoolExecutor | None = None
         self._on_progress = on_progress or (lambda n: None)
         # page text read with a document folder, by source, until the record is prepared
@@ -225,17 +226,31 @@ class Ingest:
             await self._dispatch()
 
     async def _dispatch(self) -> None:
-        """Start preparing the queued records; meanwhile write the batch prepared before."""
+        """Start preparing the queued records, and writing the batch prepared before.
+
+        Three stages overlap: reading the next records (here, once this returns),
+        preparing these (worker processes) and writing the previous batch (a task, most
+        of whose time is the database's). Batches are written one after another, in order.
+        """
         chunk, self._unprepared = self._unprepared, []
         if not chunk:
             return
         preparing = asyncio.ensure_future(self._prepare(chunk, big=len(chunk) >= self.batch_size))
         if self._inflight is not None:
-            await self._write(await self._inflight)
+            prepared = await self._inflight
+            await self._written()
+            self._writing = asyncio.ensure_future(self._write(prepared))
         self._inflight = preparing
+
+    async def _written(self) -> None:
+        """Wait for the batch being written (its failure is this run's)."""
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            await writing
 
     async def flush(self) -> None:
         await self._dispatch()
+        await self._written()
         if self._inflight is not None:
             inflight, self._inflight = self._inflight, None
             await self._write(await inflight)
