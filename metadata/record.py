@@ -14,9 +14,18 @@ from typing import Any
 TEXT_KINDS = ("transcription", "translation")
 
 
+def _by_position(self: Any) -> tuple[type, tuple[Any, ...]]:
+    """Pickled as the class and its field values: the dataclass default for a frozen
+    class with slots looks its fields up again for every object, and ingest sends every
+    prepared record from a worker process to the writer."""
+    return type(self), tuple(getattr(self, name) for name in self.__slots__)
+
+
 @dataclass(frozen=True, slots=True)
 class Text:
     """A string with the language it is written in, when that is known (BCP 47 tag)."""
+
+    __reduce__ = _by_position
 
     value: str
     language: str | None = None
@@ -26,6 +35,8 @@ class Text:
 class Agent:
     """A person or body with the part they played (``translator``, ``obtained by`` ...)."""
 
+    __reduce__ = _by_position
+
     name: str
     role: str | None = None
 
@@ -33,6 +44,8 @@ class Agent:
 @dataclass(frozen=True, slots=True)
 class TextBody:
     """The document's own words: the original transcription or a translation."""
+
+    __reduce__ = _by_position
 
     content: str
     language: str | None = None
@@ -47,6 +60,8 @@ class Page:
     content-addressed image id, and ``width``/``height`` are the stored pixel size.
     """
 
+    __reduce__ = _by_position
+
     image: str
     label: str | None = None
     width: int | None = None
@@ -57,6 +72,8 @@ class Page:
 class Source:
     """Where the description came from: the source system's record id and page URL."""
 
+    __reduce__ = _by_position
+
     id: str | None = None
     url: str | None = None
 
@@ -64,6 +81,8 @@ class Source:
 @dataclass(frozen=True, slots=True)
 class Reference:
     """A parsed archival reference: archive, ordered levels, and the sheets inside the unit."""
+
+    __reduce__ = _by_position
 
     archive: str | None
     levels: tuple[tuple[str, str], ...] = ()

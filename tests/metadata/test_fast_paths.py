@@ -9,6 +9,7 @@ cached per installed registry. Each is checked here against the plain computatio
 from __future__ import annotations
 
 import dataclasses
+import pickle
 from collections.abc import Iterator
 
 import pytest
@@ -47,6 +48,14 @@ def test_to_json_round_trips_and_omits_empty_fields():
         "pages": [{"image": "a.jpg", "width": 10, "height": 20}],
     }
     assert Record.from_json(RICH.to_json()) == RICH
+
+
+def test_records_pickle_whole():
+    """Ingest sends prepared records between processes; the parts pickle by position."""
+    record = dataclasses.replace(RICH, pages=(Page("a.jpg", "1r", 10, 20),), key="A/f.1")
+    back = pickle.loads(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == record and back.to_json() == record.to_json()
+    assert all(type(a) is type(b) for a, b in zip(back.pages, record.pages, strict=True))
 
 
 def _slow_decode(text: str) -> str:
