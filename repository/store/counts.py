@@ -18,27 +18,28 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from repository.store.engine import Reader, insert_missing
+from repository.store.engine import Reader
 from repository.store.schema import memberships, records, row_counts
 
 RECORDS = ""  # the name records' own count is kept under (no set spec is empty)
+_UPSERT = (
+    "INSERT INTO row_counts (name, rows) VALUES ({0}, {1}) "
+    "ON CONFLICT (name) DO UPDATE SET rows = row_counts.rows + excluded.rows"
+)
+UPSERT = {"sqlite": _UPSERT.format("?", "?"), "postgresql": _UPSERT.format("$1", "$2")}
 
 
 async def add(conn: AsyncConnection, inserted: Mapping[str, int]) -> None:
     """Count rows just inserted (inside their transaction): ``RECORDS`` or set specs."""
-    changes = {name: n for name, n in inserted.items() if n}
+    changes = sorted((name, n) for name, n in inserted.items() if n)
     if not changes:
         return
-    await insert_missing(conn, row_counts, [{"name": name, "rows": 0} for name in changes])
-    await conn.execute(
-        update(row_counts)
-        .where(row_counts.c.name == bindparam("counted"))
-        .values(rows=row_counts.c.rows + bindparam("more")),
-        [{"counted": name, "more": n} for name, n in sorted(changes.items())],
-    )
+    # One upsert, the same SQL on both databases (in name order: concurrent writers on
+    # PostgreSQL then lock the rows they share in the same order, never in a cycle).
+    await conn.exec_driver_sql(UPSERT[conn.dialect.name], changes)
 
 
 def by_spec(rows: Sequence[Mapping[str, Any]]) -> Counter[str]:

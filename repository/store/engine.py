@@ -322,7 +322,7 @@ async def single_statement(engine: AsyncEngine, inline: Engine | None) -> AsyncI
 
 
 async def insert_many(
-    conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]
+    conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]], *, verb: str = "INSERT"
 ) -> None:
     """Insert rows that all have the same keys. On SQLite as plain driver SQL: there,
     SQLAlchemy's processing of each row's parameters costs more than SQLite's insert."""
@@ -334,7 +334,7 @@ async def insert_many(
     names = list(rows[0])
     columns = ", ".join(f'"{name}"' for name in names)
     marks = ", ".join("?" * len(names))
-    statement = f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})'
+    statement = f'{verb} INTO "{table.name}" ({columns}) VALUES ({marks})'
     await conn.exec_driver_sql(statement, [tuple(row[n] for n in names) for row in rows])
 
 
@@ -343,9 +343,7 @@ async def insert_missing(conn: AsyncConnection, table: Table, rows: list[dict[st
     if not rows:
         return
     if is_sqlite(conn.engine):
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        await conn.execute(sqlite_insert(table).on_conflict_do_nothing(), rows)
+        await insert_many(conn, table, rows, verb="INSERT OR IGNORE")
     else:
         from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
