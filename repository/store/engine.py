@@ -191,6 +191,9 @@ class InlineConnection:
         return self.sync_connection.execute(statement, parameters)
 
 
+QUICK_MMAP_BYTES = 1 << 30
+
+
 class QuickReader:
     """A plain sqlite3 connection for single-statement reads in the event loop's thread.
 
@@ -209,6 +212,9 @@ class QuickReader:
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             conn.execute(f"PRAGMA busy_timeout={READER_BUSY_MS}")
             conn.execute("PRAGMA query_only=ON")
+            # Pages read through a memory map: a lookup's few B-tree pages cost no read
+            # call each (measured on a 470 MB store: a fifth of a GetRecord's time).
+            conn.execute(f"PRAGMA mmap_size={QUICK_MMAP_BYTES}")
             self._conn = conn
         return self._conn
 
