@@ -32,7 +32,8 @@ def clean(text: str) -> str:
 
 
 _TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-_ATTR = str.maketrans(
+# What an attribute value escapes (shared with the crosswalks' writer, crosswalks/_xml.py).
+ATTRIBUTE = str.maketrans(
     {
         "&": "&amp;",
         "<": "&lt;",
@@ -52,4 +53,4 @@ def escape_text(value: str) -> str:
 
 def escape_attr(value: str) -> str:
     """``value`` cleaned and escaped for a double-quoted XML attribute (whitespace kept)."""
-    return clean(value).translate(_ATTR)
+    return clean(value).translate(ATTRIBUTE)

@@ -15,7 +15,7 @@ import re
 from functools import lru_cache
 
 from metadata import languages
-from metadata.xmlchars import clean
+from metadata.xmlchars import ATTRIBUTE, clean
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 
@@ -25,17 +25,6 @@ _TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 # What libxml2 escapes: in text & < > and CR; in attributes also " and the other two
 # whitespace characters (an attribute value's tab or newline would be normalised away).
 _TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
-_ATTR = str.maketrans(
-    {
-        "&": "&amp;",
-        "<": "&lt;",
-        ">": "&gt;",
-        '"': "&quot;",
-        "\t": "&#9;",
-        "\n": "&#10;",
-        "\r": "&#13;",
-    }
-)
 
 
 def escape(value: str) -> str:
@@ -56,7 +45,7 @@ def quote(value: str) -> str:
             value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             return value.replace('"', "&quot;")
         return value
-    return clean(value).translate(_ATTR)
+    return clean(value).translate(ATTRIBUTE)
 
 
 def element(tag: str, value: str | None, attributes: str = "") -> str:
