@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -29,6 +29,7 @@ from repository.store.engine import (
     connect,
     create_engine,
     create_inline_engine,
+    driver_row,
     insert_missing,
     quick_reader,
     read_in_thread,
@@ -283,9 +284,10 @@ class Store:
             if body is not None:
                 body = bodies.unpack_quick(self.quick.all, body)
         else:
-            async with self.single_statement() as conn:
-                result = await conn.execute(text(reads.ONE_HEADER), {"key": key, "fmt": fmt})
-                found = reads.one_header(result.first())
+            async with connect(self.engine) as conn:
+                found = reads.one_header(
+                    await driver_row(conn, reads.ONE_HEADER_NUMBERED, key, fmt)
+                )
                 if found is None:
                     return None
                 header, body = found

@@ -158,6 +158,9 @@ ONE_HEADER = (
 )
 
 
+ONE_HEADER_NUMBERED = ONE_HEADER.replace(":key", "$1").replace(":fmt", "$2")  # asyncpg
+
+
 def one_header(row: Sequence[Any] | None) -> tuple[Header, bytes | None] | None:
     """A row of ``ONE_HEADER`` as a header without its body, and the stored body."""
     if row is None:

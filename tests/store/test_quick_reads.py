@@ -1,0 +1,66 @@
+"""GetRecord's one read (Store.header) goes around SQLAlchemy on both databases: it
+must still turn a lost connection into StoreUnavailable (a 503) and recover."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from repository.store import Store, StoreUnavailable
+from tests.conftest import create_postgres_database, drop_postgres_database
+from tests.live import ingest, make_settings, numbered_records
+
+
+def test_header_reads_the_same_on_both_paths(database_url, tmp_path):
+    settings = make_settings(database_url, tmp_path / "data")
+    ingest(settings, [numbered_records(tmp_path / "r.jsonl", 3)])
+
+    async def read():
+        store = await Store(database_url).open()
+        try:
+            await store.stamp()
+            found = await store.header("RGANI/f.5/op.30/d.1", "oai_dc")
+            missing = await store.header("RGANI/f.5/op.30/d.99", "oai_dc")
+            no_format = await store.header("RGANI/f.5/op.30/d.1", "nonesuch")
+            return found, missing, no_format
+        finally:
+            await store.close()
+
+    found, missing, no_format = asyncio.run(read())
+    assert found is not None and found.body is not None and b"<oai_dc:dc" in found.body
+    assert found.datestamp and not found.deleted and "RGANI:f.5" in found.sets
+    assert missing is None
+    assert no_format is not None and no_format.body is None
+
+
+def test_a_postgresql_connection_killed_under_the_read_is_a_503_then_recovers(tmp_path):
+    url = create_postgres_database()
+    try:
+        settings = make_settings(url, tmp_path / "data")
+        ingest(settings, [numbered_records(tmp_path / "r.jsonl", 3)])
+
+        async def scenario():
+            store = await Store(url, pool_size=1).open()
+            try:
+                assert await store.header("RGANI/f.5/op.30/d.1", "oai_dc") is not None
+                async with store.single_statement() as conn:  # the same pooled connection
+                    from sqlalchemy import text
+
+                    pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar()
+                killer = await Store(url).open()
+                try:
+                    async with killer.single_statement() as conn:
+                        await conn.execute(text(f"SELECT pg_terminate_backend({int(pid)})"))
+                finally:
+                    await killer.close()
+                with pytest.raises(StoreUnavailable):
+                    await store.header("RGANI/f.5/op.30/d.1", "oai_dc")
+                again = await store.header("RGANI/f.5/op.30/d.1", "oai_dc")
+                assert again is not None and again.body is not None
+            finally:
+                await store.close()
+
+        asyncio.run(scenario())
+    finally:
+        drop_postgres_database(url)
