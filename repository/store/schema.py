@@ -26,6 +26,21 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 
 metadata = MetaData()
 
+# Row ids: 64-bit on PostgreSQL; on SQLite INTEGER, which is what makes a column the rowid.
+ID = BigInteger().with_variant(Integer, "sqlite")
+
+
+def record_id(*, primary_key: bool = False) -> Column[int]:
+    """A column naming a record, gone with it (ON DELETE CASCADE)."""
+    return Column(
+        "record_id",
+        ID,
+        ForeignKey("records.id", ondelete="CASCADE"),
+        primary_key=primary_key,
+        nullable=False,
+    )
+
+
 # Small named values: the datestamp clock, the token secret, the render version.
 meta = Table(
     "meta",
@@ -39,7 +54,7 @@ meta = Table(
 records = Table(
     "records",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("id", ID, primary_key=True),
     Column("key", Text, nullable=False, unique=True),
     Column("locator", Text, nullable=False),
     Column("identity", Text, nullable=False, unique=True),
@@ -72,12 +87,7 @@ memberships = Table(
     "memberships",
     metadata,
     Column("spec", Text, primary_key=True),
-    Column(
-        "record_id",
-        BigInteger().with_variant(Integer, "sqlite"),
-        ForeignKey("records.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    record_id(primary_key=True),
     Column("member", Boolean, nullable=False),
     Column("datestamp", BigInteger, nullable=True),
     Index("ix_memberships_spec_datestamp", "spec", "datestamp", "record_id"),
@@ -113,12 +123,7 @@ sets = Table(
 renditions = Table(
     "renditions",
     metadata,
-    Column(
-        "record_id",
-        BigInteger().with_variant(Integer, "sqlite"),
-        ForeignKey("records.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    record_id(primary_key=True),
     Column("format", String(32), primary_key=True),
     Column("body", LargeBinary, nullable=False),
 )
@@ -150,12 +155,7 @@ images = Table(
 pages = Table(
     "pages",
     metadata,
-    Column(
-        "record_id",
-        BigInteger().with_variant(Integer, "sqlite"),
-        ForeignKey("records.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    record_id(primary_key=True),
     Column("seq", Integer, primary_key=True),
     Column("image_id", String(64), ForeignKey("images.id"), nullable=False),
     Column("label", Text, nullable=True),
@@ -168,13 +168,8 @@ pages = Table(
 activities = Table(
     "activities",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column(
-        "record_id",
-        BigInteger().with_variant(Integer, "sqlite"),
-        ForeignKey("records.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    Column("id", ID, primary_key=True),
+    record_id(),
     Column("kind", String(8), nullable=False),
     Column("position", BigInteger, nullable=True, unique=True),
     Column("datestamp", BigInteger, nullable=True),
@@ -194,13 +189,8 @@ activities = Table(
 page_lines = Table(
     "page_lines",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column(
-        "record_id",
-        BigInteger().with_variant(Integer, "sqlite"),
-        ForeignKey("records.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    Column("id", ID, primary_key=True),
+    record_id(),
     Column("seq", Integer, nullable=False),
     Column("n", Integer, nullable=False),
     Column("text", Text, nullable=False),
@@ -246,12 +236,7 @@ for _statement in PAGE_FTS_DDL:
 page_terms = Table(
     "page_terms",
     metadata,
-    Column(
-        "record_id",
-        BigInteger().with_variant(Integer, "sqlite"),
-        ForeignKey("records.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    record_id(primary_key=True),
     Column("term", Text, primary_key=True),
     Column("count", Integer, nullable=False),
 )

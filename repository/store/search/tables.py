@@ -9,11 +9,12 @@ have rows; deleting a record removes them.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, MetaData, Table, Text
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, MetaData, Table, Text
 from sqlalchemy.dialects.postgresql import TSVECTOR
 
+from repository.store.schema import ID
+
 search_metadata = MetaData()
-ID = BigInteger().with_variant(Integer, "sqlite")
 
 # One row per live record: the facet values (grouped over a result set without touching
 # the record's JSON), the creation time (recent additions), and on PostgreSQL the words
