@@ -11,7 +11,7 @@ with ``before``/``after``. Pages link ``next``/``prev`` and name the whole resul
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
@@ -75,8 +75,13 @@ def _canvas(base: str, key: str, hit: Hit) -> str:
     return urls.canvas(base, key, hit.seq + 1)
 
 
-def _hit_id(base: str, key: str, version: int, hit: Hit, k: int) -> str:
-    return f"{urls.search(base, key, version)}/hit/{hit.seq + 1}/{hit.line + 1}/{k}"
+def _with_ids(base: str, key: str, version: int, hits: Sequence[Hit]) -> Iterator[tuple[Hit, str]]:
+    """Each hit with its id: page, line, and which match on that line (1, 2 ...)."""
+    service = urls.search(base, key, version)
+    seen: dict[tuple[int, int], int] = {}
+    for hit in hits:
+        k = seen[(hit.seq, hit.line)] = seen.get((hit.seq, hit.line), 0) + 1
+        yield hit, f"{service}/hit/{hit.seq + 1}/{hit.line + 1}/{k}"
 
 
 def _target(base: str, key: str, hit: Hit, pages: Sequence[Canvas]) -> str:
@@ -102,10 +107,7 @@ def answer2(
     service = urls.search(base, key, 2)
     items = []
     highlights = []
-    counts: dict[tuple[int, int], int] = {}
-    for hit in hits:
-        k = counts[(hit.seq, hit.line)] = counts.get((hit.seq, hit.line), 0) + 1
-        hit_id = _hit_id(base, key, 2, hit, k)
+    for hit, hit_id in _with_ids(base, key, 2, hits):
         items.append(
             {
                 "id": hit_id,
@@ -174,10 +176,7 @@ def answer1(
     service = urls.search(base, key, 1)
     resources = []
     found = []
-    counts: dict[tuple[int, int], int] = {}
-    for hit in hits:
-        k = counts[(hit.seq, hit.line)] = counts.get((hit.seq, hit.line), 0) + 1
-        hit_id = _hit_id(base, key, 1, hit, k)
+    for hit, hit_id in _with_ids(base, key, 1, hits):
         resource: dict[str, Any] = {"@type": "cnt:ContentAsText", "chars": hit.text}
         if hit.language or language:
             resource["language"] = hit.language or language
