@@ -83,10 +83,9 @@ LINES = Lines()
 
 
 def configure_logging(access_log: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
+    """The access logger's level says whether lines are written at all (``enabled``);
+    the lines themselves go through ``LINES``, never through its handlers."""
     access = logging.getLogger("aiohttp.access")
-    access.handlers[:] = [handler]
     access.setLevel(logging.INFO if access_log else logging.WARNING)
     access.propagate = False
     logging.basicConfig(

@@ -40,7 +40,9 @@ class Window:
 async def count(conn: Reader, window: Window, clock: int) -> int:
     """The stamped records (or set members) in ``window`` of a snapshot whose clock is
     ``clock``: from the kept counts when the window holds all of them (counts.py)."""
-    if window.end >= clock and window.start <= await _earliest(conn, window.set_spec):
+    if window.end >= clock and (
+        window.start == 0 or window.start <= await _earliest(conn, window.set_spec)
+    ):
         return await counts.stamped(conn, window.set_spec)
     if window.set_spec is None:
         query = select(func.count()).where(records.c.datestamp.between(window.start, window.end))
