@@ -25,7 +25,7 @@ from typing import Any
 
 from lxml import etree
 
-from metadata import languages
+from metadata import languages, untrusted_xml
 
 from .model import Line, PageText, Word
 
@@ -74,15 +74,7 @@ class _Scale:
 
 
 def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        no_network=True,
-        resolve_entities=False,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    return untrusted_xml.parser(strip=True)
 
 
 def read_page_text(

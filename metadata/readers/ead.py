@@ -28,6 +28,7 @@ from typing import IO, Any
 
 from lxml import etree
 
+from metadata import untrusted_xml
 from metadata.languages import from_any
 from metadata.readers.limits import DEFAULT_LIMITS, Limits, record_problems
 from metadata.readers.result import ReaderError, ReadResult
@@ -128,16 +129,7 @@ def read_ead(
 def _read(
     stream: IO[bytes], name: str, archive: str | None, limits: Limits
 ) -> Iterator[ReadResult]:
-    events = etree.iterparse(
-        stream,
-        events=("start", "end"),
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    events = untrusted_xml.iterparse(stream, ("start", "end"))
     frame: _Frame | None = None
     header: _Header | None = None
     code: str | None = None

@@ -27,6 +27,7 @@ from oaipmh import common, error
 from oaipmh.client import Client
 from oaipmh.metadata import MetadataRegistry
 
+from metadata import untrusted_xml
 from repository.http.dates import parse_http_date
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
@@ -146,9 +147,7 @@ class OaiClient(Client):  # type: ignore[misc]  # oaipmh has no types: Client is
 
         A page of HTML, or XML whose root is not ``OAI-PMH``, is a ``NotOaiError``.
         """
-        parser = etree.XMLParser(
-            resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-        )
+        parser = untrusted_xml.parser()
         try:
             tree = etree.fromstring(xml, parser)
         except etree.XMLSyntaxError:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from metadata import untrusted_xml
 from metadata.pagetext import PageText, PageTextError, Parsed, Schemas, parse, place, read_page_text
 
 __all__ = ["PageText", "PageTextError", "Parsed", "page_text_for", "parse_file", "place", "schemas"]
@@ -52,7 +53,7 @@ def schemas() -> Schemas:
     folder = _xsd_dir()
     out: dict[str, etree.XMLSchema] = {}
     for key, rel in _FILES.items():
-        parser = etree.XMLParser(no_network=True, resolve_entities=False)
+        parser = untrusted_xml.parser()
         parser.resolvers.add(_LocalOnly(folder))
         doc = etree.parse(str(folder / rel), parser)
         out[key] = etree.XMLSchema(doc)
