@@ -84,6 +84,7 @@ class Pages:
             top_collection=urls.collection(settings.base_url),
             mirador_url=settings.web.mirador_url,
             record_path=record_path,
+            page_text_path=page_text_path,
             search_path=search_path,
             container_label=container_label,
             container_name=container_name,
@@ -120,6 +121,13 @@ PAGES = web.AppKey("pages", Pages)
 def record_path(key: str) -> str:
     """The path of a record or container page (its URL without the base); keys are URL-safe."""
     return urls.record_page("", key)
+
+
+def page_text_path(key: str, page: int, query: str = "") -> str:
+    """A record page opened on one page of its text (and its viewer on that page), with
+    the words a search looked for: ``/records/<key>?page=3&q=...#page-text``."""
+    params = [("page", str(page))] + ([("q", query)] if query else [])
+    return f"{record_path(key)}?{urlencode(params, quote_via=quote)}#page-text"
 
 
 def search_path(query: str = "", page: int = 1, **filters: str | None) -> str:

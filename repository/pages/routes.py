@@ -23,7 +23,7 @@ from repository.keys import SETTINGS, STORE
 from repository.pages import i18n
 from repository.pages.html import PAGES, Pages, container_name, respond, search_path
 from repository.pages.resolve import resolve
-from repository.pages.views import breadcrumbs, facets, filter_label, record_view
+from repository.pages.views import MAX_QUERY, breadcrumbs, facets, filter_label, record_view
 from repository.settings import SettingsError
 from repository.store import NotFound, Snapshot, StoreUnavailable, browse, search
 from repository.store.search.query import FACETS, FILTERS
@@ -35,6 +35,7 @@ SHOWN_FONDS = 12
 CHILDREN_SHOWN = 2000
 DOCUMENTS_PAGE = 100
 OTHERS_SHOWN = 50
+_NUMBER = re.compile(r"[1-9][0-9]{0,5}")
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
 # Paths that answer machines, in their own formats: their errors are theirs.
@@ -189,7 +190,19 @@ async def _record(request: web.Request, key: str, record: Record) -> web.Respons
         # A document cited above unit level (``GAPPOD/f.1/op.89``) can have units below it.
         below = await browse.children(conn, key) if key == unit else []
     others = [item for item in here if item.key != key][:OTHERS_SHOWN]
-    view = record_view(key, record, request.app[SETTINGS], others)
+    query = request.query.get("q", "").strip()[:MAX_QUERY]
+    number = _number(request.query.get("page", ""))
+    seq = number - 1 if number is not None and number <= len(record.pages) else None
+    text_page = await request.app[STORE].reading_page(key, seq) if record.pages else None
+    view = record_view(
+        key,
+        record,
+        request.app[SETTINGS],
+        others,
+        text_page=text_page,
+        canvas=seq + 1 if seq is not None else None,
+        query=query,
+    )
     body = request.app[PAGES].html(
         "record.html", request=request, view=view, unit=unit, children=below
     )
@@ -233,8 +246,12 @@ async def viewer_page(request: web.Request) -> web.Response:
     ours = f"{request.app[SETTINGS].base_url}/{urls.PRESENTATION}/"
     if not (manifest.startswith(ours) and manifest.endswith("/manifest")):
         raise web.HTTPNotFound()
+    number = _number(request.query.get("canvas", ""))
+    # the canvas ids follow the manifest's (manifests/presentation/urls.py)
+    canvas = f"{manifest.removesuffix('/manifest')}/canvas/{number}" if number else ""
+    query = request.query.get("q", "").strip()[:MAX_QUERY]
     pages = request.app[PAGES]
-    body = pages.html("viewer.html", request=request, manifest=manifest)
+    body = pages.html("viewer.html", request=request, manifest=manifest, canvas=canvas, query=query)
     return respond(request, body, kind="viewer")
 
 
@@ -256,6 +273,11 @@ async def _nearest(conn: Snapshot, key: str) -> str | None:
 def _unit_of(key: str) -> str | None:
     found = containers(key)
     return found[-1] if found else None
+
+
+def _number(value: str) -> int | None:
+    """A page or canvas number from a query string (from 1); None when it is none."""
+    return int(value) if _NUMBER.fullmatch(value) else None
 
 
 def _page_number(request: web.Request) -> int:

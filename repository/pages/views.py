@@ -18,13 +18,21 @@ from metadata import crosswalks
 from metadata.record import Page, Record, TextBody
 from metadata.references import canonical, locator
 from metadata.sets import containers
-from repository.pages.html import container_label, decade, record_path, search_path
+from repository.pages.html import (
+    container_label,
+    decade,
+    page_text_path,
+    record_path,
+    search_path,
+)
 from repository.pages.i18n import N_, archive_name, display_date, gettext, language_name
 from repository.records.iiif_settings import presentation_context
 from repository.settings import Settings
 from repository.store.browse import Listed
+from repository.store.page_text import PageLines
 from repository.store.search import FacetValue, SearchResult
-from repository.store.search.query import FACETS
+from repository.store.search.query import FACETS, read
+from repository.store.search.snippet import Snippet, snippet
 
 HEADINGS = {
     "archive": N_("Archive"),
@@ -214,9 +222,72 @@ class RecordView:
     others: list[Listed]  # other documents in the same unit
     digital_objects: list[str] = field(default_factory=list)  # a finding aid's <dao> links
     finding_aid: str | None = None  # this unit and those below it, as EAD
+    reading: Reading | None = None  # one page of the text on the page images
 
 
-def record_view(key: str, record: Record, settings: Settings, others: list[Listed]) -> RecordView:
+@dataclass(frozen=True)
+class ReadingLine:
+    pieces: Snippet  # the line, with the words searched for marked
+    image: str  # the line's region of the page image
+    language: str | None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One page of a document's page text, each line linked to its place on the image."""
+
+    number: int  # the page, from 1, as the viewer numbers its canvases
+    lines: list[ReadingLine]
+    previous: str | None  # links to the nearest pages before and after that have text
+    next: str | None
+
+
+MAX_QUERY = 200  # characters of a search carried into a record page
+
+
+def reading(
+    key: str, record: Record, settings: Settings, found: PageLines, query: str
+) -> Reading | None:
+    """The page text as the record page shows it; None when the page has no image."""
+    if found.seq >= len(record.pages):
+        return None
+    image = record.pages[found.seq].image
+    terms = read(query).terms if query else ()
+    service = urls.image_service(settings.base_url, image)
+    base = settings.base_url
+    return Reading(
+        number=found.seq + 1,
+        lines=[
+            ReadingLine(
+                snippet([line.text], terms, width=len(line.text) + 1)
+                if terms
+                else ((line.text, False),),
+                f"{service}/{line.x},{line.y},{line.w},{line.h}/max/0/default.jpg",
+                line.language,
+            )
+            for line in found.lines
+        ],
+        previous=(
+            base + page_text_path(key, found.previous + 1, query)
+            if found.previous is not None
+            else None
+        ),
+        next=base + page_text_path(key, found.next + 1, query) if found.next is not None else None,
+    )
+
+
+def record_view(
+    key: str,
+    record: Record,
+    settings: Settings,
+    others: list[Listed],
+    *,
+    text_page: PageLines | None = None,
+    canvas: int | None = None,
+    query: str = "",
+) -> RecordView:
+    """``text_page``: the page of page text shown, ``canvas``: the page (from 1) the viewer
+    opens on, ``query``: the words a search found there (the viewer searches for them)."""
     base = settings.base_url
     ref = record.reference
     found = locator(ref) if ref else None
@@ -230,6 +301,11 @@ def record_view(key: str, record: Record, settings: Settings, others: list[Liste
     manifest = None
     if any(page.width and page.height for page in record.pages):
         manifest = urls.manifest(base, key)
+    viewing = [("manifest", manifest or "")]
+    if canvas is not None:
+        viewing.append(("canvas", str(canvas)))
+    if query:
+        viewing.append(("q", query))
     return RecordView(
         key=key,
         record=record,
@@ -241,7 +317,7 @@ def record_view(key: str, record: Record, settings: Settings, others: list[Liste
         side_by_side=len(bodies) == 2 and kinds == {"transcription", "translation"},
         oai_links=oai,
         manifest=manifest,
-        viewer=f"{base}/viewer?{urlencode({'manifest': manifest})}" if manifest else None,
+        viewer=f"{base}/viewer?{urlencode(viewing)}" if manifest else None,
         pages=page_images(presentation_context(settings), record.pages) if manifest else [],
         drag_link=f"{manifest}?manifest={manifest}" if manifest else None,
         record_url=record_url,
@@ -249,6 +325,9 @@ def record_view(key: str, record: Record, settings: Settings, others: list[Liste
         others=others,
         digital_objects=[url for url in (web_address(d) for d in record.daos) if url],
         finding_aid=f"{base}/ead/{key}.xml" if record.level and "/" in key else None,
+        reading=(
+            reading(key, record, settings, text_page, query) if text_page is not None else None
+        ),
     )
 
 

@@ -332,6 +332,17 @@ class Store:
 
         return await self.read_in_thread(read)
 
+    async def reading_page(self, key: str, seq: int | None) -> page_text.PageLines | None:
+        """One page of a live record's page text, for reading (``page_text.reading_page``)."""
+
+        async def read(conn: Reader) -> page_text.PageLines | None:
+            record_id = await _live_id(conn, key)
+            if record_id is None:
+                return None
+            return await page_text.reading_page(conn, record_id, seq)
+
+        return await self.read_in_thread(read)
+
     async def get(self, key: str) -> StoredRecord:
         async with connect(self.engine) as conn:
             row = (

@@ -142,5 +142,5 @@ async def listed(conn: AsyncConnection, ids: list[int]) -> list[Listed]:
             citation=canonical(record.reference) if record.reference else record.citation,
             pages=len(record.pages),
         )
-        for key, record in await records_in_order(conn, ids)
+        for _, key, record in await records_in_order(conn, ids)
     ]

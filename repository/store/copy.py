@@ -14,8 +14,7 @@ from collections.abc import Callable
 
 from sqlalchemy import func, select, text
 
-from metadata.record import Record
-from repository.store import Store, bodies, page_text, search
+from repository.store import Store, page_text, search
 from repository.store.counts import recount
 from repository.store.engine import write_transaction
 from repository.store.errors import StoreError
@@ -67,18 +66,11 @@ async def copy(
                 async for chunk in result.partitions(BATCH):
                     rows = [dict(row._mapping) for row in chunk]
                     await writer.execute(table.insert(), rows)
-                    if table is records:
-                        alive = [r for r in rows if not r["deleted"]]
-                        datas = await bodies.loads(writer, [r["data"] for r in alive])
-                        live = [
-                            (r["id"], Record.from_json(data).with_key(r["key"]))
-                            for r, data in zip(alive, datas, strict=True)
-                        ]
-                        await search.index(writer, live)
                     done += len(rows)
                     progress(table.name, done)
                 counts[table.name] = done
             await recount(writer)
+            await search.index_all(writer)  # once the page text is there too
             if target.engine.dialect.name == "postgresql":
                 await page_text.fill_tsv(writer)  # rows from SQLite have no tsvector
                 for name in ("records", "page_lines"):

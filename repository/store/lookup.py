@@ -31,8 +31,8 @@ async def keys_by_identity(engine: AsyncEngine, identities: Iterable[str]) -> di
         return {row.identity: row.key for row in rows}
 
 
-async def records_in_order(conn: AsyncConnection, ids: list[int]) -> list[tuple[str, Record]]:
-    """(key, record) for these ids, in this order; ids not found are left out."""
+async def records_in_order(conn: AsyncConnection, ids: list[int]) -> list[tuple[int, str, Record]]:
+    """(id, key, record) for these ids, in this order; ids not found are left out."""
     if not ids:
         return []
     rows = await conn.execute(
@@ -41,4 +41,4 @@ async def records_in_order(conn: AsyncConnection, ids: list[int]) -> list[tuple[
     by_id = {row.id: row for row in rows}
     found = [i for i in ids if i in by_id]
     datas = await bodies.loads(conn, [by_id[i].data for i in found])
-    return [(by_id[i].key, Record.from_json(d)) for i, d in zip(found, datas, strict=True)]
+    return [(i, by_id[i].key, Record.from_json(d)) for i, d in zip(found, datas, strict=True)]

@@ -384,3 +384,34 @@ async def line_count(conn: Reader, record_id: int) -> int:
         select(func.count()).select_from(page_lines).where(page_lines.c.record_id == record_id)
     )
     return int(found.scalar_one())
+
+
+@dataclass(frozen=True, slots=True)
+class PageLines:
+    """One page's text as a reader pages through it."""
+
+    seq: int  # page, from 0
+    lines: tuple[Line, ...]  # empty: this page has no text
+    previous: int | None  # the nearest page before it with text
+    next: int | None  # the nearest page after it with text
+
+
+async def reading_page(conn: Reader, record_id: int, seq: int | None) -> PageLines | None:
+    """The lines of page ``seq`` (None: the first page with text); None when the record
+    has no page text at all."""
+    where = page_lines.c.record_id == record_id
+    if seq is None:
+        seq = (await conn.execute(select(func.min(page_lines.c.seq)).where(where))).scalar()
+        if seq is None:
+            return None
+    rows = await conn.execute(
+        select(page_lines).where(where, page_lines.c.seq == seq).order_by(page_lines.c.n)
+    )
+    lines = tuple(_line(row) for row in rows)
+    before = select(func.max(page_lines.c.seq)).where(where, page_lines.c.seq < seq)
+    after = select(func.min(page_lines.c.seq)).where(where, page_lines.c.seq > seq)
+    previous = (await conn.execute(before)).scalar()
+    following = (await conn.execute(after)).scalar()
+    if not lines and previous is None and following is None:
+        return None
+    return PageLines(seq, lines, previous, following)

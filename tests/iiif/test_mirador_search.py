@@ -197,3 +197,107 @@ def test_mirador_highlights_a_search_hit_on_the_page(tmp_path):
     x, _, w, _ = WORD_BOX
     assert abs(page["x0"] + x * scale - light["x0"]) <= slack, found
     assert abs(page["x0"] + (x + w) * scale - light["x1"]) <= slack + 1, found
+
+
+SITE_SCRIPT = r"""
+(async () => {
+  const [base, word, shot] = process.argv.slice(2);
+  const { page, close } = await launch({ width: 1400, height: 1100 });
+  const log = { errors: [] };
+  page.on('pageerror', (e) => log.errors.push(String(e)));
+  await page.goto(base + '/search?q=' + encodeURIComponent(word), { waitUntil: 'load' });
+  const link = page.locator('ol.hits p.snippet a').first();
+  log.href = await link.getAttribute('href');
+  await Promise.all([page.waitForURL(/\/records\//), link.click()]);
+  log.url = page.url();
+  log.heading = (await page.textContent('#page-text-heading')).trim();
+  await page.locator('iframe.viewer.ready').waitFor({ state: 'visible', timeout: 30000 });
+  const frame = page.frame({ url: /\/viewer\?/ });
+  await frame.waitForSelector('.openseadragon-canvas canvas', { timeout: 30000 });
+  await frame.waitForFunction(() => {
+    const windows = Object.values(window.opisViewer.store.getState().searches || {});
+    return windows.some((w) => Object.values(w).some((panel) =>
+      Object.values(panel.data || {}).some((answer) => answer.json)));
+  }, null, { timeout: 30000 });
+  try { await page.waitForLoadState('networkidle', { timeout: 20000 }); } catch (e) {}
+  await page.waitForTimeout(4000);
+  log.state = await frame.evaluate(() => {
+    const state = window.opisViewer.store.getState();
+    const w = Object.values(state.windows)[0];
+    let hits = 0;
+    const walk = (node) => {
+      if (!node || typeof node !== 'object') return;
+      if (Array.isArray(node.resources) && node['@type'] === 'sc:AnnotationList') {
+        hits += node.resources.length; return;
+      }
+      Object.values(node).forEach(walk);
+    };
+    walk(state.searches);
+    return { canvasId: w.canvasId, sideBarOpen: w.sideBarOpen, panel: w.sideBarPanel, hits,
+      listed: document.body.innerText.includes('Find Opisword here'),
+      crashed: document.body.innerText.includes('An error occurred') };
+  });
+  const frameBox = await page.locator('iframe.viewer').boundingBox();
+  log.canvas = await frame.evaluate(() => {
+    const r = document.querySelector('.openseadragon-canvas').getBoundingClientRect();
+    return { x: Math.round(r.x), y: Math.round(r.y),
+      width: Math.round(r.width), height: Math.round(r.height) };
+  });
+  await page.locator('iframe.viewer').scrollIntoViewIfNeeded();
+  await page.locator('iframe.viewer').screenshot({ path: shot });
+  log.frame = frameBox;
+  await close();
+  console.log(JSON.stringify(log));
+})().catch((e) => { console.error(e); process.exit(1); });
+"""
+
+
+def two_pages(folder: Path) -> Path:
+    """The stamped word on page 2 only; page 1 has other words and no stamp."""
+    document(folder)
+    first = Image.new("RGB", (1000, 1400), PAPER)
+    ImageDraw.Draw(first).rectangle([120, 200, 520, 260], fill=(60, 50, 40))
+    first.save(folder / "p0.png")
+    (folder / "p0.xml").write_text(
+        alto4([[("Opening", 120, 200, 400, 60)]], 1000, 1400), encoding="utf-8"
+    )
+    record = json.loads((folder / "record.json").read_text())
+    record["pages"] = [{"image": "p0.png", "label": "1"}, {"image": "p1.png", "label": "2"}]
+    (folder / "record.json").write_text(json.dumps(record), encoding="utf-8")
+    return folder
+
+
+def test_a_site_search_hit_opens_mirador_on_its_page_with_the_word_highlighted(tmp_path):
+    """From Opis's own search page to its record page: the hit's page link opens the
+    framed viewer on the canvas of page 2, where Mirador has run the same search and
+    highlights the word on the image (the screenshot shows the stamp highlighted)."""
+    from tests.pages.test_browser import mirador_site
+
+    missing = browser.missing()
+    if missing:
+        unavailable(missing)
+    with mirador_site() as mirador:
+        settings = make_settings(
+            f"sqlite:///{tmp_path}/opis.db", tmp_path / "data", web={"mirador_url": mirador.url}
+        )
+        report = ingest(settings, [two_pages(tmp_path / "doc")])
+        assert not report.failed, report.entries
+        key = report.entries[0].key
+        shot = tmp_path / "site-search-viewer.png"
+        with LiveServer(settings) as opis:
+            log = browser.run(SITE_SCRIPT, tmp_path, opis.base, WORD.lower(), str(shot))
+    out = ROOT / "test-output"
+    out.mkdir(exist_ok=True)
+    shutil.copy(shot, out / shot.name)
+    found = boxes(shot, log["canvas"])
+    (out / "site-search-viewer.json").write_text(json.dumps({"log": log, "boxes": found}, indent=1))
+
+    assert "page=2" in log["href"] and log["url"].endswith("#page-text"), log
+    assert log["heading"] == "Text on page 2", log
+    state = log["state"]
+    assert state["canvasId"].endswith(f"/iiif/3/{key}/canvas/2"), state
+    assert state["sideBarOpen"] and state["panel"] == "search" and state["hits"] == 1, state
+    assert state["listed"] and not state["crashed"], state  # the panel lists the hit
+    # page 2 is shown, and its stamp is under Mirador's highlight
+    assert found["mark"] is None and found["highlighted"], found
+    assert not log["errors"], log["errors"]

@@ -29,10 +29,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metadata.record import Record
 from metadata.references import canonical
-from repository.store import bodies
+from repository.store import bodies, page_text
 from repository.store.engine import insert_many
 from repository.store.lookup import records_in_order
-from repository.store.schema import meta, records
+from repository.store.schema import meta, page_lines, records
 from repository.store.search import postgres, sqlite
 from repository.store.search.document import SAMPLE_RATES, SEPARATOR, Document, document
 from repository.store.search.query import FACETS, Query, read
@@ -43,7 +43,7 @@ __all__ = ["FACETS", "FacetValue", "Hit", "SearchResult", "create", "index", "qu
 
 log = logging.getLogger("opis")
 # Change whenever what is indexed, or how, changes: opening the store then rebuilds it.
-VERSION = "2"
+VERSION = "3"
 VERSION_KEY = "search_version"
 RANK_LIMIT = 2_000
 EXACT_LIMIT = 10_000
@@ -58,6 +58,7 @@ class Hit:
     date: str | None
     citation: str | None
     snippet: Snippet
+    page: int | None = None  # the first page (from 1) whose text holds the query
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,15 @@ async def create(conn: AsyncConnection) -> None:
     await conn.run_sync(search_metadata.drop_all)
     await conn.run_sync(search_metadata.create_all)
     await backend.create(conn)
+    await index_all(conn)
+    if found is None:
+        await conn.execute(meta.insert().values(name=VERSION_KEY, value=VERSION))
+    else:
+        await conn.execute(update(meta).where(meta.c.name == VERSION_KEY).values(value=VERSION))
+
+
+async def index_all(conn: AsyncConnection) -> None:
+    """Index every live record, in chunks (the index is empty)."""
     last = 0
     while True:
         rows = (
@@ -173,10 +183,6 @@ async def create(conn: AsyncConnection) -> None:
             ],
         )
         last = rows[-1].id
-    if found is None:
-        await conn.execute(meta.insert().values(name=VERSION_KEY, value=VERSION))
-    else:
-        await conn.execute(update(meta).where(meta.c.name == VERSION_KEY).values(value=VERSION))
 
 
 async def index(conn: AsyncConnection, items: list[tuple[int, Record]]) -> None:
@@ -189,7 +195,8 @@ async def index(conn: AsyncConnection, items: list[tuple[int, Record]]) -> None:
             select(records.c.id, records.c.created).where(records.c.id.in_(ids))
         )
         created = dict(rows.all())
-        docs = [document(record_id, record) for record_id, record in chunk]
+        texts = await _page_words(conn, ids)
+        docs = [document(rid, record, texts.get(rid, "")) for rid, record in chunk]
         await remove(conn, ids)
         kept = await backend.write(conn, docs)
         await insert_many(conn, search_docs, [_docs_row(d, created, backend, kept) for d in docs])
@@ -202,6 +209,20 @@ async def index(conn: AsyncConnection, items: list[tuple[int, Record]]) -> None:
                 for parent, child in d.tree
             ],
         )
+
+
+async def _page_words(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, str]:
+    """The folded words on each record's pages, a line to a line (``page_text`` wrote
+    them in the same transaction, just before)."""
+    rows = await conn.execute(
+        select(page_lines.c.record_id, page_lines.c.folded)
+        .where(page_lines.c.record_id.in_(ids))
+        .order_by(page_lines.c.record_id, page_lines.c.seq, page_lines.c.n)
+    )
+    out: dict[int, list[str]] = {}
+    for record_id, folded in rows:
+        out.setdefault(record_id, []).append(folded)
+    return {record_id: "\n".join(lines) for record_id, lines in out.items()}
 
 
 def _docs_row(
@@ -383,15 +404,30 @@ def _order(name: str) -> Callable[[tuple[str, int]], str | tuple[int, str]]:
 
 async def _hits(conn: AsyncConnection, ids: list[int], q: Query) -> Iterable[Hit]:
     out = []
-    for key, record in await records_in_order(conn, ids):
+    for record_id, key, record in await records_in_order(conn, ids):
         texts = [d.value for d in record.description] + [t.content for t in record.text]
+        shown = snippet(texts, q.terms)
+        on_page = await _on_page(conn, record_id, q)
+        if on_page is not None and not any(marked for _, marked in shown):
+            shown = snippet([on_page.text], q.terms)
         out.append(
             Hit(
                 key=key,
                 title=record.title,
                 date=record.date,
                 citation=canonical(record.reference) if record.reference else record.citation,
-                snippet=snippet(texts, q.terms),
+                snippet=shown,
+                page=on_page.seq + 1 if on_page is not None else None,
             )
         )
     return out
+
+
+async def _on_page(conn: AsyncConnection, record_id: int, q: Query) -> page_text.Hit | None:
+    """Where on its pages a record first shows the query's first whole-word term."""
+    term = next((t for t in q.terms if not t.prefix), None)
+    if term is None:
+        return None
+    sqlite = conn.dialect.name == "sqlite"
+    first = await page_text.search(conn, record_id, term.words, 0, 1, sqlite=sqlite)
+    return first.hits[0] if first.hits else None

@@ -42,6 +42,7 @@ class Document:
     meta: str
     refs: str
     body: str
+    pages: str  # the text on its page images (ALTO, PAGE XML), line by line
     tags: tuple[tuple[str, str], ...]
     archive: str
     fond: str
@@ -52,7 +53,9 @@ class Document:
     tree: tuple[tuple[str, str], ...]  # (parent, child) rows; child HERE for the document
 
 
-def document(record_id: int, record: Record) -> Document:
+def document(record_id: int, record: Record, pages: str = "") -> Document:
+    """``pages``: the folded words of the record's page text (the store keeps them apart
+    from the record, with their boxes)."""
     assert record.key is not None, "records are indexed once they have a key"
     places = containers(record.key)
     year_match = _YEAR.match(record.date or "")
@@ -77,6 +80,7 @@ def document(record_id: int, record: Record) -> Document:
         meta=fold(" ".join(_meta(record))),
         refs=fold(" ".join(_refs(record))),
         body=fold("\n".join(body.content for body in record.text)),
+        pages=pages,
         tags=tuple(dict.fromkeys(tags)),
         archive=places[0],
         fond=places[1] if len(places) > 1 else "",

@@ -23,6 +23,11 @@ from repository.store.search.text import words
 MAX_POSITION = 16383  # PostgreSQL's limit; later words share it
 MAX_POSITIONS = 256  # positions kept per word
 GAP = 8  # between fields, so that a phrase never spans two of them
+# A tsvector holds at most 1 MB: each lexeme costs its bytes and an entry (with room for
+# alignment and its position count), each position two bytes.
+MAX_BYTES = 1_000_000
+_ENTRY = 8
+_POSITION = 2
 
 # Counting visits every matching row (a GIN index cannot count on its own), so past
 # EXACT_LIMIT matches the total is estimated from the facet sample; and past RANK_LIMIT
@@ -94,9 +99,16 @@ async def remove(conn: AsyncConnection, record_ids: Sequence[int]) -> None:
 
 def tsv(doc: Document) -> str:
     """The tsvector of a document, in PostgreSQL's input syntax."""
-    fields = (("A", doc.title), ("B", doc.meta), ("B", doc.refs), ("D", doc.body))
     tags = [_lexeme(t) for kind, value in doc.tags if _fits(t := tag(kind, value))]
-    return " ".join([*_lexemes(fields), *tags])
+    fields = (
+        ("A", doc.title),
+        ("B", doc.meta),
+        ("B", doc.refs),
+        ("D", doc.body),
+        ("D", doc.pages),
+    )
+    budget = MAX_BYTES - sum(len(t.encode()) + _ENTRY for t in tags)
+    return " ".join([*_lexemes(fields, budget), *tags])
 
 
 def _fits(word: str) -> bool:
@@ -104,17 +116,24 @@ def _fits(word: str) -> bool:
     return len(word.encode()) < 2048
 
 
-def _lexemes(fields: Sequence[tuple[str, str]]) -> list[str]:
+def _lexemes(fields: Sequence[tuple[str, str]], budget: int) -> list[str]:
+    """Each word with its positions, fields in order, within ``budget`` bytes of
+    tsvector: a document with hundreds of pages of text would pass PostgreSQL's 1 MB
+    limit, and then its words past the budget are left out rather than the record."""
     positions: dict[str, list[str]] = {}
     at = 1
     for weight, field in fields:
         for word in words(field):
-            if not _fits(word):
+            kept = positions.get(word)
+            cost = _POSITION if kept is not None else len(word.encode()) + _ENTRY + _POSITION
+            if not _fits(word) or cost > budget:
                 at += 1
                 continue
-            kept = positions.setdefault(word, [])
+            if kept is None:
+                kept = positions[word] = []
             if len(kept) < MAX_POSITIONS:
                 kept.append(f"{min(at, MAX_POSITION)}{weight}")
+                budget -= cost
             at += 1
         at += GAP
     return [f"{_lexeme(w)}:{','.join(p)}" for w, p in positions.items()]

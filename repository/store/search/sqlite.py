@@ -23,9 +23,9 @@ from repository.store.search.query import Query, Term, required_tags
 from repository.store.search.tables import search_docs
 
 TAG = "\ue000"
-COLUMNS = ("title", "meta", "refs", "body", "tags")
+COLUMNS = ("title", "meta", "refs", "body", "pages", "tags")
 # bm25 weights, in COLUMNS order: a title match counts most; tags never score.
-WEIGHTS = "10.0, 4.0, 4.0, 1.0, 0.0"
+WEIGHTS = "10.0, 4.0, 4.0, 1.0, 1.0, 0.0"
 # Contentless (``content=''``): the index alone, not a second copy of every record's text
 # (about 2 KB a record; snippets are made from the records). Such a table deletes a row
 # only when given the values it indexed, so ``search_docs.words`` keeps them, compressed.
@@ -85,17 +85,26 @@ def tsv(doc: Document) -> None:
     return None
 
 
-_INSERT = f"INSERT INTO search_fts (rowid, {', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)"
+_VALUES = ", ".join("?" for _ in COLUMNS)
+_INSERT = f"INSERT INTO search_fts (rowid, {', '.join(COLUMNS)}) VALUES (?, {_VALUES})"
 _DELETE = (
     f"INSERT INTO search_fts (search_fts, rowid, {', '.join(COLUMNS)}) "
-    "VALUES ('delete', ?, ?, ?, ?, ?, ?)"
+    f"VALUES ('delete', ?, {_VALUES})"
 )
 
 
 async def write(conn: AsyncConnection, docs: Sequence[Document]) -> dict[int, bytes]:
     """Index ``docs``; returns each one's indexed values, packed, for ``search_docs.words``."""
     rows = [
-        (d.record_id, d.title, d.meta, d.refs, d.body, " ".join(tag(k, v) for k, v in d.tags))
+        (
+            d.record_id,
+            d.title,
+            d.meta,
+            d.refs,
+            d.body,
+            d.pages,
+            " ".join(tag(k, v) for k, v in d.tags),
+        )
         for d in docs
     ]
     if not rows:
