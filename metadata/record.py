@@ -145,6 +145,7 @@ class Record:
     origination: tuple[str, ...] = ()
     location: tuple[str, ...] = ()  # physical location and containers (box 3, folder 2)
     daos: tuple[str, ...] = ()  # digital object links (IIIF manifests, viewers)
+    iiif_manifests: tuple[str, ...] = ()  # the daos that are IIIF manifests (readers/daos.py)
 
     def with_key(self, key: str) -> Record:
         """This record under ``key``.
@@ -234,6 +235,15 @@ _LOADERS: dict[str, Callable[[Any], Any]] = {
     "pages": lambda v: tuple(Page(**x) for x in v),
     **{
         name: _strings
-        for name in ("extent", "scope", "access", "use", "origination", "location", "daos")
+        for name in (
+            "extent",
+            "scope",
+            "access",
+            "use",
+            "origination",
+            "location",
+            "daos",
+            "iiif_manifests",
+        )
     },
 }

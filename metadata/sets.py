@@ -2,6 +2,11 @@
 
 The same tree gives OAI-PMH sets (``GAPPOD:f.1:op.89``) and IIIF collections
 (``/iiif/3/GAPPOD/f.1/op.89/collection``). A parent set holds every descendant.
+
+A set is named from its key (``GAPPOD, Fond 1``), except the set of a finding-aid unit's
+own key: the unit says best what it is, so that set takes the unit's reference and title
+and a description from its level, dates, extent and scope (``unit_info``), and keeps up
+with the unit when it is retitled.
 """
 
 from __future__ import annotations
@@ -19,11 +24,19 @@ COLLECTIONS = "collection"
 _DOCUMENT_SEGMENTS = ("l.", "ll.", "doc.")
 
 
+_SUMMARY_CHARS = 600
+# Steps of a unit's key the EAD reader made up where the unit had no unitid
+_MADE_UP = re.compile(r"id:.*|n\d+")
+
+
 @dataclass(frozen=True)
 class SetInfo:
     spec: str
     name: str
     description: str = ""
+    # Named by the unit whose key the set is: this name replaces the set's name from the
+    # key (and an older name the unit had), where the other names only fill a gap.
+    named: bool = False
 
 
 def containers(key: str) -> list[str]:
@@ -77,9 +90,55 @@ def _read_prefix(prefix: str) -> tuple[str, Reference | None]:
         return spec, None
 
 
+def unit_info(record: Record, key: str) -> SetInfo:
+    """The set of a finding-aid unit's own key, named and described by the unit."""
+    spec = _read_prefix(key)[0]
+    reference = shown_reference(record)
+    title = record.title
+    said = reference is None or re.match(rf"{re.escape(reference)}(\W|$)", title)
+    name = title if said else f"{reference} {title}"
+    level = (record.level or "unit").replace("_", " ")
+    code = record.reference.archive if record.reference else None
+    full = archive_name(code) if code else None
+    where = f" of the {full} ({code})" if full else (f" of archive {code}" if code else "")
+    dated = f", {record.date}." if record.date else "."
+    parts = [f"{level[:1].upper()}{level[1:]}{where}{dated}"]
+    extent = [e.strip(" ;,.") for e in record.extent if e.strip(" ;,.")]
+    if extent:
+        parts.append(f"Extent: {'; '.join(extent)}.")
+    if record.scope:
+        parts.append(_shortened(record.scope[0]))
+    return SetInfo(spec, name, " ".join(parts), named=True)
+
+
+def shown_reference(record: Record) -> str | None:
+    """The unit's own reference as a person cites it (its ``unitid``): None when the key
+    step was made up (``id:``, ``n3``, containers) or is a system's path or URI."""
+    if record.reference is None or not record.reference.levels:
+        return None
+    value = record.reference.levels[-1][1].strip()
+    boxes = "-".join(re.sub(r"\s+", "", place) for place in record.location)
+    if not value or _MADE_UP.fullmatch(value) or value == boxes:
+        return None
+    if value.startswith("/") or "://" in value:
+        return None
+    return value
+
+
+def _shortened(text: str) -> str:
+    if len(text) <= _SUMMARY_CHARS:
+        return text
+    cut = text[:_SUMMARY_CHARS].rsplit(" ", 1)[0].rstrip(" ,;:")
+    return f"{cut} …"
+
+
 def set_infos(record: Record, key: str) -> list[SetInfo]:
-    """Every set the record belongs to, ancestors included."""
-    out = [container_info(prefix) for prefix in containers(key)]
+    """Every set the record belongs to, ancestors included; a finding-aid unit names
+    the set of its own key (``unit_info``)."""
+    prefixes = containers(key)
+    out = [container_info(prefix) for prefix in prefixes]
+    if record.level and prefixes[-1] == key:
+        out[-1] = unit_info(record, key)
     if record.collections:
         out.append(SetInfo(COLLECTIONS, "Named collections", "Documents grouped by theme."))
         for name in record.collections:

@@ -226,9 +226,13 @@ def _duplicate_ids(doc: dict) -> list[str]:
 def _collection(doc: dict) -> list[str]:
     out = []
     items = doc.get("items")
-    if not isinstance(items, list) or not items:
+    if not isinstance(items, list):
         out.append("a Collection must have items (3.1)")
         return out
+    # P3 asks a Collection for the property and only a Manifest for an item: an empty
+    # one is a finding-aid unit with nothing viewable, which links its description
+    if not items and not doc.get("homepage"):
+        out.append("a Collection without items must link what it is (homepage) (3.1)")
     for i, item in enumerate(items):
         if item.get("type") not in ("Manifest", "Collection"):
             out.append(f"items[{i}] type {item.get('type')!r} (3.1)")

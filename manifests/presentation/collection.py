@@ -6,18 +6,24 @@ sub-collections ``{prefix}/collection/1``, ``/2`` ... (``behavior: multi-part``)
 holding one page of items in the same natural order and pointing back with ``partOf``.
 Every id is a plain path (no query string, P3 §6.1), and every collection names its
 parent in ``partOf`` so a viewer can walk up from any manifest to the top.
+
+A finding-aid unit's collection takes the unit's name and description (``units``: the
+set the unit names, metadata/sets.py) and links the unit's page (``homepage``). Its
+items may be none when no unit below it has page images or a IIIF manifest: P3 §3.4
+asks a Collection for the ``items`` property, and at least one item only of a Manifest,
+so the unit is still a collection in the finding aid's tree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from iiif_prezi3 import Collection, CollectionRef, ManifestRef
 
 from metadata.references import key_to_set_spec
-from metadata.sets import container_info
+from metadata.sets import SetInfo, container_info
 
 from . import urls
 from .context import PresentationContext
@@ -30,11 +36,15 @@ from .tree import display_tail, parent_of_container
 
 @dataclass(frozen=True)
 class ManifestItem:
-    """A document: its manifest is referenced with the title and a thumbnail."""
+    """A document: its manifest is referenced with the title and a thumbnail.
+
+    ``url``: a manifest published elsewhere (a finding-aid unit's IIIF link), else its own.
+    """
 
     key: str
     label: LanguageMap
     thumbnail: dict[str, Any] | None = None
+    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,15 +77,22 @@ class CollectionPage:
     items: Sequence[Item]
     part: int | None = None
     part_of_parts: PartItem | None = None  # the part being built, for its label
+    # The finding-aid units among the containers named here (this one, its parent, its
+    # items), by key: the set each names, in place of the name from its key.
+    units: Mapping[str, SetInfo] = field(default_factory=dict)
+
+    def info(self, prefix: str) -> SetInfo:
+        return self.units.get(prefix) or container_info(prefix)
 
 
-def container_label(prefix: str) -> LanguageMap:
-    """The container's name, from its key, which any text may have reached (``markup``)."""
-    return safe_label(en(container_info(prefix).name))
+def container_label(prefix: str, info: SetInfo | None = None) -> LanguageMap:
+    """The container's name (from its key, or its unit's ``info``), which any text may
+    have reached (``markup``)."""
+    return safe_label(en((info or container_info(prefix)).name))
 
 
-def part_label(item: PartItem) -> LanguageMap:
-    name = container_info(item.prefix).name
+def part_label(item: PartItem, info: SetInfo | None = None) -> LanguageMap:
+    name = (info or container_info(item.prefix)).name
     end = item.start + item.count - 1
     span = f"{display_tail(item.first)} … {display_tail(item.last)}"
     return safe_label(en(f"{name}, items {item.start}–{end} ({span})"))
@@ -91,29 +108,31 @@ def build_collection(ctx: PresentationContext, page: CollectionPage) -> dict[str
         fields["label"] = safe_label(en(ctx.repository_name))
         fields["summary"] = en("Every archive in this repository, with its fonds, opisi and files.")
     elif page.part_of_parts is not None:
-        fields["label"] = part_label(page.part_of_parts)
+        fields["label"] = part_label(page.part_of_parts, page.units.get(prefix))
     else:
-        fields["label"] = container_label(prefix)
-        info = container_info(prefix)
+        info = page.info(prefix)
+        fields["label"] = container_label(prefix, info)
         if info.description:
             fields["summary"] = safe_value(en(info.description))
     if prefix is not None:
-        fields["partOf"] = [_parent_ref(ctx, exact, prefix, page.part)]
+        fields["partOf"] = [_parent_ref(ctx, exact, page, prefix)]
         fields["seeAlso"] = _set_links(ctx, exact, prefix)
+        if prefix in page.units:
+            fields["homepage"] = [_unit_page(ctx, exact, prefix, page.info(prefix))]
     if any(isinstance(item, PartItem) for item in page.items):
         fields["behavior"] = ["multi-part"]
     fields["provider"] = [provider(ctx, exact)]
-    fields["items"] = [_item(ctx, exact, item) for item in page.items]
+    fields["items"] = [_item(ctx, exact, page, item) for item in page.items]
     return exact.dump(Collection(**fields))
 
 
-def _item(ctx: PresentationContext, exact: ExactUrls, item: Item) -> Any:
+def _item(ctx: PresentationContext, exact: ExactUrls, page: CollectionPage, item: Item) -> Any:
     if isinstance(item, ManifestItem):
         extra: dict[str, Any] = {}
         if item.thumbnail is not None:
             extra["thumbnail"] = [exact.register(item.thumbnail)]
         return ManifestRef(
-            id=exact(urls.manifest(ctx.base, item.key)),
+            id=exact(item.url or urls.manifest(ctx.base, item.key)),
             type="Manifest",
             label=safe_label(item.label),
             **extra,
@@ -122,23 +141,35 @@ def _item(ctx: PresentationContext, exact: ExactUrls, item: Item) -> Any:
         return CollectionRef(
             id=exact(urls.collection(ctx.base, item.prefix)),
             type="Collection",
-            label=container_label(item.prefix),
+            label=container_label(item.prefix, page.units.get(item.prefix)),
         )
     return CollectionRef(
         id=exact(urls.collection(ctx.base, item.prefix, item.part)),
         type="Collection",
-        label=part_label(item),
+        label=part_label(item, page.units.get(item.prefix)),
     )
 
 
-def _parent_ref(
-    ctx: PresentationContext, exact: ExactUrls, prefix: str, part: int | None
+def _unit_page(
+    ctx: PresentationContext, exact: ExactUrls, prefix: str, info: SetInfo
 ) -> dict[str, Any]:
-    if part is not None:
+    """The page of the unit the collection is: its whole description, every unit in it."""
+    return {
+        "id": exact(urls.record_page(ctx.base, prefix)),
+        "type": "Text",
+        "label": container_label(prefix, info),
+        "format": "text/html",
+    }
+
+
+def _parent_ref(
+    ctx: PresentationContext, exact: ExactUrls, page: CollectionPage, prefix: str
+) -> dict[str, Any]:
+    if page.part is not None:
         return {
             "id": exact(urls.collection(ctx.base, prefix)),
             "type": "Collection",
-            "label": container_label(prefix),
+            "label": container_label(prefix, page.units.get(prefix)),
         }
     parent = parent_of_container(prefix)
     if parent is None:
@@ -150,7 +181,7 @@ def _parent_ref(
     return {
         "id": exact(urls.collection(ctx.base, parent)),
         "type": "Collection",
-        "label": container_label(parent),
+        "label": container_label(parent, page.units.get(parent)),
     }
 
 

@@ -88,7 +88,8 @@ def build_manifest(
                 "profile": schema,
             }
             for prefix, schema in ctx.oai_formats
-        ],
+        ]
+        + [_elsewhere(exact, url) for url in record.iiif_manifests],
         "partOf": [
             {
                 "id": exact(urls.collection(base, parent)),
@@ -102,6 +103,20 @@ def build_manifest(
     }
     document = exact.dump(Manifest(**{k: v for k, v in fields.items() if v is not None}))
     return _with_page_text(document, record, ctx, texts)
+
+
+def _elsewhere(exact: ExactUrls, url: str) -> dict[str, Any]:
+    """A IIIF manifest of the same unit published elsewhere (a finding aid's ``<dao>``).
+
+    Its Presentation version is not known, hence the API's own address as ``profile``.
+    """
+    return {
+        "id": exact(url),
+        "type": "Dataset",
+        "label": en("IIIF manifest of this unit elsewhere"),
+        "format": "application/ld+json",
+        "profile": "https://iiif.io/api/presentation/",
+    }
 
 
 def _with_page_text(

@@ -7,6 +7,12 @@ and the letter filed as that delo) is a Manifest item of the container's parent,
 a delo with one document does not become a collection holding a single manifest; a
 delo holding several documents (``.../d.112/ll.1-3``, ``.../d.112/doc.X``) is a
 collection of their manifests.
+
+Finding aids add their units, images or not: a unit with units filed below it is a
+collection, and so its key is a container; a unit without page images whose digital
+copy is a IIIF manifest published elsewhere is listed as that manifest, where its own
+would be. A unit with neither is a description only, not a IIIF resource: its OAI-PMH
+record and its page say what it is (the collection's ``seeAlso`` and ``homepage``).
 """
 
 from __future__ import annotations
@@ -51,26 +57,75 @@ def display_tail(key: str) -> str:
 
 @dataclass(frozen=True)
 class Entry:
-    """One item of a container's collection before its label is looked up."""
+    """One item of a container's collection before its label is looked up.
 
-    kind: Literal["Collection", "Manifest"]
-    key: str  # the child container's prefix, or the document's key
+    ``Linked``: a finding-aid unit whose IIIF manifest is published elsewhere.
+    """
+
+    kind: Literal["Collection", "Manifest", "Linked"]
+    key: str  # the child container's prefix, or the document's (unit's) key
 
 
-def entries(prefix: str, member_keys: Iterable[str]) -> list[Entry]:
-    """The items of ``prefix``'s collection from the keys of every live document below it."""
+_ORDER = {"Manifest": 0, "Linked": 1, "Collection": 2}
+
+
+@dataclass(frozen=True)
+class Member:
+    """A live record in a container's set, as the tree needs to know it."""
+
+    key: str
+    manifest: bool  # it has a stored manifest (page images)
+    unit: bool  # it is a finding-aid unit
+    linked: bool = False  # it links IIIF manifests published elsewhere
+
+
+def branches(members: Iterable[Member]) -> set[str]:
+    """The finding-aid units with a live record filed below them: each is a collection."""
+    listed = list(members)
+    units = {m.key for m in listed if m.unit}
+    return {
+        prefix
+        for m in listed
+        for prefix in containers(m.key)
+        if prefix != m.key and prefix in units
+    }
+
+
+def entries(
+    prefix: str,
+    member_keys: Iterable[str],
+    units: Iterable[str] = (),
+    linked: Iterable[str] = (),
+) -> list[Entry]:
+    """The items of ``prefix``'s collection, in natural order.
+
+    ``member_keys``: every live document with a manifest below it; ``units``: the
+    finding-aid units below it with units filed below them (``branches``), each a
+    collection; ``linked``: units without page images whose IIIF manifest is elsewhere.
+    """
     manifests: set[str] = set()
+    links: set[str] = set()
     children: set[str] = set()
     start = prefix + "/"
-    for key in member_keys:
-        unit = parent_container(key)
-        if key == prefix or unit == prefix:
-            manifests.add(key)
-        elif unit.startswith(start):
-            children.add(start + unit[len(start) :].split("/", 1)[0])
-    found = [Entry("Manifest", k) for k in manifests] + [Entry("Collection", c) for c in children]
+
+    def child(container: str) -> str:
+        return start + container[len(start) :].split("/", 1)[0]
+
+    for keys, found in ((member_keys, manifests), (linked, links)):
+        for key in keys:
+            unit = parent_container(key)
+            if key == prefix or unit == prefix:
+                found.add(key)
+            elif unit.startswith(start):
+                children.add(child(unit))
+    children.update(child(key) for key in units if key.startswith(start))
+    listed = (
+        [Entry("Manifest", k) for k in manifests]
+        + [Entry("Linked", k) for k in links - manifests]
+        + [Entry("Collection", c) for c in children]
+    )
     # the document filed as a container comes before the collection of its siblings
-    return sorted(found, key=lambda e: (sort_key(e.key), e.kind != "Manifest"))
+    return sorted(listed, key=lambda e: (sort_key(e.key), _ORDER[e.kind]))
 
 
 def part_count(total: int, page_size: int) -> int:

@@ -3,7 +3,9 @@
 Every component (``archdesc``, ``c``, ``c01``..``c12``) becomes one record: its level,
 title, dates, extent, scope and content, access and use conditions, origination,
 languages, subjects, places, containers (physical location, never key levels), digital
-object links and the key of its parent.
+object links and the key of its parent. A ``<dao>`` naming an image file beside the
+finding aid becomes a page of the unit (its path, for ingest to read); a link to a IIIF
+manifest is kept in ``iiif_manifests`` as well as in ``daos`` (readers/daos.py).
 
 The key is the archive plus the ``unitid`` path down the tree, each step named by the
 component's level (``fonds`` -> ``f.``, ``series`` -> ``s.``, ``file`` -> ``fl.`` ...).
@@ -30,9 +32,10 @@ from lxml import etree
 
 from metadata import untrusted_xml
 from metadata.languages import from_any
+from metadata.readers import daos
 from metadata.readers.limits import DEFAULT_LIMITS, Limits, record_problems
 from metadata.readers.result import ReaderError, ReadResult
-from metadata.record import Record, Reference, Source, Text
+from metadata.record import Page, Record, Reference, Source, Text
 from metadata.references.keys import document_key
 from metadata.references.registry import RegistryNotLoaded, current
 
@@ -57,6 +60,8 @@ LEVELS = {
     "item": "item",
 }
 DOCUMENT_LEVELS = frozenset({"file", "item"})
+# How every unit's source id begins (``ead:<eadid>#<unitid path>``), so its identity too
+SOURCE_PREFIX = "ead:"
 _SUBJECTS = ("subject", "persname", "corpname", "famname", "genreform", "function", "occupation")
 _NOTES = {
     "scopecontent": "scope",
@@ -95,6 +100,8 @@ class _Frame:
     places: list[str] = field(default_factory=list)
     location: list[str] = field(default_factory=list)
     daos: list[str] = field(default_factory=list)
+    manifests: list[str] = field(default_factory=list)
+    pages: list[Page] = field(default_factory=list)
     levels: tuple[tuple[str, str], ...] | None = None
     repository: str | None = None
     containers: list[str] = field(default_factory=list)
@@ -192,7 +199,7 @@ def _read(
             elem.clear(keep_tail=False)
             continue
         if elem.getparent() is not None and _owner(elem) is not None:
-            _component_part(frame, tag, elem)
+            _component_part(frame, tag, elem, name)
     if not found:
         raise NotEAD(f"{name}: no <ead> element: not an EAD finding aid")
 
@@ -264,7 +271,40 @@ def _header_part(header: _Header, tag: str, elem: Any) -> None:
         header.title = _text(elem) or None
 
 
-def _component_part(frame: _Frame, tag: str, elem: Any) -> None:
+def _link_attribute(elem: Any, name: str, ead3: str) -> str | None:
+    """An XLink attribute as EAD 2002 (namespaced or not) or EAD3 (``ead3``) writes it."""
+    value = elem.get(f"{{{XLINK_NS}}}{name}") or elem.get(name) or elem.get(ead3)
+    return value.strip() if value and value.strip() else None
+
+
+def _digital_object(frame: _Frame, elem: Any, name: str) -> None:
+    """A ``<dao>``/``<daoloc>``: a page image when it names an image file beside the
+    finding aid, else a link (a IIIF manifest link kept apart too); see readers/daos.py."""
+    href = _link_attribute(elem, "href", "href")
+    if not href:
+        return
+    role = _link_attribute(elem, "role", "linkrole")
+    found = daos.kind(href, role)
+    if found is daos.Kind.IMAGE:
+        path = daos.local_path(href)
+        if path is not None and not path.is_absolute() and daos.leaves_folder(path):
+            raise _error(
+                name,
+                elem,
+                f"the image {href!r} is outside the finding aid's folder ('..'); only "
+                "images in that folder are read",
+            )
+        if all(page.image != href for page in frame.pages):
+            label = _link_attribute(elem, "title", "linktitle")
+            frame.pages.append(Page(image=href, label=label))
+        return
+    if href not in frame.daos:
+        frame.daos.append(href)
+    if found is daos.Kind.MANIFEST and href not in frame.manifests:
+        frame.manifests.append(href)
+
+
+def _component_part(frame: _Frame, tag: str, elem: Any, name: str) -> None:
     parent = _local(elem.getparent())
     if tag == "unitid" and parent == "did":
         if frame.unitid is None and _text(elem):
@@ -301,9 +341,7 @@ def _component_part(frame: _Frame, tag: str, elem: Any) -> None:
             if tag == "container":
                 frame.containers.append(f"{kind or 'container'}{value}")
     elif tag in ("dao", "daoloc"):
-        href = elem.get(f"{{{XLINK_NS}}}href") or elem.get("href")
-        if href and href not in frame.daos:
-            frame.daos.append(href)
+        _digital_object(frame, elem, name)
     elif tag in _NOTES and _is_component(elem.getparent()):
         value = _text(elem, skip_head=True)
         if value:
@@ -406,7 +444,7 @@ def _unit(frame: _Frame, header: _Header, code: str, name: str, limits: Limits) 
         language=tuple(frame.languages),
         subjects=tuple(frame.subjects),
         places=tuple(frame.places),
-        source=Source(id=f"ead:{aid}#{path}"),
+        source=Source(id=f"{SOURCE_PREFIX}{aid}#{path}"),
         level=frame.level if frame.level != "otherlevel" else (frame.other or "otherlevel"),
         parent=parent,
         finding_aid=aid,
@@ -417,6 +455,8 @@ def _unit(frame: _Frame, header: _Header, code: str, name: str, limits: Limits) 
         origination=tuple(frame.origination),
         location=tuple(frame.location),
         daos=tuple(frame.daos),
+        iiif_manifests=tuple(frame.manifests),
+        pages=tuple(frame.pages),
     )
     problems = record_problems(record, limits)
     if problems:

@@ -3,10 +3,13 @@
 A manifest is the bytes rendered when its record was written (with the store's
 rendition base replaced by the configured public URL when the two differ, once per
 cached entry; its ETag is that of the bytes served); a collection is built from the set
-memberships on demand, with the configured base. Both are kept in memory with what they
-were built from: the record's (id, datestamp), or the newest datestamp under the
-container. Every change reaches readers through a stamp (``store/clock.py``), and a
-stamp that makes a change visible moves the store's ``changed`` value; while it stands
+memberships on demand, with the configured base: documents with manifests, and
+finding-aid units, whose records give the names of their collections and whose IIIF
+links are listed (``manifests/presentation/tree.py``). Both are kept in memory with
+what they were built from: the record's (id, datestamp), or the newest datestamp under
+the container and that of the record above it (whose name ``partOf`` shows). Every
+change reaches readers through a stamp (``store/clock.py``), and a stamp that makes a
+change visible moves the store's ``changed`` value; while it stands
 still, a cached entry is current without asking the database anything. It is read at
 most every CLOCK_TTL seconds, so a change is served at most that long after it was
 stamped (OAI-PMH shows it only once stamped, too).
@@ -28,11 +31,14 @@ from manifests.presentation import (
     document_label,
     entries,
     manifest_thumbnail,
+    parent_container,
     part_count,
     sort_key,
 )
-from manifests.presentation.tree import Entry
+from manifests.presentation.tree import Entry, Member, branches, parent_of_container
+from metadata.record import Record
 from metadata.references import key_to_set_spec
+from metadata.sets import SetInfo, unit_info
 from repository.iiif.cache import ByteLRU, Cached
 from repository.iiif.responses import datestamp_seconds, entity
 from repository.records.iiif_settings import to_bytes
@@ -117,19 +123,22 @@ class Documents:
             return cached
         async with self.store.snapshot() as conn:
             newest, pending = await queries.subtree_version(conn, spec)
+            above = parent_of_container(prefix) if prefix is not None else None
+            parent = await queries.record_state(conn, above) if above is not None else None
+            version = (newest, parent.datestamp if parent is not None else None)
             if (
                 cached is not None
                 and isinstance(cached.token, tuple)
                 and not pending
-                and cached.token[1] == newest
+                and cached.token[1] == version
             ):
-                return self._keep(name, replace(cached, token=(clock, newest)))
+                return self._keep(name, replace(cached, token=(clock, version)))
             page = await self._page(conn, prefix, spec, part)
         entry = entity(
             to_bytes(build_collection(self.context, page)),
             compress=True,
-            token=(clock, newest),
-            last_modified=datestamp_seconds(newest),
+            token=(clock, version),
+            last_modified=datestamp_seconds(max(newest, version[1] or 0)),
         )
         return entry if pending else self._keep(name, entry)
 
@@ -151,19 +160,22 @@ class Documents:
         if prefix is None:
             if part is not None:
                 raise Missing(404, "the top collection has no parts")
-            archives = await queries.archive_specs(conn)
-            items: list[ContainerItem | ManifestItem] = [
-                ContainerItem(a) for a in sorted(archives, key=sort_key)
-            ]
-            return CollectionPage(None, items)
+            archives, with_units = await queries.archive_specs(conn)
+            for archive in with_units:  # listed when its tree has something to show
+                if (await _listing(conn, archive, archive)).entries:
+                    archives.append(archive)
+            return CollectionPage(None, [ContainerItem(a) for a in sorted(archives, key=sort_key)])
         assert spec is not None
-        listing = entries(prefix, await queries.member_keys(conn, spec))
-        if not listing:
-            raise Missing(404, f"no collection {prefix}: no document with page images in it")
+        found = await _listing(conn, prefix, spec)
+        listing = found.entries
+        if not listing and not found.is_unit_collection:
+            raise Missing(
+                404, f"no collection {prefix}: nothing with page images or a IIIF manifest in it"
+            )
         parts = part_count(len(listing), self.page_size)
         if part is None and parts > 1:
             index = [self._part(prefix, listing, n) for n in range(1, parts + 1)]
-            return CollectionPage(prefix, index)
+            return CollectionPage(prefix, index, units=found.units)
         if part is not None and (parts == 1 or not 1 <= part <= parts):
             raise Missing(404, f"the collection {prefix} has no part {part}")
         chosen = listing
@@ -171,26 +183,62 @@ class Documents:
         if part is not None:
             chosen = listing[(part - 1) * self.page_size : part * self.page_size]
             this_part = self._part(prefix, listing, part)
-        keys = [e.key for e in chosen if e.kind == "Manifest"]
-        found = await queries.records_by_key(conn, keys)
-        items = [
-            ContainerItem(e.key)
-            if e.kind == "Collection"
-            else ManifestItem(
-                e.key,
-                document_label(found[e.key]),
-                manifest_thumbnail(self.context, found[e.key]),
-            )
-            for e in chosen
-            if e.kind == "Collection" or e.key in found
-        ]
-        return CollectionPage(prefix, items, part, this_part)
+        keys = [e.key for e in chosen if e.kind != "Collection"]
+        documents = await queries.records_by_key(conn, keys)
+        items: list[ContainerItem | ManifestItem] = []
+        for e in chosen:
+            if e.kind == "Collection":
+                items.append(ContainerItem(e.key))
+            elif e.kind == "Linked":
+                items += _linked(documents[e.key], e.key) if e.key in documents else []
+            elif e.key in documents:
+                record = documents[e.key]
+                thumbnail = manifest_thumbnail(self.context, record)
+                items.append(ManifestItem(e.key, document_label(record), thumbnail))
+        return CollectionPage(prefix, items, part, this_part, units=found.units)
 
     def _part(self, prefix: str, listing: list[Entry], n: int) -> PartItem:
         chunk = listing[(n - 1) * self.page_size : n * self.page_size]
         return PartItem(
             prefix, n, chunk[0].key, chunk[-1].key, (n - 1) * self.page_size + 1, len(chunk)
         )
+
+
+@dataclass(frozen=True)
+class _Listing:
+    """A container's items, and the finding-aid units they were worked out from."""
+
+    entries: list[Entry]
+    units: dict[str, SetInfo]  # the sets those of them that are units name, by key
+    is_unit_collection: bool  # the container is a unit with units below: images or not
+
+
+async def _listing(conn: Snapshot, prefix: str, spec: str) -> _Listing:
+    """The entries of ``prefix``'s collection: documents with manifests, and the units
+    of finding aids; the records of the units it names are read for their names."""
+    members = [Member(*row) for row in await queries.tree_members(conn, spec)]
+    below = branches(members)
+    above = parent_of_container(prefix)
+    named = {prefix, *(k for k in below if parent_container(k) == prefix)}
+    records = await queries.records_by_key(conn, sorted(named) + ([above] if above else []))
+    manifests = [m.key for m in members if m.manifest]
+    linked = [m.key for m in members if m.linked and not m.manifest]
+    units = {k: unit_info(r, k) for k, r in records.items() if r.level}
+    listing = entries(prefix, manifests, below, linked)
+    return _Listing(listing, units, prefix in below)
+
+
+def _linked(record: Record, key: str) -> list[ManifestItem]:
+    """A unit's IIIF manifests published elsewhere, each labelled with the unit's title."""
+    label = document_label(record)
+    return [
+        ManifestItem(key, label if n == 1 else _numbered(label, n), url=url)
+        for n, url in enumerate(record.iiif_manifests, 1)
+    ]
+
+
+def _numbered(label: dict[str, list[str]], n: int) -> dict[str, list[str]]:
+    return {language: [f"{text} ({n})" for text in texts] for language, texts in label.items()}
 
 
 def _spec(prefix: str | None) -> str | None:

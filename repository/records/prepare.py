@@ -79,7 +79,7 @@ def prepare(
         content_hash=content_hash(record, texts),
         render_version=renderer.version,
         set_specs=tuple(i.spec for i in infos),
-        set_rows=tuple(SetRow(i.spec, i.name, i.description) for i in infos),
+        set_rows=tuple(SetRow(i.spec, i.name, i.description, i.named) for i in infos),
         rerender=renderer.renditions,
         renditions=renderer.renditions(keyed := record.with_key(locator), texts),
         data=record_json(keyed),

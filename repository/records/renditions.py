@@ -16,6 +16,7 @@ and serving replaces that base with the configured one when they differ
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 
 from manifests.presentation import build_manifest, urls
@@ -27,6 +28,9 @@ from repository.records import iiif_settings
 from repository.settings import Settings
 
 IIIF_MANIFEST = "iiif:manifest"
+# The IIIF manifests a finding-aid unit links to elsewhere (JSON list): collections list
+# them without reading the record (repository/store/iiif.py)
+IIIF_LINKS = "iiif:links"
 
 
 class Renderer:
@@ -76,4 +80,6 @@ class Renderer:
         if any(page.width and page.height for page in record.pages):
             manifest = build_manifest(record, self.presentation, texts)
             out[IIIF_MANIFEST] = iiif_settings.to_bytes(manifest)
+        if record.iiif_manifests:
+            out[IIIF_LINKS] = json.dumps(list(record.iiif_manifests)).encode()
         return out

@@ -4,6 +4,9 @@ Every query is an index lookup or an index range: a manifest by ``records.key``
 (unique), a container's documents by ``memberships`` primary key ``(spec, record_id)``,
 a subtree's version by ``ix_memberships_spec_datestamp``. Only equality is compared on
 text columns, so the answers do not depend on the database's collation.
+
+Finding-aid units are told apart by their identity, ``src:`` and their source id, which
+the EAD reader begins with ``ead:`` (metadata/identity.py, metadata/readers/ead.py).
 """
 
 from __future__ import annotations
@@ -11,16 +14,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from metadata.readers.ead import SOURCE_PREFIX
 from metadata.record import Record
 from repository.store import bodies
 from repository.store.engine import Reader
 from repository.store.schema import memberships, records, renditions, sets
 
 MANIFEST = "iiif:manifest"
+LINKS = "iiif:links"  # a unit's IIIF manifests elsewhere (repository/records/renditions.py)
 _CHUNK = 500
+_UNIT_IDENTITY = f"src:{SOURCE_PREFIX}"
 
 
 @dataclass(frozen=True)
@@ -83,23 +89,68 @@ def _with_manifest(spec: str) -> ColumnElement[bool]:
     )
 
 
-async def member_keys(conn: AsyncConnection, spec: str) -> list[str]:
-    """Keys of every document with a manifest in a set, descendants included."""
-    query = select(records.c.key).select_from(memberships, records, renditions)
-    rows = await conn.execute(query.where(_with_manifest(spec)))
-    return list(rows.scalars())
-
-
 async def has_members(conn: AsyncConnection, spec: str) -> bool:
     query = select(exists().where(_with_manifest(spec)))
     return bool((await conn.execute(query)).scalar())
 
 
-async def archive_specs(conn: AsyncConnection) -> list[str]:
-    """Set specs of archives (one segment) that hold at least one live document."""
+def _is_unit() -> ColumnElement[bool]:
+    return func.substr(records.c.identity, 1, len(_UNIT_IDENTITY)) == _UNIT_IDENTITY
+
+
+async def tree_members(conn: AsyncConnection, spec: str) -> list[tuple[str, bool, bool, bool]]:
+    """(key, has a manifest, is a finding-aid unit, links IIIF manifests elsewhere) of
+    every live record in a set, descendants included, that the collection tree may list:
+    documents with a stored manifest and finding-aid units (images or not)."""
+    manifest = renditions.alias("manifest")
+    links = renditions.alias("links")
+    has_manifest = manifest.c.record_id.is_not(None)
+    unit = _is_unit()
+    joined = (
+        memberships.join(records, records.c.id == memberships.c.record_id)
+        .outerjoin(
+            manifest, and_(manifest.c.record_id == records.c.id, manifest.c.format == MANIFEST)
+        )
+        .outerjoin(links, and_(links.c.record_id == records.c.id, links.c.format == LINKS))
+    )
+    query = (
+        select(records.c.key, has_manifest, unit, links.c.record_id.is_not(None))
+        .select_from(joined)
+        .where(memberships.c.spec == spec, memberships.c.member, ~records.c.deleted)
+        .where(or_(has_manifest, unit))
+    )
+    rows = await conn.execute(query)
+    return [(key, bool(m), bool(u), bool(x)) for key, m, u, x in rows]
+
+
+async def has_units(conn: AsyncConnection, spec: str) -> bool:
+    """Whether a set holds a live finding-aid unit (descendants included)."""
+    query = select(
+        exists().where(
+            memberships.c.spec == spec,
+            memberships.c.member,
+            records.c.id == memberships.c.record_id,
+            ~records.c.deleted,
+            _is_unit(),
+        )
+    )
+    return bool((await conn.execute(query)).scalar())
+
+
+async def archive_specs(conn: AsyncConnection) -> tuple[list[str], list[str]]:
+    """Set specs of archives (one segment): those holding a live document with a
+    manifest, and the others holding a live finding-aid unit (their collections may yet
+    be empty: the caller looks)."""
     specs = (await conn.execute(select(sets.c.spec))).scalars()
     archives = [s for s in specs if ":" not in s and s.upper() == s]
-    return [s for s in archives if await has_members(conn, s)]
+    with_manifests: list[str] = []
+    with_units: list[str] = []
+    for spec in archives:
+        if await has_members(conn, spec):
+            with_manifests.append(spec)
+        elif await has_units(conn, spec):
+            with_units.append(spec)
+    return with_manifests, with_units
 
 
 async def records_by_key(conn: AsyncConnection, keys: Sequence[str]) -> dict[str, Record]:

@@ -39,6 +39,9 @@ class SetRow:
     spec: str
     name: str
     description: str = ""
+    # Named by the record written under the set's own key (a finding-aid unit): this
+    # name replaces the set's, where other rows only name a set that has no name yet.
+    named: bool = False
 
 
 @dataclass
@@ -135,6 +138,8 @@ async def write_batch(conn: AsyncConnection, batch: Sequence[Prepared]) -> list[
     # Before anything is locked for writing: the rendition base, held until the commit.
     to_stored = await _to_stored_base(conn, [p.render_base for p, *_ in inserts + updates])
     await _upsert_sets(conn, [s for p, *_ in inserts + updates for s in p.set_rows])
+    own = [p for p in seen.values() if key_of[p.identity] == p.locator]
+    await _rename_sets(conn, [s for p in own for s in p.set_rows if s.named])
     written: list[tuple[Prepared, int, str]] = []
     if inserts:
         # A plain executemany and one query for the new ids: several times faster than
@@ -301,12 +306,29 @@ async def _set_memberships(conn: AsyncConnection, record_id: int, specs: Sequenc
 
 
 async def _upsert_sets(conn: AsyncConnection, rows: Sequence[SetRow]) -> None:
-    unique = {r.spec: r for r in sorted(rows, key=lambda r: r.spec)}
+    unique = {r.spec: r for r in sorted(rows, key=lambda r: (r.spec, r.named))}
     await insert_missing(
         conn,
         sets,
         [{"spec": r.spec, "name": r.name, "description": r.description} for r in unique.values()],
     )
+
+
+async def _rename_sets(conn: AsyncConnection, rows: Sequence[SetRow]) -> None:
+    """Give named sets their record's name and description where they differ (unchanged
+    records too, so sets written before a unit named its set get the name)."""
+    wanted = {r.spec: r for r in rows}
+    if not wanted:
+        return
+    query = select(sets.c.spec, sets.c.name, sets.c.description).where(sets.c.spec.in_(wanted))
+    for spec, name, description in (await conn.execute(query)).all():
+        row = wanted[spec]
+        if (name, description) != (row.name, row.description):
+            await conn.execute(
+                update(sets)
+                .where(sets.c.spec == spec)
+                .values(name=row.name, description=row.description)
+            )
 
 
 async def mark_deleted(conn: AsyncConnection, key: str) -> Outcome | None:

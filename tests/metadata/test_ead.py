@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 
 import pytest
 from lxml import etree
 
 from metadata.readers import ReaderError
 from metadata.readers.ead import read_ead
+from metadata.record import Reference
 from metadata.references.keys import document_key
+from metadata.sets import container_info, set_infos
 from tests.conftest import shared_path
 
 NS2002 = 'xmlns="urn:isbn:1-931666-22-9" xmlns:xlink="http://www.w3.org/1999/xlink"'
@@ -148,3 +151,80 @@ def test_shared_finding_aids_one_unit_per_component_distinct_keys(path):
     for record, key in zip(records, keys, strict=True):
         if record.parent is not None:
             assert record.parent in keys and key.startswith(record.parent + "/")
+
+
+DAOS = """<c01 level="file"><did><unitid>1</unitid><unittitle>Scanned</unittitle>
+<dao xlink:href="scans/0001.jpg" xlink:title="f. 1"/>
+<daogrp><daoloc xlink:href="file:///data/fa/scans/0002.tif"/>
+<daoloc xlink:href="scans/0001.jpg"/></daogrp>
+<dao xlink:href="https://iiif.example.org/item/7/manifest"/>
+<dao xlink:href="https://images.example.org/drs:42" xlink:role="http://iiif.io/api/presentation/2.1/"/>
+<dao xlink:href="https://viewer.example.org/item/7"/>
+<dao xlink:href="notes/readme.txt"/></did></c01>"""
+
+
+def test_dao_links_are_sorted_into_page_images_iiif_manifests_and_links():
+    records = keyed(units(finding_aid(dsc=DAOS)))
+    unit = records["GAPPOD/f.1/fl.1"]
+    # image files beside the finding aid become pages (their paths, for ingest to read)
+    assert [(p.image, p.label) for p in unit.pages] == [
+        ("scans/0001.jpg", "f. 1"),
+        ("file:///data/fa/scans/0002.tif", None),
+    ]
+    # a IIIF manifest by its path, or by its xlink:role; every web link stays a link
+    assert unit.iiif_manifests == (
+        "https://iiif.example.org/item/7/manifest",
+        "https://images.example.org/drs:42",
+    )
+    assert unit.daos == (
+        "https://iiif.example.org/item/7/manifest",
+        "https://images.example.org/drs:42",
+        "https://viewer.example.org/item/7",
+        "notes/readme.txt",
+    )
+    assert records["GAPPOD/f.1"].pages == () and records["GAPPOD/f.1"].iiif_manifests == ()
+
+
+def test_ead3_linkrole_names_a_iiif_manifest():
+    data = b"""<ead xmlns="http://ead3.archivists.org/schema/"><control><recordid>r1</recordid>
+<maintenanceagency countrycode="RU"><agencycode>GAPPOD</agencycode></maintenanceagency></control>
+<archdesc level="collection"><did><unitid>9</unitid><unittitle>Papers</unittitle>
+<dao href="https://x.org/iiif/abc" linkrole="IIIF Presentation" daotype="derived"/>
+<dao href="img/1.png" linktitle="Cover" daotype="derived"/></did></archdesc></ead>"""
+    (unit,) = units(data)
+    assert unit.iiif_manifests == ("https://x.org/iiif/abc",)
+    assert [(p.image, p.label) for p in unit.pages] == [("img/1.png", "Cover")]
+
+
+def test_a_dao_image_outside_the_folder_fails_the_finding_aid_naming_the_element():
+    outside = DAOS.replace("scans/0001.jpg", "../elsewhere/0001.jpg", 1)
+    with pytest.raises(ReaderError, match=r"fa\.xml: <dao> at line 12: the image '\.\./elsewhere"):
+        units(finding_aid(dsc=outside))
+
+
+def test_a_unit_names_its_own_set_by_reference_and_title():
+    records = keyed(units(finding_aid(dsc=TREE)))
+    infos = set_infos(records["GAPPOD/f.1/s.89"], "GAPPOD/f.1/s.89")
+    assert [i.named for i in infos] == [False, False, True]
+    assert infos[:2] == [container_info("GAPPOD"), container_info("GAPPOD/f.1")]
+    assert infos[-1].spec == "GAPPOD:f.1:s.89" and infos[-1].name == "89 Secret"
+    assert infos[-1].description.startswith("Series of the ")
+    # made-up key steps (the component's id, containers, position) are not references
+    letters = "GAPPOD/f.1/s.89/fl.id%3Ax7"
+    assert set_infos(records[letters], letters)[-1].name == "Letters"
+    fonds = records["GAPPOD/f.1"]
+    assert set_infos(fonds, "GAPPOD/f.1")[-1].description.endswith(
+        "1920/1991. Extent: 3 linear metres. Minutes and letters."
+    )
+    # a title that begins with the unitid is not prefixed again; a system path is no reference
+    again = replace(fonds, title="1 Party archive")
+    assert set_infos(again, "GAPPOD/f.1")[-1].name == "1 Party archive"
+    aspace = replace(
+        fonds, reference=Reference("GAPPOD", (("fond", "/repositories/5/resources/9"),))
+    )
+    assert set_infos(aspace, "GAPPOD/f.%2Frepositories%2F5%2Fresources%2F9")[-1].name == (
+        "Party archive"
+    )
+    # a document without a level keeps the names of its key
+    plain = replace(fonds, level=None)
+    assert set_infos(plain, "GAPPOD/f.1")[-1] == container_info("GAPPOD/f.1")
