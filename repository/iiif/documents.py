@@ -46,6 +46,7 @@ from repository.store import Snapshot, Store
 from repository.store import iiif as queries
 from repository.store.bases import Rebase, rebase
 from repository.store.clock import read_changed
+from repository.store.lookup import records_by_key
 
 CLOCK_TTL = 0.25
 
@@ -184,7 +185,7 @@ class Documents:
             chosen = listing[(part - 1) * self.page_size : part * self.page_size]
             this_part = self._part(prefix, listing, part)
         keys = [e.key for e in chosen if e.kind != "Collection"]
-        documents = await queries.records_by_key(conn, keys)
+        documents = await records_by_key(conn, keys)
         items: list[ContainerItem | ManifestItem] = []
         for e in chosen:
             if e.kind == "Collection":
@@ -220,7 +221,7 @@ async def _listing(conn: Snapshot, prefix: str, spec: str) -> _Listing:
     below = branches(members)
     above = parent_of_container(prefix)
     named = {prefix, *(k for k in below if parent_container(k) == prefix)}
-    records = await queries.records_by_key(conn, sorted(named) + ([above] if above else []))
+    records = await records_by_key(conn, sorted(named) + ([above] if above else []))
     manifests = [m.key for m in members if m.manifest]
     linked = [m.key for m in members if m.linked and not m.manifest]
     units = {k: unit_info(r, k) for k, r in records.items() if r.level}

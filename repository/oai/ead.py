@@ -10,6 +10,7 @@ A key with no live record under it is 404.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from aiohttp import web
@@ -20,7 +21,8 @@ from metadata.record import Record
 from metadata.references import archive_name, key_to_set_spec
 from metadata.references.registry import current
 from repository.keys import RENDERER, SETTINGS, STORE
-from repository.store import NotFound, reads
+from repository.store import reads
+from repository.store.lookup import records_by_key
 
 PAGE = 1000
 CONTENT_TYPE = "application/xml"
@@ -36,35 +38,31 @@ async def finding_aid_xml(request: web.Request) -> web.StreamResponse:
         spec = key_to_set_spec(key)
     except ValueError:
         raise web.HTTPNotFound(text=f"no finding aid {key}") from None
-    keys: list[str] = []
-    after: tuple[int, int] | None = None
-    while True:
-        async with store.brief_snapshot() as conn:
-            rows = await reads.page(conn, reads.Window(0, 2**62, spec), after, PAGE, None)
-        keys.extend(r.key for r in rows if not r.deleted)
-        if len(rows) < PAGE:
-            break
-        after = (rows[-1].datestamp, rows[-1].id)
-    try:
-        own = await store.get(key)
-        if not own.deleted and key not in keys:
-            keys.append(key)
-    except NotFound:
-        pass
-    if not keys:
-        raise web.HTTPNotFound(text=f"no finding aid {key}")
     units: dict[str, tuple[Record, CrosswalkContext]] = {}
-    for unit_key in keys:
-        try:
-            stored = await store.get(unit_key)
-        except NotFound:
-            continue
-        if stored.deleted:
-            continue
-        record = stored.record.with_key(unit_key)
-        units[unit_key] = (record, renderer.context(record))
+    # one snapshot: the document shows the finding aid as it stood at one moment
+    async with store.snapshot() as conn:
+        keys: list[str] = []
+        after: tuple[int, int] | None = None
+        while True:
+            rows = await reads.page(conn, reads.Window(0, 2**62, spec), after, PAGE, None)
+            keys.extend(r.key for r in rows if not r.deleted)
+            if len(rows) < PAGE:
+                break
+            after = (rows[-1].datestamp, rows[-1].id)
+        own = await reads.header_by_key(conn, key, None)
+        if own is not None and not own.deleted and key not in keys:
+            keys.append(key)
+        for start in range(0, len(keys), PAGE):
+            found = await records_by_key(conn, keys[start : start + PAGE])
+            for unit_key, stored in found.items():
+                record = stored.with_key(unit_key)
+                units[unit_key] = (record, renderer.context(record))
+    if not units:
+        raise web.HTTPNotFound(text=f"no finding aid {key}")
     entry = current().by_code(archive)
-    body = finding_aid(
+    # a large fonds takes seconds to write out: not on the event loop
+    body = await asyncio.to_thread(
+        finding_aid,
         key,
         units,
         url=f"{settings.base_url}{request.rel_url.path}",

@@ -11,21 +11,18 @@ the EAD reader begins with ``ead:`` (metadata/identity.py, metadata/readers/ead.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metadata.readers.ead import SOURCE_PREFIX
-from metadata.record import Record
 from repository.store import bodies
 from repository.store.engine import Reader
 from repository.store.schema import memberships, records, renditions, sets
 
 MANIFEST = "iiif:manifest"
 LINKS = "iiif:links"  # a unit's IIIF manifests elsewhere (repository/records/renditions.py)
-_CHUNK = 500
 _UNIT_IDENTITY = f"src:{SOURCE_PREFIX}"
 
 
@@ -151,16 +148,3 @@ async def archive_specs(conn: AsyncConnection) -> tuple[list[str], list[str]]:
         elif await has_units(conn, spec):
             with_units.append(spec)
     return with_manifests, with_units
-
-
-async def records_by_key(conn: AsyncConnection, keys: Sequence[str]) -> dict[str, Record]:
-    """The stored records of some keys (live or not; the caller chose them)."""
-    found: dict[str, Record] = {}
-    for start in range(0, len(keys), _CHUNK):
-        chunk = list(keys[start : start + _CHUNK])
-        query = select(records.c.key, records.c.data).where(records.c.key.in_(chunk))
-        rows = (await conn.execute(query)).all()
-        datas = await bodies.loads(conn, [r.data for r in rows])
-        for row, data in zip(rows, datas, strict=True):
-            found[row.key] = Record.from_json(data)
-    return found

@@ -8,7 +8,7 @@ under depends on what else held its locator when it was first written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -17,6 +17,8 @@ from metadata.record import Record
 from repository.store import bodies
 from repository.store.engine import connect
 from repository.store.schema import records
+
+CHUNK = 500  # keys in one IN (...) list
 
 
 async def keys_by_identity(engine: AsyncEngine, identities: Iterable[str]) -> dict[str, str]:
@@ -42,3 +44,16 @@ async def records_in_order(conn: AsyncConnection, ids: list[int]) -> list[tuple[
     found = [i for i in ids if i in by_id]
     datas = await bodies.loads(conn, [by_id[i].data for i in found])
     return [(i, by_id[i].key, Record.from_json(d)) for i, d in zip(found, datas, strict=True)]
+
+
+async def records_by_key(conn: AsyncConnection, keys: Sequence[str]) -> dict[str, Record]:
+    """The stored records of some keys (live or not; the caller chose them)."""
+    found: dict[str, Record] = {}
+    for start in range(0, len(keys), CHUNK):
+        chunk = list(keys[start : start + CHUNK])
+        query = select(records.c.key, records.c.data).where(records.c.key.in_(chunk))
+        rows = (await conn.execute(query)).all()
+        datas = await bodies.loads(conn, [r.data for r in rows])
+        for row, data in zip(rows, datas, strict=True):
+            found[row.key] = Record.from_json(data)
+    return found

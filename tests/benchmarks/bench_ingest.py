@@ -12,7 +12,9 @@ datestamps). The ratio says what the real work costs on top of storing bytes.
 ``--finding-aid N`` measures EAD instead: one generated EAD 2002 finding aid of N
 components (a fonds, series of 1,000 files each), ingested by ``opis ingest``: units
 per second and the child's peak memory, plus the streaming reader alone at N and at
-N/10 components (its peak Python allocations should not grow with N).
+N/10 components (its peak Python allocations should not grow with N). Then ``opis
+serve`` on the store answers ``/ead/<fonds>.xml``, the whole finding aid written out
+again: seconds and size, beside reading the same records from the store (its floor).
 """
 
 from __future__ import annotations
@@ -144,6 +146,53 @@ def finding_aid(components: int, db: str | None) -> None:
         print(f"reader peak        {reader_peak:8.1f} MB  at {units} units (Python allocations)")
         print(f"reader peak        {small_peak:8.1f} MB  at {small_units} units")
         print(f"summary            {result.stdout.strip()}")
+        whole_finding_aid(url, folder, units)
+
+
+def whole_finding_aid(url: str, folder: Path, units: int) -> None:
+    """``GET /ead/<fonds>.xml`` of the ingested fonds, beside the store's own read of the
+    same records (the floor: SQL and decompression, no XML)."""
+    import asyncio
+    import urllib.request
+
+    from sqlalchemy import text
+
+    from repository.store import Store
+    from repository.store.lookup import records_by_key
+    from tests.benchmarks.harness import start
+    from tests.live import free_port
+
+    async def keys_and_read() -> tuple[str, float]:
+        store = await Store(url).open()
+        try:
+            async with store.snapshot() as conn:
+                keys = [k for (k,) in await conn.execute(text("SELECT key FROM records"))]
+                started = time.perf_counter()
+                for n in range(0, len(keys), 1000):
+                    await records_by_key(conn, keys[n : n + 1000])
+                return min(keys, key=len), time.perf_counter() - started
+        finally:
+            await store.close()
+
+    fonds, floor = asyncio.run(keys_and_read())
+    port = free_port()
+    env = {
+        "OPIS_DATABASE_URL": url,
+        "OPIS_STORAGE_DATA_DIR": str(folder / "d"),
+        "OPIS_SERVER_PORT": str(port),
+    }
+    server = start(["-m", "repository", "serve"], env, f"http://127.0.0.1:{port}/healthz")
+    try:
+        started = time.perf_counter()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/ead/{fonds}.xml") as reply:
+            size = len(reply.read()) / 2**20
+        elapsed = time.perf_counter() - started
+        peak = server.peak_memory_mb()
+    finally:
+        server.stop()
+    print(f"/ead (whole fonds) {elapsed:8.1f} s   {units / elapsed:10.0f} units/s  {size:.0f} MB")
+    print(f"store read alone   {floor:8.1f} s   {units / floor:10.0f} units/s  (the floor)")
+    print(f"server peak        {peak:8.0f} MB")
 
 
 def main() -> None:
