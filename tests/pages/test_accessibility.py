@@ -21,6 +21,7 @@ from tests.conftest import ROOT, unavailable
 from tests.iiif_rules import write_folder
 from tests.live import OpisProcess, ingest, make_settings
 from tests.pages.test_browser import mirador_site
+from tests.pagetext.test_site_search import WORD, three_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -28,6 +29,7 @@ LANGUAGES = ("en", "ru", "az")
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 FAILING = ("serious", "critical")
 KEY = "GAPPOD/f.2/op.1/d.5"
+PAGE_TEXT = "GAPPOD/f.76/op.1/d.1"  # three_pages: a word on its page 2
 RECORD = {
     "reference": "GAPPOD, f.2, op.1, d.5",
     "title": "Telegram about the paper shipment",
@@ -60,7 +62,7 @@ AXE = r"""
   for (const item of pages) {
     const reply = await page.goto(item.url, { waitUntil: 'load' });
     try { await page.waitForLoadState('networkidle', { timeout: 10000 }); } catch (e) {}
-    if (item.kind === 'viewer') {
+    if (item.kind.startsWith('viewer')) {
       const started = page.locator('.mirador-viewer').first();
       try { await started.waitFor({ timeout: 20000 }); } catch (e) {}
       await page.waitForTimeout(1500);
@@ -89,6 +91,7 @@ def test_every_kind_of_page_passes_axe_in_every_language(tmp_path):
     inputs = [
         write_folder(tmp_path / "record", record=RECORD, pages=2),
         write_folder(tmp_path / "other", record=OTHER),
+        three_pages(tmp_path / "page-text"),  # with ALTO text on each page
     ]
     with mirador_site() as mirador:
         settings = make_settings(
@@ -105,6 +108,11 @@ def test_every_kind_of_page_passes_axe_in_every_language(tmp_path):
             "archive": "/records/GAPPOD",
             "container": "/records/GAPPOD/f.2/op.1",
             "viewer": "/viewer?manifest=" + quote(manifest, safe=""),
+            "page-text": f"/records/{PAGE_TEXT}?page=2&q={WORD}",
+            "search-page-text": f"/search?q={WORD}",
+            "viewer-searching": "/viewer?manifest="
+            + quote(f"{base}/iiif/3/{PAGE_TEXT}/manifest", safe="")
+            + f"&canvas=2&q={WORD}",
             "not-found": "/no/such/page",
             "no-record": "/records/GAPPOD/f.9",
         }

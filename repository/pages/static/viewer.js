@@ -68,6 +68,14 @@
     }
   });
   if (query) { search(window.opisViewer.store, shown.manifestId, query, 0); }
+  // Mirador 4.0 puts aria-orientation on the wrapper of its side bar's tabs, an element
+  // with no role, where ARIA does not allow it; the tab list inside says it already.
+  new MutationObserver(function () {
+    viewer.querySelectorAll(".MuiTabs-root[aria-orientation]:not([role])").forEach(
+      function (wrapper) { wrapper.removeAttribute("aria-orientation"); });
+  }).observe(viewer, {
+    subtree: true, childList: true, attributes: true, attributeFilter: ["aria-orientation"]
+  });
   // The record page keeps this frame out of sight until now (opis.css, .viewer.ready).
   if (window.frameElement) { window.frameElement.classList.add("ready"); }
 }());
