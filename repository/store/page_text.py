@@ -19,8 +19,10 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -222,43 +224,42 @@ async def _line_range(conn: Reader, record_id: int) -> tuple[int, int] | None:
     """The first and last line ids of a record (its lines are written in one statement,
     in reading order, so their ids ascend in that order)."""
     order = (page_lines.c.seq, page_lines.c.n)
-    first = (
-        await conn.execute(
-            select(page_lines.c.id)
-            .where(page_lines.c.record_id == record_id)
-            .order_by(*order)
-            .limit(1)
-        )
-    ).scalar()
-    if first is None:
-        return None
-    last = (
-        await conn.execute(
-            select(page_lines.c.id)
-            .where(page_lines.c.record_id == record_id)
-            .order_by(*(c.desc() for c in order))
-            .limit(1)
-        )
-    ).scalar()
-    return int(first), int(last if last is not None else first)
+    mine = select(page_lines.c.id).where(page_lines.c.record_id == record_id).limit(1)
+    first = mine.order_by(*order).scalar_subquery()
+    last = mine.order_by(*(c.desc() for c in order)).scalar_subquery()
+    found = (await conn.execute(select(first, last))).one()
+    return None if found[0] is None else (int(found[0]), int(found[1]))
 
 
-def _where(folded: Sequence[str], *, sqlite: bool) -> tuple[str, dict[str, object]]:
-    if sqlite:
-        # On SQLite a record's lines have consecutive ids (one writer; one insert), so
-        # the FTS5 rowid range is the record: FTS5 limits its posting lists to it.
-        match = '"' + " ".join(w.replace('"', '""') for w in folded) + '"'
-        return (
-            "FROM search_page_fts WHERE search_page_fts MATCH :match AND rowid BETWEEN :lo AND :hi",
-            {"match": match},
-        )
-    # On PostgreSQL the record's tag lexeme is in the same tsquery: one GIN lookup
-    # intersects the record's lines with the words' (a record_id condition would let
-    # the planner walk all the record's lines instead).
-    return (
-        "FROM page_lines WHERE tsv @@ CAST(:query AS tsquery)",
-        {"query": ""},
-    )
+# Each backend answers a page in one statement: the count of matching lines and that
+# page's lines (none, as one row of NULLs, past the last page), only the columns hits need.
+_COLUMNS = "line.seq, line.n, line.text, line.box, line.words, line.language"
+
+# On SQLite a record's lines have consecutive ids (one writer; one insert), so the FTS5
+# rowid range is the record: FTS5 limits its posting lists to it. The unary + keeps the
+# planner from walking all the record's lines by ix_page_lines_record to read a page's.
+_FTS = "FROM search_page_fts WHERE search_page_fts MATCH :match AND rowid BETWEEN :lo AND :hi"
+_SQLITE_SEARCH = sql(
+    f"SELECT total.lines AS total, {_COLUMNS} FROM (SELECT count(*) AS lines {_FTS}) AS total"
+    f" LEFT JOIN page_lines AS line ON line.id IN (SELECT rowid {_FTS} ORDER BY rowid"
+    " LIMIT :limit OFFSET :offset) AND +line.record_id = :record"
+    " ORDER BY line.id"
+)
+
+# On PostgreSQL the record's tag lexeme is in the same tsquery: one GIN lookup intersects
+# the record's lines with the words' (a record_id condition would let the planner walk
+# all the record's lines instead). The matching rows are read once for both their count
+# and the page's ids (an ordered aggregate: neither a second scan nor a materialized set).
+_PG_SEARCH = sql(
+    "WITH found AS (SELECT count(*) AS total,"
+    " (array_agg(id ORDER BY id))[CAST(:first AS integer) : CAST(:last AS integer)] AS ids"
+    " FROM page_lines WHERE tsv @@ CAST(:query AS tsquery))"
+    f" SELECT found.total, {_COLUMNS}"
+    " FROM found LEFT JOIN LATERAL unnest(found.ids) AS chosen(id) ON true"
+    " LEFT JOIN page_lines AS line ON line.id = chosen.id AND line.record_id = :record"
+    " ORDER BY line.id"
+)
+_LARGEST_INDEX = 2**31 - 2  # PostgreSQL's array subscripts are integers
 
 
 async def search(
@@ -271,92 +272,103 @@ async def search(
     sqlite: bool,
 ) -> HitPage:
     """One page (``page_size`` matching lines) of the hits of a phrase in one record."""
-    found = await _line_range(conn, record_id)
-    if found is None:
-        return HitPage((), 0, page, 1)
-    where, params = _where(folded, sqlite=sqlite)
     if sqlite:
-        params.update(lo=found[0], hi=found[1])
+        found = await _line_range(conn, record_id)
+        if found is None:
+            return HitPage((), 0, page, 1)
+        match = '"' + " ".join(w.replace('"', '""') for w in folded) + '"'
+        rows = await conn.execute(
+            _SQLITE_SEARCH,
+            {
+                "match": match,
+                "lo": found[0],
+                "hi": found[1],
+                "record": record_id,
+                "limit": page_size,
+                "offset": page * page_size,
+            },
+        )
     else:
-        params["query"] = tsquery(record_id, folded)
-    key = "rowid" if sqlite else "id"
-    total = int((await conn.execute(sql(f"SELECT count(*) {where}"), params)).scalar_one())
-    pages_total = max(1, -(-total // page_size))
-    chosen: list[int] = []
-    if total and page < pages_total:
+        first = min(page * page_size, _LARGEST_INDEX) + 1
         rows = await conn.execute(
-            sql(f"SELECT {key} {where} ORDER BY {key} LIMIT :limit OFFSET :offset"),
-            {**params, "limit": page_size, "offset": page * page_size},
+            _PG_SEARCH,
+            {
+                "query": tsquery(record_id, folded),
+                "record": record_id,
+                "first": first,
+                "last": min(first - 1 + page_size, _LARGEST_INDEX + 1),
+            },
         )
-        chosen = [int(r[0]) for r in rows]
+    lines = rows.all()
+    total = int(lines[0].total)
+    phrase = tuple(folded)
     hits: list[Hit] = []
-    if chosen:
-        rows = await conn.execute(
-            select(page_lines)
-            .where(
-                page_lines.c.id.in_(bindparam("ids", expanding=True)),
-                page_lines.c.record_id == record_id,
-            )
-            .order_by(page_lines.c.id),
-            {"ids": chosen},
-        )
-        for row in rows:
-            hits += line_hits(row.seq, row.n, _line(row), tuple(folded))
-    return HitPage(tuple(hits), total, page, pages_total)
+    for row in lines:
+        if row.seq is not None:
+            hits += line_hits(row, phrase)
+    return HitPage(tuple(hits), total, page, max(1, -(-total // page_size)))
 
 
-def line_hits(seq: int, n: int, line: Line, folded: tuple[str, ...]) -> list[Hit]:
-    """Every occurrence of the phrase in one line, located among its words."""
+@lru_cache(maxsize=1 << 14)
+def _tokens(text: str) -> tuple[str, ...]:
+    """A word's folded tokens: the same words recur line after line, and folding each
+    one again would cost more than the rest of a search page."""
+    return tuple(words(text))
+
+
+def line_hits(row: Any, folded: tuple[str, ...]) -> list[Hit]:
+    """Every occurrence of the phrase in one stored line (``seq``, ``n``, ``text``,
+    ``box``, ``words``, ``language``), located among its words; only the words a hit
+    shows become text."""
+    seq, n, text, language = row.seq, row.n, row.text, row.language
     found: list[Hit] = []
-    if line.words:
-        tokens = [(tok, i) for i, word in enumerate(line.words) for tok in words(word.text)]
-        for start in _occurrences([t for t, _ in tokens], folded):
-            first, last = tokens[start][1], tokens[start + len(folded) - 1][1]
-            matched = line.words[first : last + 1]
-            left = min(w.x for w in matched)
-            top = min(w.y for w in matched)
-            right = max(w.x + w.w for w in matched)
-            bottom = max(w.y + w.h for w in matched)
-            before = line.words[max(0, first - CONTEXT_WORDS) : first]
-            after = line.words[last + 1 : last + 1 + CONTEXT_WORDS]
+    if row.words:
+        boxes = json.loads(row.words)  # [text, x, y, w, h] for each word
+        each = [_tokens(str(box[0])) for box in boxes]
+        tokens = [token for got in each for token in got]
+        owner = [i for i, got in enumerate(each) for _ in got]  # the word of each token
+        for start in _occurrences(tokens, folded):
+            first, last = owner[start], owner[start + len(folded) - 1]
+            matched = boxes[first : last + 1]
+            left = min(b[1] for b in matched)
+            top = min(b[2] for b in matched)
+            right = max(b[1] + b[3] for b in matched)
+            bottom = max(b[2] + b[4] for b in matched)
+            before = boxes[max(0, first - CONTEXT_WORDS) : first]
+            after = boxes[last + 1 : last + 1 + CONTEXT_WORDS]
             found.append(
                 Hit(
                     seq,
                     n,
-                    line.text,
-                    line.language,
+                    text,
+                    language,
                     (left, top, right - left, bottom - top),
-                    " ".join(w.text for w in matched),
-                    " ".join(w.text for w in before) + (" " if before else ""),
-                    (" " if after else "") + " ".join(w.text for w in after),
+                    " ".join(str(b[0]) for b in matched),
+                    " ".join(str(b[0]) for b in before) + (" " if before else ""),
+                    (" " if after else "") + " ".join(str(b[0]) for b in after),
                 )
             )
         if found:
             return found
-    spans = word_spans(line.text)
+    x, y, w, h = (int(v) for v in row.box.split(","))
+    spans = word_spans(text)
     for start in _occurrences([s[2] for s in spans], folded):
         begin, end = spans[start][0], spans[start + len(folded) - 1][1]
         found.append(
-            Hit(
-                seq,
-                n,
-                line.text,
-                line.language,
-                (line.x, line.y, line.w, line.h),
-                line.text[begin:end],
-                line.text[:begin],
-                line.text[end:],
-            )
+            Hit(seq, n, text, language, (x, y, w, h), text[begin:end], text[:begin], text[end:])
         )
     if not found:  # the index matched what the tokens here do not show: the whole line
-        box = (line.x, line.y, line.w, line.h)
-        found.append(Hit(seq, n, line.text, line.language, box, line.text, "", ""))
+        found.append(Hit(seq, n, text, language, (x, y, w, h), text, "", ""))
     return found
 
 
 def _occurrences(tokens: list[str], phrase_words: tuple[str, ...]) -> list[int]:
-    size = len(phrase_words)
-    return [i for i in range(len(tokens) - size + 1) if tuple(tokens[i : i + size]) == phrase_words]
+    head, size = phrase_words[0], len(phrase_words)
+    return [
+        i
+        for i, token in enumerate(tokens)
+        if token == head and tuple(tokens[i : i + size]) == phrase_words
+    ]
 
 
 async def terms(
