@@ -148,25 +148,39 @@ class Record:
     iiif_manifests: tuple[str, ...] = ()  # the daos that are IIIF manifests (readers/daos.py)
 
     def with_key(self, key: str) -> Record:
-        """This record under ``key``.
-
-        A copy of the attributes, not ``dataclasses.replace``: that runs ``__init__``
-        over all thirty fields, and ingest keys every record. The result is the same
-        record (frozen, no ``__post_init__``).
-        """
+        """This record under ``key`` (see ``copy_with``)."""
         keyed = object.__new__(type(self))
         keyed.__dict__.update(self.__dict__)
         keyed.__dict__["key"] = key
         return keyed
 
+    def copy_with(self, **changes: Any) -> Record:
+        """``dataclasses.replace(self, **changes)``, as a copy of the attributes.
+
+        ``replace`` runs ``__init__`` over all thirty fields, and ingest changes every
+        record once or twice (its reference, its key). The result is the same record
+        (frozen, no ``__post_init__``).
+        """
+        if not changes.keys() <= _FIELD_NAMES:
+            raise TypeError(f"not fields of Record: {sorted(changes.keys() - _FIELD_NAMES)}")
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy.__dict__.update(changes)
+        return copy
+
     def to_json(self) -> dict[str, Any]:
         """The stored and exported form; fields left empty are omitted."""
         out: dict[str, Any] = {}
+        values = self.__dict__
         for name in _field_names(Record):
-            value = getattr(self, name)
-            if value in (None, (), "") or (isinstance(value, Source) and value == _NO_SOURCE):
+            value = values[name]
+            # ``not value`` settles every field that is set; only an empty one needs the
+            # exact test (a value equal to None, () or "")
+            if not value and (value is None or value == () or value == ""):
                 continue
-            out[name] = _dump(value)
+            if value.__class__ is Source and value == _NO_SOURCE:
+                continue
+            out[name] = value if value.__class__ is str else _dump(value)
         return out
 
     @classmethod
@@ -182,14 +196,14 @@ class Record:
 
 def _dump(value: Any) -> Any:
     if isinstance(value, tuple):
-        return [_dump(v) for v in value]
+        return [v if v.__class__ is str else _dump(v) for v in value]
     if isinstance(value, Reference):
         return value.to_json()
     if hasattr(value, "__dataclass_fields__"):
         return {
-            name: getattr(value, name)
+            name: item
             for name in _field_names(type(value))
-            if getattr(value, name) is not None
+            if (item := getattr(value, name)) is not None
         }
     return value
 

@@ -14,11 +14,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
 from metadata.identity import UNCITED
 from metadata.record import Record, Reference
 from metadata.references import archive_name, key_to_set_spec, level_label, parse_key
+from metadata.references.keys import parse_key_below
+from metadata.references.registry import Registry, installed
 
 COLLECTIONS = "collection"
 _DOCUMENT_SEGMENTS = ("l.", "ll.", "doc.")
@@ -41,12 +42,12 @@ class SetInfo:
 
 def containers(key: str) -> list[str]:
     """Every container above the document: ``A``, ``A/f.1``, ... up to the unit itself."""
-    segments = key.split("/")
-    out: list[str] = []
-    for i, segment in enumerate(segments):
-        if i and segment.startswith(_DOCUMENT_SEGMENTS):
+    archive, *segments = key.split("/")
+    out = [archive]
+    for segment in segments:
+        if segment.startswith(_DOCUMENT_SEGMENTS):
             break
-        out.append("/".join(segments[: i + 1]))
+        out.append(f"{out[-1]}/{segment}")
     return out
 
 
@@ -57,8 +58,19 @@ def collection_spec(name: str) -> str:
 
 
 def container_info(prefix: str) -> SetInfo:
-    """The set for one container key prefix, with a name a person can read."""
-    spec, ref = _read_prefix(prefix)
+    """The set for one container key prefix, with a name a person can read.
+
+    Kept with the prefix (``_Prefix``), for the registry that gave its names.
+    """
+    kept = _prefix(prefix)
+    registry = installed()
+    named = kept.named
+    if named is None or named[0] is not registry:
+        named = kept.named = (registry, _name(prefix, kept.spec, kept.ref))
+    return named[1]
+
+
+def _name(prefix: str, spec: str, ref: Reference | None) -> SetInfo:
     if prefix == UNCITED:
         return SetInfo(
             spec,
@@ -76,23 +88,48 @@ def container_info(prefix: str) -> SetInfo:
     return SetInfo(spec, f"{code}, {path}", f"{path} of the {where}.")
 
 
-@lru_cache(maxsize=4096)
-def _read_prefix(prefix: str) -> tuple[str, Reference | None]:
-    """The setSpec of a container prefix and its parse (None when it is no key).
+@dataclass(slots=True)
+class _Prefix:
+    """A container prefix read: its setSpec, its parse (None when it is no key), and
+    its set once named (with the registry that named it)."""
 
-    Cached: records share their containers and every record asks for all of them
-    (archive, fond, opis ...); ValueError when the prefix has no setSpec.
+    spec: str
+    ref: Reference | None
+    named: tuple[Registry | None, SetInfo] | None = None
+
+
+_PREFIXES: dict[str, _Prefix] = {}
+_KEPT = 4096
+
+
+def _prefix(prefix: str) -> _Prefix:
+    """A container prefix, read once: records share their containers and every record
+    asks for all of them (archive, fond, opis ...), top down, so a prefix's parent is
+    usually kept and only its last segment needs reading. ValueError when the prefix
+    has no setSpec.
     """
-    spec = key_to_set_spec(prefix)
-    try:
-        return spec, parse_key(prefix)
-    except ValueError:
-        return spec, None
+    found = _PREFIXES.get(prefix)
+    if found is None:
+        spec = key_to_set_spec(prefix)
+        parent, slash, _ = prefix.rpartition("/")
+        above = _PREFIXES.get(parent) if slash else None
+        ref: Reference | None
+        try:
+            if above is None:
+                ref = parse_key(prefix)
+            else:  # a key below one that is no key is none either
+                ref = parse_key_below(above.ref, prefix) if above.ref else None
+        except ValueError:
+            ref = None
+        if len(_PREFIXES) >= _KEPT:
+            _PREFIXES.clear()
+        found = _PREFIXES[prefix] = _Prefix(spec, ref)
+    return found
 
 
 def unit_info(record: Record, key: str) -> SetInfo:
     """The set of a finding-aid unit's own key, named and described by the unit."""
-    spec = _read_prefix(key)[0]
+    spec = _prefix(key).spec
     reference = shown_reference(record)
     title = record.title
     said = reference is None or re.match(rf"{re.escape(reference)}(\W|$)", title)

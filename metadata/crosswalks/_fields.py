@@ -7,15 +7,38 @@ the three formats never disagree about the same record.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date as _date
-from functools import lru_cache
+from functools import lru_cache, wraps
+from typing import TypeVar
 
 from metadata import languages
-from metadata.record import Record, TextBody
+from metadata.record import Record
 
 from ._xml import text, unique
 from .context import CrosswalkContext
+
+K = TypeVar("K")
+T = TypeVar("T")
+
+
+def per_record(read: Callable[[K], T]) -> Callable[[K], T]:
+    """``read`` remembered for the record (or context) last asked about, the same object:
+    the six formats ask the same of one record in a row, and a record never changes. The
+    answer is shared, so it must not be changed either (tuples)."""
+    last: list[tuple[K | None, T | None]] = [(None, None)]
+
+    @wraps(read)
+    def remembered(record: K) -> T:
+        seen, answer = last[0]
+        if seen is not record:
+            answer = read(record)
+            last[0] = (record, answer)
+        return answer  # type: ignore[return-value]
+
+    return remembered
+
 
 # ---------------------------------------------------------------- dates
 
@@ -47,9 +70,9 @@ def _w3cdtf(value: str) -> str | None:
     match = _W3CDTF.fullmatch(value.strip())
     if not match:
         return None
-    year, month, day = (int(g) if g else 1 for g in match.groups())
-    try:
-        _date(year, month, day)  # year 0000, month 13 or 30 February raise
+    year, month, day = match.groups()
+    try:  # year 0000, month 13 or 30 February raise
+        _date(int(year), int(month) if month else 1, int(day) if day else 1)
     except ValueError:
         return None
     return value.strip()
@@ -158,14 +181,15 @@ class Name:
     corporate: bool
 
 
-def names(record: Record) -> list[Name]:
+@per_record
+def names(record: Record) -> tuple[Name, ...]:
     """Creators (as authors) then contributors (with their relators), empty names dropped."""
     out = [Name(n, AUTHOR, is_body(n)) for n in unique(record.creators)]
     for agent in record.contributors:
         cleaned = text(agent.name)
         if cleaned:
             out.append(Name(cleaned, relator(agent.role), is_body(cleaned)))
-    return out
+    return tuple(out)
 
 
 # ---------------------------------------------------------------- notes and strings
@@ -199,29 +223,25 @@ def citation(record: Record, ctx: CrosswalkContext) -> str | None:
     return f"{canonical}, {leaves}" if leaves else canonical
 
 
-def hierarchy(ctx: CrosswalkContext) -> list[tuple[str, str]]:
+@per_record
+def hierarchy(ctx: CrosswalkContext) -> tuple[tuple[str, str], ...]:
     """The (label, value) levels fond > opis > delo with empty ones dropped."""
-    return [(text(label), text(value)) for label, value in ctx.hierarchy if text(value)]
+    return tuple((text(label), text(value)) for label, value in ctx.hierarchy if text(value))
 
 
-def hierarchy_title(levels: list[tuple[str, str]]) -> str:
+def hierarchy_title(levels: tuple[tuple[str, str], ...]) -> str:
     """``Fond 1, Opis 89, Delo 112``."""
     return ", ".join(f"{label} {value}".strip() for label, value in levels)
 
 
+@per_record
 def full_text_note(record: Record) -> str | None:
     """A note that a transcription/translation exists; the text itself stays out.
 
     Full texts are too big for harvested metadata; the record page shows them.
     """
-    return _full_text_note(tuple(record.text))
-
-
-@lru_cache(maxsize=64)
-def _full_text_note(bodies: tuple[TextBody, ...]) -> str | None:
-    # cached: five formats ask for the same record's note in a row
     parts: list[str | None] = []
-    for body in bodies:
+    for body in record.text:
         if not text(body.content):
             continue
         language = languages.name(body.language) if body.language else None
@@ -235,27 +255,36 @@ def _full_text_note(bodies: tuple[TextBody, ...]) -> str | None:
 
 def funding_notes(record: Record) -> list[str]:
     """One sentence per funder, worded as the Digital Archive credits them."""
+    if not record.funders:  # most records; every format asks
+        return []
     return [f"Made possible with support from {f}." for f in unique(record.funders)]
 
 
-def _original_and_translated(record: Record) -> tuple[tuple[str, ...], tuple[str, ...]]:
+Languages = tuple[tuple[str, ...], tuple[str, ...]]
+
+
+@per_record
+def _original_and_translated(record: Record) -> Languages:
     """The record's language codes split into the document's own and translation-only ones.
 
     ``language`` lists both (``ru``, ``en``); a language is translation-only when the record
-    carries a translation in it and no transcription.
+    carries a translation in it and no transcription. MARC asks three times per record.
     """
-    return _split_languages(tuple(record.language), tuple(record.text))
+    kinds = tuple((body.language, body.kind) for body in record.text)
+    return _split_languages(tuple(record.language), kinds)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _split_languages(
-    codes_given: tuple[str, ...], bodies: tuple[TextBody, ...]
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    # cached: MARC asks three times per record, MODS and the notes once more
+    codes_given: tuple[str, ...], bodies: tuple[tuple[str | None, str], ...]
+) -> Languages:
+    # cached: records repeat a few combinations of languages
     codes = unique(codes_given)
-    own = {languages.from_any(b.language) for b in bodies if b.kind != "translation"}
+    own = {languages.from_any(language) for language, kind in bodies if kind != "translation"}
     translated = (
-        {languages.from_any(b.language) for b in bodies if b.kind == "translation"} - own - {None}
+        {languages.from_any(language) for language, kind in bodies if kind == "translation"}
+        - own
+        - {None}
     )
     original = [code for code in codes if languages.from_any(code) not in translated]
     if not original:
@@ -263,15 +292,25 @@ def _split_languages(
     return tuple(original), tuple(code for code in codes if code not in original)
 
 
-def language_codes(record: Record) -> list[str]:
+def language_codes(record: Record) -> tuple[str, ...]:
     """ISO 639-2/B codes of the record's languages, the document's own first."""
-    original, translated = _original_and_translated(record)
-    return unique([languages.to_bibliographic(code) for code in (*original, *translated)])
+    return _bibliographic(_original_and_translated(record))
+
+
+@lru_cache(maxsize=256)
+def _bibliographic(split: Languages) -> tuple[str, ...]:
+    original, translated = split
+    return tuple(unique([languages.to_bibliographic(code) for code in (*original, *translated)]))
 
 
 def language_note(record: Record) -> str | None:
     """``In Russian, with English translation.`` (unknown codes as written)."""
-    original, translated = _original_and_translated(record)
+    return _language_note(_original_and_translated(record))
+
+
+@lru_cache(maxsize=256)
+def _language_note(split: Languages) -> str | None:
+    original, translated = split
     if not original:
         return None
 

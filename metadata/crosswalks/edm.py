@@ -30,11 +30,12 @@ the two to the same output.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from metadata.record import Record
 
 from . import _fields
-from ._xml import escape, lang, open_root, quote, text, unique
+from ._xml import elements, escaped, lang, open_root, quote, text, unique
 from .context import CrosswalkContext
 
 PREFIX = "edm"
@@ -54,6 +55,8 @@ _OPEN = open_root(
     SCHEMA,
 )
 
+_EN = lang("en")
+
 NOT_EVALUATED = "http://rightsstatements.org/vocab/CNE/1.0/"
 _RIGHTS = re.compile(
     r"https?://(rightsstatements\.org/vocab/[A-Za-z-]+/1\.0/?"
@@ -61,8 +64,12 @@ _RIGHTS = re.compile(
 )
 
 
+@lru_cache(maxsize=256)
 def rights_uri(value: str | None) -> str:
-    """A rights statement Europeana accepts: the record's, when it is one, else CNE."""
+    """A rights statement Europeana accepts: the record's, when it is one, else CNE.
+
+    Cached: records repeat a few rights statements.
+    """
     cleaned = text(value)
     match = _RIGHTS.fullmatch(cleaned) or _RIGHTS.search(cleaned)
     if not match:
@@ -97,10 +104,10 @@ def base_url(ctx: CrosswalkContext, key: str) -> str:
 
 def _literal(out: list[str], tag: str, value: str | None, language: str | None = None) -> bool:
     """A literal property, skipped when the value is empty after cleaning (then False)."""
-    cleaned = text(value)
-    if cleaned:
-        out.append(f"<{tag}{lang(language)}>{escape(cleaned)}</{tag}>")
-    return bool(cleaned)
+    written = escaped(value)
+    if written:
+        out.append(f"<{tag}{lang(language)}>{written}</{tag}>")
+    return bool(written)
 
 
 def _resource(out: list[str], tag: str, uri: str) -> None:
@@ -114,36 +121,27 @@ def crosswalk(record: Record, ctx: CrosswalkContext) -> bytes:
     cho_id, aggregation_id = f"{ctx.record_url}#cho", f"{ctx.record_url}#aggregation"
     rdf = [_OPEN, f'<edm:ProvidedCHO rdf:about="{quote(cho_id)}">']
     _literal(rdf, "dc:title", _fields.title(record), record.title_language)
-    for name in unique([*record.creators, *record.origination]):
-        _literal(rdf, "dc:creator", name)
-    for name in unique([agent.name for agent in record.contributors]):
-        _literal(rdf, "dc:contributor", name)
+    rdf.append(elements("dc:creator", [*record.creators, *record.origination]))
+    rdf.append(elements("dc:contributor", [agent.name for agent in record.contributors]))
     _literal(rdf, "dc:date", record.date)
     for description in record.description:
         _literal(rdf, "dc:description", description.value, description.language)
-    for note in [_fields.full_text_note(record), *_fields.funding_notes(record)]:
-        _literal(rdf, "dc:description", note, "en")
-    for identifier in unique([_fields.citation(record, ctx), ctx.reference_canonical]):
-        _literal(rdf, "dc:identifier", identifier)
-    for code in unique(list(record.language)) or ["und"]:
-        _literal(rdf, "dc:language", code)
-    for subject in unique(list(record.subjects)):
-        _literal(rdf, "dc:subject", subject)
-    for kind in unique(["Text", record.level, *record.types]):
-        _literal(rdf, "dc:type", kind)
+    _literal(rdf, "dc:description", _fields.full_text_note(record), "en")
+    rdf.append(elements("dc:description", _fields.funding_notes(record), _EN))
+    identifiers = [_fields.citation(record, ctx), ctx.reference_canonical]
+    rdf.append(elements("dc:identifier", identifiers))
+    rdf.append(elements("dc:language", record.language) or "<dc:language>und</dc:language>")
+    rdf.append(elements("dc:subject", record.subjects))
+    rdf.append(elements("dc:type", ["Text", record.level, *record.types]))
     _literal(rdf, "dc:source", ctx.archive_name)
-    for note in unique([*record.access, *record.use]):
-        _literal(rdf, "dc:rights", note)
-    for extent in unique(list(record.extent)):
-        _literal(rdf, "dcterms:extent", extent)
-    for link in unique(list(record.daos)):  # digital objects the finding aid links to
+    rdf.append(elements("dc:rights", [*record.access, *record.use]))
+    rdf.append(elements("dcterms:extent", record.extent))
+    for link in unique(record.daos):  # digital objects the finding aid links to
         _resource(rdf, "dcterms:hasFormat", link)
     if record.parent:
         _resource(rdf, "dcterms:isPartOf", urls.record_page(base, record.parent))
-    for location in unique(list(record.location)):
-        _literal(rdf, "dcterms:provenance", location)
-    for place in unique(list(record.places)):
-        _literal(rdf, "dcterms:spatial", place)
+    rdf.append(elements("dcterms:provenance", record.location))
+    rdf.append(elements("dcterms:spatial", record.places))
     rdf.append("<edm:type>TEXT</edm:type></edm:ProvidedCHO>")
 
     images = [p.image for p in record.pages if p.image]

@@ -8,10 +8,13 @@ reproduction (533, 007, 856 ind2=1). See docs/crosswalks.md for each choice.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import lru_cache
+
 from metadata.record import Record
 
 from . import _fields
-from ._xml import escape, open_root, text, unique
+from ._xml import enclosed, escape, escaped, open_root, text, unique
 from .context import CrosswalkContext
 
 PREFIX = "marc21"
@@ -28,7 +31,7 @@ PHYSICAL = "cr |||||||||||"
 # output must not depend on the clock, so it is zero-filled.
 ENTERED = "000000"
 
-Subfields = list[tuple[str, str | None]]
+Subfields = Sequence[tuple[str, str | None]]
 _OPEN = open_root("record", f' xmlns="{NAMESPACE}"', NAMESPACE, SCHEMA)
 
 
@@ -39,9 +42,9 @@ def _field(marc: list[str], tag: str, ind1: str, ind2: str, subfields: Subfields
     """
     kept = ""
     for code, value in subfields:
-        cleaned = text(value)
-        if cleaned:
-            kept += f'<subfield code="{code}">{escape(cleaned)}</subfield>'
+        written = escaped(value)
+        if written:
+            kept += f'<subfield code="{code}">{written}</subfield>'
     if kept:
         marc.append(f'<datafield tag="{tag}" ind1="{ind1}" ind2="{ind2}">{kept}</datafield>')
 
@@ -63,6 +66,21 @@ _RDA_TYPES = (
 
 def _control(marc: list[str], tag: str, value: str) -> None:
     marc.append(f'<controlfield tag="{tag}">{escape(value)}</controlfield>')
+
+
+_PHYSICAL = f'<controlfield tag="007">{PHYSICAL}</controlfield>'
+
+
+def _repeated(tag: str, ind1: str, ind2: str) -> tuple[str, str]:
+    """(start, end) of a datafield with one $a, for ``enclosed`` to put each value in."""
+    start = f'<datafield tag="{tag}" ind1="{ind1}" ind2="{ind2}"><subfield code="a">'
+    return start, "</subfield></datafield>"
+
+
+_ORIGINAL_ELSEWHERE = _repeated("535", "2", " ")  # copies elsewhere
+_FUNDING = _repeated("536", " ", " ")
+_TERM = _repeated("655", " ", "4")  # genre/form
+_SERIES = _repeated("830", " ", "0")  # collections
 
 
 def _fixed_008(record: Record) -> str:
@@ -142,6 +160,15 @@ def _nonfiling(title: str, language: str | None) -> str:
     return "0"
 
 
+@lru_cache(maxsize=1024)
+def _headings(tag: str, values: tuple[str, ...]) -> str:
+    """650/651 for each subject or place; cached, as records repeat their subjects."""
+    fields: list[str] = []
+    for value in unique(values):
+        _field(fields, tag, " ", "4", _heading(value))
+    return "".join(fields)
+
+
 def _heading(value: str) -> Subfields:
     """A subject string as $a plus $x for each ``--`` subdivision."""
     parts = [part.strip() for part in value.split("--") if part.strip()]
@@ -151,7 +178,18 @@ def _heading(value: str) -> Subfields:
 def _name_field(marc: list[str], base: str, name: _fields.Name) -> None:
     """1XX/7XX for a person (x00, surname first) or body (x10), with relator $e/$4."""
     tag, ind1 = (f"{base}10", "2") if name.corporate else (f"{base}00", "1")
-    _field(marc, tag, ind1, " ", [("a", name.name), ("e", name.role.term), ("4", name.role.code)])
+    marc.append(
+        _common(tag, ind1, " ", (("a", name.name), ("e", name.role.term), ("4", name.role.code)))
+    )
+
+
+@lru_cache(maxsize=1024)
+def _common(tag: str, ind1: str, ind2: str, subfields: tuple[tuple[str, str | None], ...]) -> str:
+    """``_field`` for values that recur from record to record (names, languages, notes,
+    rights), written once each."""
+    out: list[str] = []
+    _field(out, tag, ind1, ind2, subfields)
+    return "".join(out)
 
 
 def crosswalk(record: Record, ctx: CrosswalkContext) -> bytes:
@@ -159,25 +197,22 @@ def crosswalk(record: Record, ctx: CrosswalkContext) -> bytes:
     marc = [_OPEN]
     levels = _fields.hierarchy(ctx)
     marc.append(f"<leader>{LEADER.format(level='d' if levels else 'm')}</leader>")
-    _control(marc, "001", text(ctx.oai_identifier))
-    _control(marc, "007", PHYSICAL)
+    marc.append(f'<controlfield tag="001">{escaped(ctx.oai_identifier)}</controlfield>')
+    marc.append(_PHYSICAL)
     _control(marc, "008", _fixed_008(record))
     _field(marc, "024", "7", " ", [("a", ctx.oai_identifier), ("2", "uri")])
     codes = _fields.language_codes(record)
     if codes:
-        _field(marc, "041", "0", " ", [("a", code) for code in codes])
+        marc.append(_common("041", "0", " ", tuple(("a", code) for code in codes)))
     people = _fields.names(record)
     main = people[0] if record.creators and people else None
     if main:
         _name_field(marc, "1", main)
     _description(marc, record, ctx, main is not None)
     _notes(marc, record, ctx)
-    for subject in unique(record.subjects):
-        _field(marc, "650", " ", "4", _heading(subject))
-    for place in unique(record.places):
-        _field(marc, "651", " ", "4", _heading(place))
-    for kind in unique(record.types):
-        _field(marc, "655", " ", "4", [("a", kind)])
+    marc.append(_headings("650", tuple(record.subjects)))
+    marc.append(_headings("651", tuple(record.places)))
+    marc.append(enclosed(record.types, *_TERM))
     for name in people[1:] if main else people:
         _name_field(marc, "7", name)
     _location(marc, record, ctx, levels)
@@ -198,34 +233,32 @@ def _description(marc: list[str], record: Record, ctx: CrosswalkContext, has_mai
 
 def _notes(marc: list[str], record: Record, ctx: CrosswalkContext) -> None:
     """5XX: full-text, summary, citation, reproduction, copies, funding, rights, language."""
-    _field(marc, "500", " ", " ", [("a", _fields.full_text_note(record))])
+    marc.append(_common("500", " ", " ", (("a", _fields.full_text_note(record)),)))
     for description in record.description:
         _field(marc, "520", " ", " ", [("a", description.value)])
     _field(marc, "524", " ", " ", [("a", _fields.citation(record, ctx))])
     agencies = [("c", name) for name in _fields.publishers(record, ctx)]
     count = len(record.pages)
     images = f"{count} page image{'s' if count > 1 else ''}" if count else None
-    _field(marc, "533", " ", " ", [("a", "Electronic reproduction."), *agencies, ("e", images)])
-    for alternate in unique(ctx.alternates):
-        _field(marc, "535", "2", " ", [("a", alternate)])
-    for note in _fields.funding_notes(record):
-        _field(marc, "536", " ", " ", [("a", note)])
-    _field(marc, "540", " ", " ", [("a", record.rights)])
-    _field(marc, "546", " ", " ", [("a", _fields.language_note(record))])
+    reproduction = (("a", "Electronic reproduction."), *agencies, ("e", images))
+    marc.append(_common("533", " ", " ", reproduction))
+    marc.append(enclosed(ctx.alternates, *_ORIGINAL_ELSEWHERE))
+    marc.append(enclosed(_fields.funding_notes(record), *_FUNDING))
+    marc.append(_common("540", " ", " ", (("a", record.rights),)))
+    marc.append(_common("546", " ", " ", (("a", _fields.language_note(record)),)))
 
 
 def _location(
-    marc: list[str], record: Record, ctx: CrosswalkContext, levels: list[tuple[str, str]]
+    marc: list[str], record: Record, ctx: CrosswalkContext, levels: tuple[tuple[str, str], ...]
 ) -> None:
     """773 archival host, 830 collections, 852 archive and shelf mark, 856 links."""
     archive = ctx.archive_name or ctx.archive_code
     leaves = _fields.sheets(ctx)
     if levels:
         host = _fields.hierarchy_title(levels)
-        subfields = [("a", archive), ("t", host), ("g", leaves), ("o", ctx.reference_canonical)]
-        _field(marc, "773", "0", " ", subfields)
-    for collection in unique(record.collections):
-        _field(marc, "830", " ", "0", [("a", collection)])
+        host_fields = [("a", archive), ("t", host), ("g", leaves), ("o", ctx.reference_canonical)]
+        _field(marc, "773", "0", " ", host_fields)
+    marc.append(enclosed(record.collections, *_SERIES))
     if text(ctx.reference_canonical) or text(archive):
         shelf = [("a", archive), ("j", ctx.reference_canonical), ("z", leaves)]
         _field(marc, "852", "4", " ", shelf)

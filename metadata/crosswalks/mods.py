@@ -7,11 +7,24 @@ which link is the record page and which is the IIIF manifest.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from metadata import languages
 from metadata.record import Record
 
 from . import _fields
-from ._xml import attribute, element, escape, open_root, text, unique, wrap
+from ._xml import (
+    attribute,
+    element,
+    elements,
+    enclosed,
+    escape,
+    escaped,
+    open_root,
+    text,
+    unique,
+    wrap,
+)
 from .context import CrosswalkContext
 
 PREFIX = "mods"
@@ -19,11 +32,26 @@ NAMESPACE = "http://www.loc.gov/mods/v3"
 SCHEMA = "http://www.loc.gov/standards/mods/v3/mods-3-7.xsd"
 
 _OPEN = open_root("mods", f' xmlns="{NAMESPACE}"', NAMESPACE, SCHEMA, ' version="3.7"')
+# (start, end) around each value of a repeated related item
+_COLLECTION = (
+    '<relatedItem type="host" displayLabel="Collection"><titleInfo><title>',
+    "</title></titleInfo></relatedItem>",
+)
+_COLLECTION_URL = (
+    '<relatedItem type="host" displayLabel="Collection"><location><url>',
+    "</url></location></relatedItem>",
+)
+_COPY = (
+    '<relatedItem type="otherVersion" displayLabel="Copy"><identifier type="local">',
+    "</identifier></relatedItem>",
+)
 _RECORD_ORIGIN = "Converted from the Opis record by the Opis MODS crosswalk."
 
 
+@lru_cache(maxsize=256)
 def _lang(value: str | None) -> str:
-    """`` lang="..."``: MODS ``lang`` wants ISO 639-2/B (left out when there is none)."""
+    """`` lang="..."``: MODS ``lang`` wants ISO 639-2/B (left out when there is none);
+    cached, as records repeat a few languages."""
     return attribute("lang", languages.to_bibliographic(value) if value else None)
 
 
@@ -63,10 +91,10 @@ def _origin(mods: list[str], record: Record, ctx: CrosswalkContext) -> None:
                 f'<dateCreated encoding="w3cdtf" point="end">{escape(dates.end)}</dateCreated>'
             )
         mods.append(f'<originInfo eventType="production">{created}</originInfo>')
-    publishers = _fields.publishers(record, ctx)
+    publishers = elements("publisher", [record.publisher, ctx.repository_name])
     if publishers:  # an empty originInfo is invalid
         mods.append('<originInfo eventType="publication" displayLabel="Digital copy">')
-        mods.extend(f"<publisher>{escape(publisher)}</publisher>" for publisher in publishers)
+        mods.append(publishers)
         mods.append("</originInfo>")
 
 
@@ -78,27 +106,23 @@ def _physical(mods: list[str], record: Record, ctx: CrosswalkContext) -> None:
     mods.append(f"<physicalDescription><extent>{extent}</extent>{origin}</physicalDescription>")
 
 
-def _host(levels: list[tuple[str, str]], ctx: CrosswalkContext) -> str:
+def _host(levels: tuple[tuple[str, str], ...], ctx: CrosswalkContext) -> str:
     """Nested hosts: the delo, inside it the opis, inside that the fond (innermost first)."""
     inner = ""
+    archive = escaped(ctx.archive_name or ctx.archive_code)
     # built from the outermost (the fond) in, each level wrapping the one above it
     for depth in reversed(range(len(levels))):
         label, value = levels[len(levels) - 1 - depth]
         parts = [f"<titleInfo>{element('title', f'{label} {value}'.strip())}</titleInfo>"]
         if depth == 0:
-            canonical = text(ctx.reference_canonical)
+            canonical = escaped(ctx.reference_canonical)
             if canonical:
-                parts.append(f'<identifier type="local">{escape(canonical)}</identifier>')
-            leaves = text(ctx.sheets)
+                parts.append(f'<identifier type="local">{canonical}</identifier>')
+            leaves = escaped(ctx.sheets)
             if leaves:
-                parts.append(
-                    f'<part><extent unit="leaves"><list>{escape(leaves)}</list></extent></part>'
-                )
-        archive = text(ctx.archive_name or ctx.archive_code)
+                parts.append(f'<part><extent unit="leaves"><list>{leaves}</list></extent></part>')
         if depth == len(levels) - 1 and archive:
-            parts.append(
-                f"<location><physicalLocation>{escape(archive)}</physicalLocation></location>"
-            )
+            parts.append(f"<location><physicalLocation>{archive}</physicalLocation></location>")
         parts.append(inner)
         attributes = ' type="host"' + attribute("displayLabel", label or None)
         inner = wrap("relatedItem", "".join(parts), attributes)
@@ -110,58 +134,61 @@ def _related(mods: list[str], record: Record, ctx: CrosswalkContext) -> None:
     levels = _fields.hierarchy(ctx)
     if levels:
         mods.append(_host(levels, ctx))
-    for collection in unique(record.collections):
-        mods.append(
-            '<relatedItem type="host" displayLabel="Collection">'
-            f"<titleInfo><title>{escape(collection)}</title></titleInfo></relatedItem>"
-        )
-    for url in unique(ctx.collection_urls):
-        mods.append(
-            '<relatedItem type="host" displayLabel="Collection">'
-            f"<location><url>{escape(url)}</url></location></relatedItem>"
-        )
-    for alternate in unique(ctx.alternates):
-        mods.append(
-            '<relatedItem type="otherVersion" displayLabel="Copy">'
-            f'<identifier type="local">{escape(alternate)}</identifier></relatedItem>'
-        )
-    source_id, source_url = text(record.source.id), text(record.source.url)
+    mods.append(enclosed(record.collections, *_COLLECTION))
+    mods.append(enclosed(ctx.collection_urls, *_COLLECTION_URL))
+    mods.append(enclosed(ctx.alternates, *_COPY))
+    source_id, source_url = escaped(record.source.id), escaped(record.source.url)
     if source_url or source_id:
         mods.append('<relatedItem type="otherVersion" displayLabel="Source description">')
         if source_id:
-            mods.append(f'<identifier type="local">{escape(source_id)}</identifier>')
+            mods.append(f'<identifier type="local">{source_id}</identifier>')
         if source_url:
-            mods.append(f"<location><url>{escape(source_url)}</url></location>")
+            mods.append(f"<location><url>{source_url}</url></location>")
         mods.append("</relatedItem>")
 
 
 def _location(mods: list[str], ctx: CrosswalkContext) -> None:
     """Where the original is kept (archive, shelf mark) and where it is online."""
-    archive = text(ctx.archive_name or ctx.archive_code)
-    canonical = text(ctx.reference_canonical)
+    archive = escaped(ctx.archive_name or ctx.archive_code)
+    canonical = escaped(ctx.reference_canonical)
     if archive or canonical:
         mods.append("<location>")
         if archive:
-            mods.append(f"<physicalLocation>{escape(archive)}</physicalLocation>")
+            mods.append(f"<physicalLocation>{archive}</physicalLocation>")
         if canonical:
-            mods.append(f"<shelfLocator>{escape(canonical)}</shelfLocator>")
+            mods.append(f"<shelfLocator>{canonical}</shelfLocator>")
         mods.append("</location>")
-    record_url, manifest_url = text(ctx.record_url), text(ctx.manifest_url)
+    record_url, manifest_url = escaped(ctx.record_url), escaped(ctx.manifest_url)
     if not (record_url or manifest_url):
         return
     mods.append("<location>")
     if record_url:
         mods.append(
             '<url displayLabel="Record page" access="object in context" '
-            f'usage="primary display">{escape(record_url)}</url>'
+            f'usage="primary display">{record_url}</url>'
         )
     if manifest_url:
         mods.append(
             '<url displayLabel="IIIF manifest" '
             'note="IIIF Presentation API 3.0 manifest (application/ld+json)">'
-            f"{escape(manifest_url)}</url>"
+            f"{manifest_url}</url>"
         )
     mods.append("</location>")
+
+
+@lru_cache(maxsize=256)
+def _languages(values: tuple[str, ...]) -> str:
+    """ISO 639-2/B codes, else the RFC 5646 tag as given; cached, as records repeat a few
+    combinations of languages."""
+    written = []
+    for code in unique(values):
+        bibliographic = languages.to_bibliographic(code)
+        if bibliographic:
+            term = f'<languageTerm authority="iso639-2b" type="code">{escape(bibliographic)}'
+        else:
+            term = f'<languageTerm authority="rfc5646" type="code">{escape(code)}'
+        written.append(f"<language>{term}</languageTerm></language>")
+    return "".join(written)
 
 
 def crosswalk(record: Record, ctx: CrosswalkContext) -> bytes:
@@ -171,20 +198,14 @@ def crosswalk(record: Record, ctx: CrosswalkContext) -> bytes:
     mods.append(f"<titleInfo{_lang(record.title_language)}><title>{title}</title></titleInfo>")
     _names(mods, record)
     mods.append('<typeOfResource manuscript="yes">text</typeOfResource>')
-    mods.extend(f"<genre>{escape(kind)}</genre>" for kind in unique(record.types))
+    mods.append(elements("genre", record.types))
     _origin(mods, record, ctx)
-    for code in unique(record.language):
-        bibliographic = languages.to_bibliographic(code)
-        if bibliographic:
-            term = f'<languageTerm authority="iso639-2b" type="code">{escape(bibliographic)}'
-        else:
-            term = f'<languageTerm authority="rfc5646" type="code">{escape(code)}'
-        mods.append(f"<language>{term}</languageTerm></language>")
+    mods.append(_languages(tuple(record.language)))
     _physical(mods, record, ctx)
     for description in record.description:
-        value = text(description.value)
+        value = escaped(description.value)
         if value:
-            mods.append(f"<abstract{_lang(description.language)}>{escape(value)}</abstract>")
+            mods.append(f"<abstract{_lang(description.language)}>{value}</abstract>")
     citation = _fields.citation(record, ctx)
     if citation:
         mods.append(f'<note type="preferred citation">{escape(citation)}</note>')
@@ -193,23 +214,19 @@ def crosswalk(record: Record, ctx: CrosswalkContext) -> bytes:
         mods.append(f'<note displayLabel="Full text">{escape(note)}</note>')
     for funding in _fields.funding_notes(record):
         mods.append(f'<note type="funding">{escape(funding)}</note>')
-    for subject in unique(record.subjects):
-        mods.append(f"<subject><topic>{escape(subject)}</topic></subject>")
-    for place in unique(record.places):
-        mods.append(f"<subject><geographic>{escape(place)}</geographic></subject>")
+    mods.append(enclosed(record.subjects, "<subject><topic>", "</topic></subject>"))
+    mods.append(enclosed(record.places, "<subject><geographic>", "</geographic></subject>"))
     _related(mods, record, ctx)
-    canonical = text(ctx.reference_canonical)
+    canonical = escaped(ctx.reference_canonical)
     if canonical:
-        mods.append(f'<identifier type="local">{escape(canonical)}</identifier>')
+        mods.append(f'<identifier type="local">{canonical}</identifier>')
     _location(mods, ctx)
-    rights = text(record.rights)
+    rights = escaped(record.rights)
     if rights:
-        mods.append(
-            f'<accessCondition type="use and reproduction">{escape(rights)}</accessCondition>'
-        )
+        mods.append(f'<accessCondition type="use and reproduction">{rights}</accessCondition>')
     mods.append(
         f"<recordInfo>{element('recordContentSource', text(ctx.repository_name))}"
-        f'<recordIdentifier source="oai">{escape(text(ctx.oai_identifier))}</recordIdentifier>'
+        f'<recordIdentifier source="oai">{escaped(ctx.oai_identifier)}</recordIdentifier>'
         f"<recordOrigin>{_RECORD_ORIGIN}</recordOrigin></recordInfo></mods>"
     )
     return "".join(mods).encode()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from metadata.record import Record
 
 from . import _fields
-from ._xml import escape, lang, open_root, text, unique
+from ._xml import elements, escaped, lang, open_root
 from .context import CrosswalkContext
 
 PREFIX = "oai_dc"
@@ -22,53 +22,43 @@ DC = "http://purl.org/dc/elements/1.1/"
 # DCMI Type Vocabulary term for every Opis record: archival documents are texts.
 DCMI_TYPE = "Text"
 
+_EN = lang("en")
 _OPEN = open_root("oai_dc:dc", f' xmlns:oai_dc="{NAMESPACE}" xmlns:dc="{DC}"', NAMESPACE, SCHEMA)
 
 
 def _dc(out: list[str], name: str, value: str | None, language: str | None = None) -> None:
     """One ``dc:name`` element, skipped when the value is empty after cleaning."""
-    cleaned = text(value)
-    if cleaned:
-        out.append(f"<dc:{name}{lang(language)}>{escape(cleaned)}</dc:{name}>")
+    written = escaped(value)
+    if written:
+        out.append(f"<dc:{name}{lang(language)}>{written}</dc:{name}>")
 
 
 def crosswalk(record: Record, ctx: CrosswalkContext) -> bytes:
     """The ``<oai_dc:dc>`` element for ``record``, UTF-8, no XML declaration."""
     dc = [_OPEN]
     _dc(dc, "title", _fields.title(record), record.title_language)
-    for name in unique(record.creators):
-        _dc(dc, "creator", name)
-    for subject in unique(record.subjects):
-        _dc(dc, "subject", subject)
+    dc.append(elements("dc:creator", record.creators))
+    dc.append(elements("dc:subject", record.subjects))
     for description in record.description:
         _dc(dc, "description", description.value, description.language)
     _dc(dc, "description", _fields.full_text_note(record), "en")
-    for note in _fields.funding_notes(record):
-        _dc(dc, "description", note, "en")
-    for publisher in _fields.publishers(record, ctx):
-        _dc(dc, "publisher", publisher)
-    for name in unique([agent.name for agent in record.contributors]):
-        _dc(dc, "contributor", name)
+    dc.append(elements("dc:description", _fields.funding_notes(record), _EN))
+    dc.append(elements("dc:publisher", [record.publisher, ctx.repository_name]))
+    dc.append(elements("dc:contributor", [agent.name for agent in record.contributors]))
     _dc(dc, "date", record.date)
-    for kind in unique([DCMI_TYPE, *record.types]):
-        _dc(dc, "type", kind)
-    for identifier in unique([ctx.record_url, ctx.manifest_url]):
-        _dc(dc, "identifier", identifier)
-    for source in unique(
-        [
-            _fields.citation(record, ctx),
-            ctx.reference_canonical,
-            ctx.archive_name,
-            record.source.url,
-        ]
-    ):
-        _dc(dc, "source", source)
-    for code in unique(record.language):
-        _dc(dc, "language", code)
-    for relation in unique([*ctx.alternates, *record.collections, *ctx.collection_urls]):
-        _dc(dc, "relation", relation)
-    for place in unique(record.places):
-        _dc(dc, "coverage", place)
+    dc.append(elements("dc:type", [DCMI_TYPE, *record.types]))
+    dc.append(elements("dc:identifier", [ctx.record_url, ctx.manifest_url]))
+    sources = [
+        _fields.citation(record, ctx),
+        ctx.reference_canonical,
+        ctx.archive_name,
+        record.source.url,
+    ]
+    dc.append(elements("dc:source", sources))
+    dc.append(elements("dc:language", record.language))
+    relations = [*ctx.alternates, *record.collections, *ctx.collection_urls]
+    dc.append(elements("dc:relation", relations))
+    dc.append(elements("dc:coverage", record.places))
     _dc(dc, "rights", record.rights)
     dc.append("</oai_dc:dc>")
     return "".join(dc).encode()

@@ -13,17 +13,20 @@ Every property is a ``dcterms:`` term; encoding schemes are given with ``xsi:typ
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from metadata import languages
 from metadata.record import Record
 
 from . import _fields
-from ._xml import escape, lang, open_root, text, unique
+from ._xml import elements, escaped, lang, open_root, unique
 from .context import CrosswalkContext
 
 PREFIX = "oai_dcterms"
 NAMESPACE = "urn:opis:oai_dcterms"
 SCHEMA = "/schemas/oai_dcterms.xsd"  # on this server: ListMetadataFormats makes it absolute
 DCTERMS = "http://purl.org/dc/terms/"
+_EN = lang("en")
 _NAMESPACES = f' xmlns:oai_dcterms="{NAMESPACE}" xmlns:dcterms="{DCTERMS}"'
 
 
@@ -44,28 +47,38 @@ def _term(
 
     ``kind``: the encoding scheme (``W3CDTF``), a constant of this module.
     """
-    cleaned = text(value)
-    if cleaned:
+    written = escaped(value)
+    if written:
         scheme = f' xsi:type="dcterms:{kind}"' if kind else ""
-        out.append(f"<dcterms:{name}{lang(language)}{scheme}>{escape(cleaned)}</dcterms:{name}>")
+        out.append(f"<dcterms:{name}{lang(language)}{scheme}>{written}</dcterms:{name}>")
+
+
+@lru_cache(maxsize=256)
+def _languages(values: tuple[str, ...]) -> str:
+    """ISO 639-2 codes, else the value as given; cached, as records repeat a few
+    combinations of languages."""
+    out: list[str] = []
+    for code in unique(values):
+        bibliographic = languages.to_bibliographic(code)
+        if bibliographic:
+            _term(out, "language", bibliographic, kind="ISO639-2")
+        else:
+            _term(out, "language", code)
+    return "".join(out)
 
 
 def crosswalk(record: Record, ctx: CrosswalkContext) -> bytes:
     """The ``<oai_dcterms:dcterms>`` element for ``record``, UTF-8, no XML declaration."""
     out = [open_root("oai_dcterms:dcterms", _NAMESPACES, NAMESPACE, schema_url(ctx))]
     _term(out, "title", _fields.title(record), language=record.title_language)
-    for name in unique([*record.creators, *record.origination]):
-        _term(out, "creator", name)
-    for name in unique([agent.name for agent in record.contributors]):
-        _term(out, "contributor", name)
-    for subject in unique(list(record.subjects)):
-        _term(out, "subject", subject)
+    out.append(elements("dcterms:creator", [*record.creators, *record.origination]))
+    out.append(elements("dcterms:contributor", [agent.name for agent in record.contributors]))
+    out.append(elements("dcterms:subject", record.subjects))
     for description in record.description:
         _term(out, "abstract", description.value, language=description.language)
-    for note in [_fields.full_text_note(record), *_fields.funding_notes(record)]:
-        _term(out, "description", note, language="en")
-    for publisher in _fields.publishers(record, ctx):
-        _term(out, "publisher", publisher)
+    _term(out, "description", _fields.full_text_note(record), language="en")
+    out.append(elements("dcterms:description", _fields.funding_notes(record), _EN))
+    out.append(elements("dcterms:publisher", [record.publisher, ctx.repository_name]))
     dates = _fields.read_date(record.date)
     if dates is not None and dates.start and not dates.end:
         _term(out, "created", dates.start, kind="W3CDTF")
@@ -73,34 +86,22 @@ def crosswalk(record: Record, ctx: CrosswalkContext) -> bytes:
         _term(out, "created", f"{dates.start}/{dates.end}")
     else:
         _term(out, "created", record.date)
-    _term(out, "type", "Text", kind="DCMIType")
-    for kind in unique([record.level, *record.types]):
-        _term(out, "type", kind)
-    for extent in unique(list(record.extent)):
-        _term(out, "extent", extent)
-    for identifier in unique([ctx.record_url, ctx.manifest_url]):
-        _term(out, "identifier", identifier, kind="URI")
+    out.append('<dcterms:type xsi:type="dcterms:DCMIType">Text</dcterms:type>')
+    out.append(elements("dcterms:type", [record.level, *record.types]))
+    out.append(elements("dcterms:extent", record.extent))
+    identifiers = [ctx.record_url, ctx.manifest_url]
+    out.append(elements("dcterms:identifier", identifiers, ' xsi:type="dcterms:URI"'))
     _term(out, "bibliographicCitation", _fields.citation(record, ctx))
-    for source in unique([ctx.reference_canonical, ctx.archive_name, *record.location]):
-        _term(out, "source", source)
-    for code in unique(list(record.language)):
-        bibliographic = languages.to_bibliographic(code)
-        if bibliographic:
-            _term(out, "language", bibliographic, kind="ISO639-2")
-        else:
-            _term(out, "language", code)
+    sources = [ctx.reference_canonical, ctx.archive_name, *record.location]
+    out.append(elements("dcterms:source", sources))
+    out.append(_languages(tuple(record.language)))
     if record.parent:
         parent_url = ctx.record_url.partition("/records/")[0] + f"/records/{record.parent}"
         _term(out, "isPartOf", parent_url, kind="URI")
-    for collection in unique(list(record.collections)):
-        _term(out, "isPartOf", collection)
-    for link in unique(list(record.daos)):
-        _term(out, "hasFormat", link, kind="URI")
-    for place in unique(list(record.places)):
-        _term(out, "spatial", place)
-    for condition in unique(list(record.access)):
-        _term(out, "accessRights", condition)
-    for condition in unique([*record.use, record.rights]):
-        _term(out, "rights", condition)
+    out.append(elements("dcterms:isPartOf", record.collections))
+    out.append(elements("dcterms:hasFormat", record.daos, ' xsi:type="dcterms:URI"'))
+    out.append(elements("dcterms:spatial", record.places))
+    out.append(elements("dcterms:accessRights", record.access))
+    out.append(elements("dcterms:rights", [*record.use, record.rights]))
     out.append("</oai_dcterms:dcterms>")
     return "".join(out).encode()

@@ -16,6 +16,7 @@ Valid against EAD 2002 ``ead.xsd`` (SAA, 2021 revision).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from metadata import languages
 from metadata.record import Record
@@ -23,7 +24,19 @@ from metadata.references.keys import decode_value
 from metadata.references.levels import LEVEL_OF, LEVELS
 
 from . import _fields
-from ._xml import attribute, element, escape, open_root, quote, text, unique, wrap
+from ._xml import (
+    Values,
+    attribute,
+    element,
+    elements,
+    enclosed,
+    escape,
+    open_root,
+    quote,
+    text,
+    unique,
+    wrap,
+)
 from .context import CrosswalkContext
 
 PREFIX = "oai_ead"
@@ -76,8 +89,12 @@ def ead_level(name: str | None) -> tuple[str, str | None]:
     return "otherlevel", lowered
 
 
+@lru_cache(maxsize=256)
 def _level_attrs(name: str | None) -> str:
-    """`` level="..."`` and, for a level EAD does not name, `` otherlevel="..."``."""
+    """`` level="..."`` and, for a level EAD does not name, `` otherlevel="..."``.
+
+    Cached: a few level names are written for every unit and its ancestors.
+    """
     level, other = ead_level(name)
     return attribute("level", level) + attribute("otherlevel", other)
 
@@ -100,8 +117,8 @@ def crosswalk(record: Record, ctx: CrosswalkContext) -> bytes:
         ead.append(element("repository", text(ctx.archive_name)))
     ead.append(element("unitid", text(values[0])))
     ead.append(f"{element('unittitle', _unit_title(names, values, ctx, 0))}</did><dsc>")
-    numbered = len(levels) - 1 <= 12  # c01..c12 as deep as they go, else plain <c>
-    tags = [f"c{depth:02d}" if numbered else "c" for depth in range(len(levels))]
+    # c01..c12 as deep as they go, else plain <c>
+    tags = _NUMBERED[: len(levels)] if len(levels) - 1 <= 12 else ("c",) * len(levels)
     for depth in range(1, len(levels) - 1):
         unitid = element("unitid", text(values[depth]))
         unittitle = element("unittitle", _unit_title(names, values, ctx, depth))
@@ -111,6 +128,9 @@ def crosswalk(record: Record, ctx: CrosswalkContext) -> bytes:
     ead.extend(f"</{tag}>" for tag in reversed(tags[1:-1]))  # close the ancestors
     ead.append("</dsc></archdesc></ead>")
     return "".join(ead).encode()
+
+
+_NUMBERED = tuple(f"c{depth:02d}" for depth in range(13))  # c00 (unused), c01 .. c12
 
 
 def _unit_title(names: list[str], values: list[str], ctx: CrosswalkContext, depth: int) -> str:
@@ -170,18 +190,9 @@ def describe(
     for name in unique(list(record.origination or record.creators)):
         tag = "corpname" if _fields.is_body(name) else "persname"
         did.append(f"<origination><{tag}>{escape(name)}</{tag}></origination>")
-    for extent in unique(list(record.extent)):
-        did.append(f"<physdesc><extent>{escape(extent)}</extent></physdesc>")
-    codes = unique(list(record.language))
-    if codes:
-        did.append("<langmaterial>")
-        for code in codes:
-            name = languages.name(code) or code
-            bib = attribute("langcode", languages.to_bibliographic(code))
-            did.append(f"<language{bib}>{escape(name)}</language>")
-        did.append("</langmaterial>")
-    for place in unique(list(record.location)):
-        did.append(f"<physloc>{escape(place)}</physloc>")
+    did.append(enclosed(record.extent, "<physdesc><extent>", "</extent></physdesc>"))
+    did.append(_langmaterial(tuple(record.language)))
+    did.append(elements("physloc", record.location))
     for href in unique([ctx.manifest_url, *record.daos]):
         role = f' xlink:role="{IIIF_ROLE}"' if href == ctx.manifest_url else ""
         did.append(f'<dao xlink:type="simple" xlink:href="{quote(href)}"{role}/>')
@@ -191,8 +202,8 @@ def describe(
     return "".join(
         (
             f"<did>{''.join(did)}</did>",
-            _note("scopecontent", [d.value for d in record.description] or list(record.scope)),
-            _note("accessrestrict", list(record.access)),
+            _note("scopecontent", [d.value for d in record.description] or record.scope),
+            _note("accessrestrict", record.access),
             _note("userestrict", [*record.use, *([record.rights] if record.rights else [])]),
             _note("odd", [n for n in notes if n]),
             _controlaccess(record),
@@ -201,20 +212,28 @@ def describe(
     )
 
 
+@lru_cache(maxsize=256)
+def _langmaterial(values: tuple[str, ...]) -> str:
+    """The record's languages; cached, as records repeat a few combinations of them."""
+    codes = unique(values)
+    if not codes:
+        return ""
+    written = []
+    for code in codes:
+        name = languages.name(code) or code
+        bib = attribute("langcode", languages.to_bibliographic(code))
+        written.append(f"<language{bib}>{escape(name)}</language>")
+    return f"<langmaterial>{''.join(written)}</langmaterial>"
+
+
 def _controlaccess(record: Record) -> str:
-    subjects, places = unique(list(record.subjects)), unique(list(record.places))
-    if not (subjects or places):
-        return ""
-    terms = [f"<subject>{escape(subject)}</subject>" for subject in subjects]
-    terms.extend(f"<geogname>{escape(place)}</geogname>" for place in places)
-    return f"<controlaccess>{''.join(terms)}</controlaccess>"
+    terms = elements("subject", record.subjects) + elements("geogname", record.places)
+    return f"<controlaccess>{terms}</controlaccess>" if terms else ""
 
 
-def _note(tag: str, paragraphs: list[str]) -> str:
-    values = unique(list[str | None](paragraphs))
-    if not values:
-        return ""
-    return f"<{tag}>{''.join(f'<p>{escape(value)}</p>' for value in values)}</{tag}>"
+def _note(tag: str, paragraphs: Values) -> str:
+    written = elements("p", paragraphs)
+    return f"<{tag}>{written}</{tag}>" if written else ""
 
 
 # -- the whole finding aid of a fonds (GET /ead/<archive>/<fond-key>.xml) ----------------

@@ -20,13 +20,23 @@ _NOISE = re.compile(r"^(?:(?:Document\s+)?Source|Call\s+Number|Archive|Архи�
 
 
 def prepare(text: str) -> str:
-    """The citation on one line, with ranges and wrappers normalised."""
-    s = _SURROGATES.sub("\ufffd", text)
+    """The citation on one line, with ranges and wrappers normalised.
+
+    Each step runs only where it can change something (no surrogate or dash in ASCII,
+    no editorial note without "[", no space to fold in printable text with no double
+    space): most citations need none but the NFC check.
+    """
+    plain = text.isascii()
+    s = text if plain else _SURROGATES.sub("\ufffd", text)
     s = unicodedata.normalize("NFC", s)
-    s = _SPACE.sub(" ", s).strip()
-    s = _NUMBER_DASH.sub("-", s)
-    s = _EDITORIAL.sub("", s)
-    s = _FOOTNOTE.sub("", s)
+    # every other character _SPACE folds is unprintable (a control, format or separator)
+    s = (s if s.isprintable() and "  " not in s else _SPACE.sub(" ", s)).strip()
+    if not plain:
+        s = _NUMBER_DASH.sub("-", s)
+    if "[" in s:
+        s = _EDITORIAL.sub("", s)
+    if s.startswith("/"):
+        s = _FOOTNOTE.sub("", s)
     while len(s) > 1 and s[0] == "(" and s[-1] == ")" and _wraps(s):
         s = s[1:-1].strip()
     return s

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 
 from metadata.record import Reference
 from metadata.references import sheets
-from metadata.references.archives import AliasHit, Style, alias_hit, alias_table, infer_archive
+from metadata.references.archives import (
+    AliasHit,
+    Style,
+    alias_hit,
+    alias_table,
+    find_aliases,
+    infer_archive,
+)
 from metadata.references.citation import Found
 from metadata.references.labels import (
     LETTER,
@@ -35,9 +42,14 @@ IBID_RE = re.compile(IBID)
 
 @dataclass(frozen=True)
 class _Scanner:
-    """One scheme's labels and the registry's names, compiled into one regex."""
+    """One scheme's labels, ibid. and years, compiled into one regex.
 
-    master: re.Pattern[str]
+    The archive names are not in it: ``find_aliases`` has found them already, and trying
+    the registry's hundreds of names again at every label was most of what a scan cost
+    (see ``_Aliases``).
+    """
+
+    labels: re.Pattern[str]
     label_level: dict[str, str]
 
 
@@ -64,13 +76,42 @@ def _build_scanner(registry: Registry, scheme: str | None) -> _Scanner:
             | set("12ТтIi")  # years, ibid.
         )
     )
-    master = re.compile(
-        f"(?=[{re.escape(first_chars)}])(?<![^\\W_])"
-        f"(?:(?:{table.alternatives})(?![^\\W_])|(?P<ibid>{IBID})"
-        r"|(?P<year>(?:1[6-9]\d\d|20\d\d)\s?(?:g|г)\.)"
-        f"|(?i:{labels})(?![^\\W\\d_]))"
+    # the look-ahead is the one the names shared with these when they were one regex, so
+    # the labels match where they did
+    return _Scanner(
+        re.compile(
+            f"(?=[{re.escape(first_chars)}])(?<![^\\W_])"
+            f"(?:(?P<ibid>{IBID})"
+            r"|(?P<year>(?:1[6-9]\d\d|20\d\d)\s?(?:g|г)\.)"
+            f"|(?i:{labels})(?![^\\W\\d_]))"
+        ),
+        label_level,
     )
-    return _Scanner(master, label_level)
+
+
+class _Aliases:
+    """The archive names of a citation, as the scan meets them.
+
+    ``next(pos)`` is the leftmost name at or after ``pos``, the one the registry's names
+    would match searched from there. ``hits`` (``find_aliases``) give it without a search:
+    they are non-overlapping and each is the leftmost from where the one before ended, so
+    the first hit at or after ``pos`` is the answer unless ``pos`` falls inside an earlier
+    hit (then a name may start there that the hits stepped over, and it is searched for).
+    """
+
+    def __init__(self, s: str, hits: list[AliasHit]) -> None:
+        self.s, self.hits = s, hits
+        self.k = 0  # the first hit that may start at or after pos (pos only grows)
+
+    def next(self, pos: int) -> AliasHit | None:
+        hits, k = self.hits, self.k
+        while k < len(hits) and hits[k].start < pos:
+            k += 1
+        self.k = k
+        if k and hits[k - 1].end > pos:
+            m = alias_table().regex.search(self.s, pos)
+            return alias_hit(m.lastgroup or "", m.start(), m.end()) if m else None
+        return hits[k] if k < len(hits) else None
 
 
 _CONTAINER = re.compile(
@@ -90,7 +131,7 @@ _HIERARCHY = {"fond": 0, "opis": 1, "delo": 2}
 _AFTER_FOND = ("year", "opis", "papka", "delo", "tom", "chast")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Item:
     kind: str  # alias | ibid | year | level | sheets
     start: int
@@ -147,13 +188,17 @@ _CODE = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
 _SUBARCHIVE = re.compile(rf"\s?[-–]\s?(?P<sub>[{_UPPER}]{{1,3}})(?=\s?[,.;])")
 
 
-def parse_fond(s: str, scheme: str | None = None) -> Found | None:
+def parse_fond(
+    s: str, scheme: str | None = None, aliases: list[AliasHit] | None = None
+) -> Found | None:
     """The first chain with a container level (or an archive and sheets), read.
 
     ``scheme`` is the fond-family variant of the archive named first (``albanian``,
-    ``mongolian`` ...): its labels join the common ones.
+    ``mongolian`` ...): its labels join the common ones. ``aliases``: ``find_aliases(s)``
+    when the caller has it.
     """
-    items = _scan(s, _scanner(scheme))
+    hits = find_aliases(s) if aliases is None else aliases
+    items = _scan(s, _scanner(scheme), _Aliases(s, hits))
     chain = _pick_chain(s, items)
     if not chain:
         return None
@@ -284,24 +329,32 @@ def _pick_chain(s: str, items: list[_Item]) -> list[_Item]:
     return []
 
 
-def _scan(s: str, scanner: _Scanner) -> list[_Item]:
+def _scan(s: str, scanner: _Scanner, aliases: _Aliases) -> list[_Item]:
+    """Names, labels with their values, ibid. and years, left to right; at one place a
+    name goes before the rest (as it did when names and labels were one regex)."""
     items: list[_Item] = []
     pos, n = 0, len(s)
+    m: re.Match[str] | None = None
+    searched = -1  # m is the leftmost label at or after this position
     while pos < n:
-        m = scanner.master.search(s, pos)
+        if searched < 0 or (m is not None and m.start() < pos):
+            m, searched = scanner.labels.search(s, pos), pos
+        hit = aliases.next(pos)
+        item: _Item | None
+        if hit is not None and (m is None or hit.start <= m.start()):
+            item = _Item("alias", hit.start, hit.end, alias=hit)
+            if "subarchive" in hit.entry.levels and (sm := _SUBARCHIVE.match(s, hit.end)):
+                item.sub, item.end = transliterate(sm["sub"]), sm.end()
+            items.append(item)
+            pos = max(item.end, hit.start + 1)
+            continue
         if m is None:
             break
         name = m.lastgroup or ""
-        item: _Item | None
         if name == "ibid":
             item = _Item("ibid", m.start(), m.end())
         elif name == "year":
             item = _Item("year", m.start(), m.end(), "year", m.group()[:4])
-        elif name.startswith("A"):
-            hit = alias_hit(name, m.start(), m.end())
-            item = _Item("alias", m.start(), m.end(), alias=hit)
-            if "subarchive" in hit.entry.levels and (sm := _SUBARCHIVE.match(s, m.end())):
-                item.sub, item.end = transliterate(sm["sub"]), sm.end()
         else:
             in_chain = bool(items) and _GAP.fullmatch(s, items[-1].end, m.start()) is not None
             item = _read_value(s, m, scanner.label_level[name], in_chain)

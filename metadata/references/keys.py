@@ -27,6 +27,8 @@ _PLAIN = re.compile(r"[A-Za-z0-9\-_.~]*")  # exactly the unreserved characters
 _ABBR = re.compile(r"[a-z]+")
 _SET_SPEC = re.compile(r"[A-Za-z0-9\-_.!~*'()]+(?::[A-Za-z0-9\-_.!~*'()]+)*")
 _TILDE = re.compile(r"~([0-9A-F]{2})")
+# A key _check_segments accepts that has no percent-encoded value, in one regex
+_PLAIN_KEY = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*(?:/[a-z]+\.[A-Za-z0-9\-_.~]+)*")
 
 
 # --- values --------------------------------------------------------------------------------
@@ -98,23 +100,42 @@ def parse_key(key: str) -> Reference:
     levels: list[tuple[str, str]] = []
     pages: str | None = None
     for i, segment in enumerate(segments[1:], start=1):
-        abbr, dot, raw = segment.partition(".")
-        if not dot or not raw:
-            raise ValueError(f"key {key!r}: segment {segment!r} is not abbr.value")
-        if pages is not None:
-            raise ValueError(f"key {key!r}: nothing may follow the sheets")
-        value = decode_value(raw)
-        if abbr in (SHEET, SHEETS):
-            if (abbr == SHEET) != is_single(value):
-                raise ValueError(f"key {key!r}: use l. for one sheet and ll. for several")
+        level, value = _read_segment(key, i, segment, pages)
+        if level is None:
             pages = value
-        elif abbr == DOC:
-            raise ValueError(f"key {key!r}: doc. is the ingest token, not a level")
-        elif abbr in LEVEL_OF:
-            levels.append((LEVEL_OF[abbr], value))
         else:
-            raise ValueError(f"key {key!r}: unknown level abbreviation {abbr!r} (segment {i})")
+            levels.append((level, value))
     return Reference(code, tuple(levels), pages)
+
+
+def parse_key_below(above: Reference, key: str) -> Reference:
+    """``parse_key(key)`` for a key one segment below a key that parses as ``above``:
+    only the last segment is read (the set tree reads every container of a key)."""
+    i = key.count("/")
+    level, value = _read_segment(key, i, key.rpartition("/")[2], above.pages)
+    if level is None:
+        return Reference(above.archive, above.levels, value)
+    return Reference(above.archive, (*above.levels, (level, value)), None)
+
+
+def _read_segment(key: str, i: int, segment: str, pages: str | None) -> tuple[str | None, str]:
+    """Segment ``i`` of ``key`` (after the archive): (level name, value), or (None,
+    sheets); ``pages``: the sheets a segment before it gave."""
+    abbr, dot, raw = segment.partition(".")
+    if not dot or not raw:
+        raise ValueError(f"key {key!r}: segment {segment!r} is not abbr.value")
+    if pages is not None:
+        raise ValueError(f"key {key!r}: nothing may follow the sheets")
+    value = decode_value(raw)
+    if abbr in (SHEET, SHEETS):
+        if (abbr == SHEET) != is_single(value):
+            raise ValueError(f"key {key!r}: use l. for one sheet and ll. for several")
+        return None, value
+    if abbr == DOC:
+        raise ValueError(f"key {key!r}: doc. is the ingest token, not a level")
+    if abbr in LEVEL_OF:
+        return LEVEL_OF[abbr], value
+    raise ValueError(f"key {key!r}: unknown level abbreviation {abbr!r} (segment {i})")
 
 
 def key_prefixes(key: str) -> list[str]:
@@ -146,6 +167,8 @@ def _check_segments(key: str) -> list[str]:
 
 def key_to_set_spec(key_prefix: str) -> str:
     """``GAPPOD/f.1/op.89`` -> ``GAPPOD:f.1:op.89`` (``%XX`` -> ``~XX``, ``~`` -> ``~7E``)."""
+    if _PLAIN_KEY.fullmatch(key_prefix):  # most keys: no %XX, every segment plainly valid
+        return key_prefix.replace("~", "~7E").replace("/", ":")
     segments = _check_segments(key_prefix)
     return ":".join(s.replace("~", "~7E").replace("%", "~") for s in segments)
 

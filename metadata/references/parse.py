@@ -79,14 +79,16 @@ def _parse(text: str) -> Citation:
     s = prepare(text)
     if not s:
         return Citation(text, (), error="cannot parse: empty citation")
-    aliases = _merged(s, find_aliases(s))
+    hits = find_aliases(s)
+    aliases = _merged(s, hits)
     first = aliases[0] if aliases else None
+    first_scheme = first.scheme if first is not None else ""
     found = callnumbers.isad_unnamed(s)
-    if found is None and first is not None and first.scheme not in FOND_SCHEMES:
-        found = READERS[first.scheme](s, first)
+    if found is None and first is not None and first_scheme not in FOND_SCHEMES:
+        found = READERS[first_scheme](s, first)
     if found is None:
-        scheme = first.scheme if first is not None and first.scheme in FOND_SCHEMES else None
-        found = parse_fond(s, scheme)
+        scheme = first_scheme if first_scheme in FOND_SCHEMES else None
+        found = parse_fond(s, scheme, hits)
     if found is None and first is not None and archive(first.code).levels:
         found = callnumbers.call_number(s, first)
     if found is None or found.references[0].archive is None:

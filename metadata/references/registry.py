@@ -331,6 +331,11 @@ def current() -> Registry:
     return _installed[0]
 
 
+def installed() -> Registry | None:
+    """The installed registry, or None (where ``current`` raises)."""
+    return _installed[0] if _installed else None
+
+
 def uninstall() -> Registry | None:
     """Remove the installed registry and return it (tests of ``RegistryNotLoaded``)."""
     previous = _installed[0] if _installed else None

@@ -10,6 +10,7 @@ sheet numbers: ``0141``), abbreviated range ends expanded (``521-22`` -> ``521-5
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from metadata.references.labels import transliterate
 
@@ -38,8 +39,12 @@ _SPACES = re.compile(r"\s+")
 _ZEROS = re.compile(r"^0+(?=\d)")
 
 
+@lru_cache(maxsize=4096)
 def normalise(written: str) -> str:
-    """One form for a written sheet locator (see the module docstring)."""
+    """One form for a written sheet locator (see the module docstring).
+
+    Cached: sheet numbers repeat from record to record (``l. 1``, ``ll. 2-5``).
+    """
     text = transliterate(written.lower())
     text = _TO.sub("-", text)
     text = _DASH.sub("-", text)

@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from metadata import identity as ident
 from metadata.pagetext import PageText
@@ -35,19 +36,25 @@ def with_reference(record: Record) -> tuple[Record, list[str]]:
             f"citation {record.citation!r} names no archive; {citation.references[0].archive} "
             "inferred from its style"
         )
-    return (
-        replace(record, reference=citation.references[0], alternates=citation.references[1:]),
-        warnings,
-    )
+    references = citation.references
+    return record.copy_with(reference=references[0], alternates=references[1:]), warnings
 
 
-def content_hash(record: Record, texts: Sequence[PageText | None] = ()) -> str:
-    """The record's content, and its page text when it has any (so new page text for the
-    same record is a change, and the same page text again is none)."""
-    body = json.dumps(replace(record, key=None).to_json(), sort_keys=True, ensure_ascii=False)
+# The hash's JSON: keys sorted, so it does not depend on the order of the fields
+_HASHED = json.JSONEncoder(ensure_ascii=False, sort_keys=True, check_circular=False)
+
+
+def content_hash(doc: dict[str, Any], texts: Sequence[PageText | None] = ()) -> str:
+    """The record's content (``doc``: its ``to_json()``, the key left out), and its page
+    text when it has any (so new page text for the same record is a change, and the same
+    page text again is none)."""
+    if "key" in doc:
+        doc = dict(doc)
+        del doc["key"]
+    body = _HASHED.encode(doc)
     if any(t is not None for t in texts):
         pages = [(t.digest or t.to_json()) if t is not None else None for t in texts]
-        body += "\n" + json.dumps(pages, sort_keys=True, ensure_ascii=False)
+        body += "\n" + _HASHED.encode(pages)
     return hashlib.sha256(body.encode()).hexdigest()
 
 
@@ -62,7 +69,7 @@ def prepare(
     does (a record harvested from another Opis keeps the key it has there).
     ``page_texts``: each page's text (ALTO, PAGE XML) in page order, None for a page
     without; empty when the record has none."""
-    texts = tuple(page_texts) if any(t is not None for t in page_texts) else ()
+    texts = tuple(page_texts) if page_texts and any(t is not None for t in page_texts) else ()
     record, warnings = with_reference(record)
     if locator is None and (record.reference is None or not record.reference.archive):
         warnings.append(
@@ -71,19 +78,21 @@ def prepare(
         )
     locator = locator or ident.locator(record)
     infos = set_infos(record, locator)
+    keyed = record.with_key(locator)
+    doc = keyed.to_json()  # made once: the stored JSON and the content hash read it
     prepared = Prepared(
         record=record,
         identity=ident.identity(record),
         token=ident.token(record),
         locator=locator,
-        content_hash=content_hash(record, texts),
+        content_hash=content_hash(doc, texts),
         render_version=renderer.version,
-        set_specs=tuple(i.spec for i in infos),
-        set_rows=tuple(SetRow(i.spec, i.name, i.description, i.named) for i in infos),
+        set_specs=tuple([i.spec for i in infos]),
+        set_rows=tuple([SetRow(i.spec, i.name, i.description, i.named) for i in infos]),
         rerender=renderer.renditions,
-        renditions=renderer.renditions(keyed := record.with_key(locator), texts),
-        data=record_json(keyed),
-        pages=tuple((p.image, p.label) for p in record.pages),
+        renditions=renderer.renditions(keyed, texts),
+        data=record_json(keyed, doc),
+        pages=tuple([(p.image, p.label) for p in record.pages]),
         page_texts=texts,
         render_base=renderer.base,
     )

@@ -68,16 +68,20 @@ class Renderer:
             reference_canonical=canonical(ref) if ref else None,
             archive_code=ref.archive if ref else None,
             archive_name=archive_name(ref.archive) if ref and ref.archive else None,
-            hierarchy=tuple((level_label(n), v) for n, v in ref.levels) if ref else (),
+            hierarchy=tuple([(level_label(n), v) for n, v in ref.levels]) if ref else (),
             sheets=ref.pages if ref else None,
-            alternates=tuple(c for c in (canonical(a) for a in record.alternates) if c),
+            alternates=self._alternates(record) if record.alternates else (),
         )
+
+    @staticmethod
+    def _alternates(record: Record) -> tuple[str, ...]:
+        return tuple(c for c in (canonical(a) for a in record.alternates) if c)
 
     def renditions(self, record: Record, texts: Sequence[PageText | None] = ()) -> dict[str, bytes]:
         """Every stored form; ``texts``: each page's text, in page order (see Prepared)."""
         context = self.context(record)
         out = {prefix: fmt.crosswalk(record, context) for prefix, fmt in crosswalks.FORMATS.items()}
-        if any(page.width and page.height for page in record.pages):
+        if record.pages and any(page.width and page.height for page in record.pages):
             manifest = build_manifest(record, self.presentation, texts)
             out[IIIF_MANIFEST] = iiif_settings.to_bytes(manifest)
         if record.iiif_manifests:

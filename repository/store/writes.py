@@ -165,9 +165,12 @@ async def write_batch(conn: AsyncConnection, batch: Sequence[Prepared]) -> list[
     return outcomes
 
 
-def record_json(record: Record) -> bytes:
-    """What ``records.data`` holds, before compression."""
-    return json.dumps(record.to_json(), ensure_ascii=False).encode()
+def record_json(record: Record, doc: dict[str, Any] | None = None) -> bytes:
+    """What ``records.data`` holds, before compression; ``doc``: ``record.to_json()`` when
+    the caller has made it already (prepare hashes the same dict)."""
+    # check_circular=False: a record's JSON is a tree, and the check costs a lookup per part
+    data = record.to_json() if doc is None else doc
+    return json.dumps(data, ensure_ascii=False, check_circular=False).encode()
 
 
 async def _rows(
