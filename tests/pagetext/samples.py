@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
 
-from tests.conftest import SHARED
+from repository.settings import Settings
+from tests.conftest import SHARED, unavailable
+from tests.live import LiveServer, ingest, make_settings
 
 SAMPLES = SHARED / "formats" / "pagetext"
 
@@ -152,3 +156,21 @@ def alto4(lines: list[list[tuple[str, int, int, int, int]]], width: int, height:
         f'<PrintSpace><TextBlock ID="b1">{"".join(body)}</TextBlock></PrintSpace>'
         "</Page></Layout></alto>"
     )
+
+
+@contextmanager
+def samples_served(
+    database_url: str, root: Path, *extra: Callable[[Path], Path]
+) -> Iterator[tuple[LiveServer, dict[str, str], Settings]]:
+    """Every shared sample and the ``extra`` documents (each made in the folder given)
+    ingested into ``database_url`` and served: (server, key by folder name, settings)."""
+    if not SAMPLES.is_dir():
+        unavailable(f"{SAMPLES} is not there (the shared page-text samples)")
+    folders = [sample_folder(root / "docs", n, c) for n, c in enumerate(CASES)]
+    folders += [make(root / "docs") for make in extra]
+    settings = make_settings(database_url, root / "data")
+    report = ingest(settings, folders)
+    assert not report.failed, [(e.source, e.message) for e in report.entries]
+    keys = {Path(e.source).name: e.key for e in report.entries}
+    with LiveServer(settings) as server:
+        yield server, keys, settings

@@ -18,7 +18,7 @@ from tests.api.test_api import EDITOR, Client
 from tests.conftest import unavailable, wait_until
 from tests.iiif_rules import assert_valid, request
 from tests.live import LiveServer, ingest, make_settings
-from tests.pagetext.samples import CASES, SAMPLES, alto4, blank, sample_folder
+from tests.pagetext.samples import CASES, SAMPLES, alto4, blank, sample_folder, samples_served
 
 XYWH = re.compile(r"^(?P<canvas>.+)#xywh=(\d+),(\d+),(\d+),(\d+)$")
 SEARCH2 = 'application/ld+json;profile="http://iiif.io/api/search/2/context.json"'
@@ -56,16 +56,9 @@ def cyrillic_folder(root: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def site(module_database_url, tmp_path_factory):
-    if not SAMPLES.is_dir():
-        unavailable(f"{SAMPLES} is not there (the shared page-text samples)")
     root = tmp_path_factory.mktemp("pagetext")
-    folders = [sample_folder(root / "docs", n, c) for n, c in enumerate(CASES)]
-    folders.append(cyrillic_folder(root / "docs"))
-    settings = make_settings(module_database_url, root / "data")
-    report = ingest(settings, folders)
-    assert not report.failed, [(e.source, e.message) for e in report.entries]
-    keys = {Path(e.source).name: e.key for e in report.entries}
-    with LiveServer(settings) as server:
+    with samples_served(module_database_url, root, cyrillic_folder) as (server, keys, settings):
+        folders = sorted((root / "docs").iterdir())
         yield server, keys, settings, folders
 
 

@@ -27,8 +27,8 @@ from tests.conftest import (
     unavailable,
 )
 from tests.iiif_rules import request
-from tests.live import LiveServer, ingest, make_settings
-from tests.pagetext.samples import CASES, SAMPLES, alto4, blank, sample_folder
+from tests.live import ingest, make_settings
+from tests.pagetext.samples import CASES, alto4, blank, samples_served
 
 WORD = "Zhelyabovsk"  # on page 2 of the document below, nowhere else
 PAGES = [
@@ -62,16 +62,8 @@ def three_pages(root: Path, lines=PAGES) -> Path:
 
 @pytest.fixture(scope="module")
 def site(module_database_url, tmp_path_factory):
-    if not SAMPLES.is_dir():
-        unavailable(f"{SAMPLES} is not there (the shared page-text samples)")
     root = tmp_path_factory.mktemp("sitesearch")
-    folders = [sample_folder(root / "docs", n, c) for n, c in enumerate(CASES)]
-    folders.append(three_pages(root / "docs"))
-    settings = make_settings(module_database_url, root / "data")
-    report = ingest(settings, folders)
-    assert not report.failed, [(e.source, e.message) for e in report.entries]
-    keys = {Path(e.source).name: e.key for e in report.entries}
-    with LiveServer(settings) as server:
+    with samples_served(module_database_url, root, three_pages) as (server, keys, settings):
         yield server, keys, settings, root
 
 
