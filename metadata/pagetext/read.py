@@ -186,15 +186,18 @@ def _renamed(root: etree._Element, old: str, new: str) -> etree._Element:
 
 
 def _local(el: etree._Element) -> str:
-    return etree.QName(el).localname if isinstance(el.tag, str) else ""
+    tag = el.tag
+    return tag[tag.rfind("}") + 1 :] if isinstance(tag, str) else ""
 
 
+# ``{*}name`` is lxml's match of ``name`` in any namespace or none, made in C: a page of
+# text has thousands of elements, and naming each in Python was most of reading it.
 def _children(el: etree._Element, local: str) -> list[etree._Element]:
-    return [c for c in el if _local(c) == local]
+    return list(el.iterchildren("{*}" + local))
 
 
 def _descendants(el: etree._Element, local: str) -> Iterable[etree._Element]:
-    return (c for c in el.iter() if _local(c) == local)
+    return el.iter("{*}" + local)
 
 
 def _stem(path: str) -> str:

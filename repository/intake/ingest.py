@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterat
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from metadata.errors import RecordError
 from metadata.readers import (
@@ -196,28 +197,39 @@ class Ingest:
         if not result.record.pages:
             return result
         stored: list[Page] = []
-        for page in result.record.pages:
-            path = self.images.resolve_input(page.image, base)
-            # the page text is parsed and validated while the image is stored
-            parsing = _parse_page_text(path) if texts is not None else None
-            try:
-                images = await self.images.store_file(path)
-            except BaseException:
-                if parsing is not None:
-                    parsing.add_done_callback(_consumed)
-                raise
-            for n, image in enumerate(images):
-                label = (
-                    page.label if n == 0 else (f"{page.label} ({n + 1})" if page.label else None)
+        # each page's text is parsed while its image is stored, and placed on the stored
+        # image while the next image is stored
+        placing: list[asyncio.Task[list[PageText | None]]] = []
+        try:
+            for page in result.record.pages:
+                path = self.images.resolve_input(page.image, base)
+                parsing = _parse_page_text(path) if texts is not None else None
+                try:
+                    images = await self.images.store_file(path)
+                except BaseException:
+                    if parsing is not None:
+                        parsing.add_done_callback(_consumed)
+                    raise
+                for n, image in enumerate(images):
+                    label = (
+                        page.label
+                        if n == 0
+                        else (f"{page.label} ({n + 1})" if page.label else None)
+                    )
+                    stored.append(Page(image.id, label, image.width, image.height))
+                if texts is not None:
+                    placing.append(asyncio.ensure_future(_page_texts(path, images, parsing)))
+                problem = too_many_pages(
+                    len(stored), self.limits, "the record (multi-page images split)"
                 )
-                stored.append(Page(image.id, label, image.width, image.height))
-            if texts is not None:
-                texts += await _page_texts(path, images, parsing)
-            problem = too_many_pages(
-                len(stored), self.limits, "the record (multi-page images split)"
-            )
-            if problem:
-                raise ReaderError(problem)
+                if problem:
+                    raise ReaderError(problem)
+            for placed in await asyncio.gather(*placing):
+                if texts is not None:
+                    texts += placed
+        finally:
+            for task in placing:
+                task.add_done_callback(_consumed)
         return ReadResult(with_pages(result.record, stored), result.warnings)
 
     async def queue(self, source: str, result: ReadResult) -> None:
@@ -436,7 +448,7 @@ def _parse_xml_file(xml: Path) -> Parsed:
     return parse_file(xml.read_bytes(), xml.name)
 
 
-def _consumed(future: asyncio.Future[Parsed]) -> None:
+def _consumed(future: asyncio.Future[Any]) -> None:
     if not future.cancelled():
         future.exception()  # the input failed already; this one's error is not news
 
@@ -458,8 +470,10 @@ async def _page_texts(
             "pages; give each page its own image and page text"
         )
     image = images[0]
-    try:
-        text = place(parsed, image_name=image_path.name, width=image.width, height=image.height)
+    try:  # off the event loop, so the next page's image is stored meanwhile
+        text = await asyncio.to_thread(
+            place, parsed, image_name=image_path.name, width=image.width, height=image.height
+        )
     except PageTextError as exc:
         raise ReaderError(str(exc)) from None
     return [text]
