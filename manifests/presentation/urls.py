@@ -45,6 +45,11 @@ def image_size(base: str, image_id: str, width: int, height: int) -> str:
     return f"{image_service(base, image_id)}/full/{width},{height}/0/default.jpg"
 
 
+def image_region(base: str, image_id: str, x: int, y: int, w: int, h: int) -> str:
+    """A region of the image at its own size (a line of page text, say)."""
+    return f"{image_service(base, image_id)}/{x},{y},{w},{h}/max/0/default.jpg"
+
+
 def image_full(base: str, image_id: str) -> str:
     return f"{image_service(base, image_id)}/full/max/0/default.jpg"
 

@@ -247,8 +247,8 @@ async def viewer_page(request: web.Request) -> web.Response:
     if not (manifest.startswith(ours) and manifest.endswith("/manifest")):
         raise web.HTTPNotFound()
     number = _number(request.query.get("canvas", ""))
-    # the canvas ids follow the manifest's (manifests/presentation/urls.py)
-    canvas = f"{manifest.removesuffix('/manifest')}/canvas/{number}" if number else ""
+    key = manifest[len(ours) : -len("/manifest")]
+    canvas = urls.canvas(request.app[SETTINGS].base_url, key, number) if number else ""
     query = request.query.get("q", "").strip()[:MAX_QUERY]
     pages = request.app[PAGES]
     body = pages.html("viewer.html", request=request, manifest=manifest, canvas=canvas, query=query)

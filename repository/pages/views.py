@@ -253,7 +253,6 @@ def reading(
         return None
     image = record.pages[found.seq].image
     terms = read(query).terms if query else ()
-    service = urls.image_service(settings.base_url, image)
     base = settings.base_url
     return Reading(
         number=found.seq + 1,
@@ -262,7 +261,7 @@ def reading(
                 snippet([line.text], terms, width=len(line.text) + 1)
                 if terms
                 else ((line.text, False),),
-                f"{service}/{line.x},{line.y},{line.w},{line.h}/max/0/default.jpg",
+                urls.image_region(base, image, line.x, line.y, line.w, line.h),
                 line.language,
             )
             for line in found.lines
