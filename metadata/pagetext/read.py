@@ -66,10 +66,16 @@ class _Scale:
     height: int
 
     def box(self, x: float, y: float, w: float, h: float) -> tuple[int, int, int, int]:
-        left = min(max(round(x * self.sx), 0), self.width - 1)
-        top = min(max(round(y * self.sy), 0), self.height - 1)
-        right = min(max(round((x + w) * self.sx), left + 1), self.width)
-        bottom = min(max(round((y + h) * self.sy), top + 1), self.height)
+        # written out rather than with min()/max(): a page has thousands of boxes
+        width, height = self.width, self.height
+        left = round(x * self.sx)
+        left = 0 if left < 0 else (width - 1 if left > width - 1 else left)
+        top = round(y * self.sy)
+        top = 0 if top < 0 else (height - 1 if top > height - 1 else top)
+        right = round((x + w) * self.sx)
+        right = left + 1 if right < left + 1 else (width if right > width else right)
+        bottom = round((y + h) * self.sy)
+        bottom = top + 1 if bottom < top + 1 else (height if bottom > height else bottom)
         return left, top, right - left, bottom - top
 
 
@@ -290,22 +296,25 @@ def _alto_line(el: etree._Element, scale: _Scale, block_lang: str | None) -> Lin
     words: list[Word] = []
     langs: list[str | None] = [el.get("LANG") or el.get("language")]
     boxes_complete = True
-    for child in el:
-        local = _local(child)
-        if local == "String":
-            content = (child.get("CONTENT") or "").strip()
-            if not content:
-                continue
-            texts.append(content)
-            langs.append(child.get("LANG") or child.get("language"))
-            box = [_number(child, a) for a in ("HPOS", "VPOS", "WIDTH", "HEIGHT")]
-            if any(v is None for v in box):
-                boxes_complete = False
-                continue
-            x, y, w, h = (v or 0.0 for v in box)
-            words.append(Word(content, *scale.box(x, y, w, h)))
-        elif local == "HYP" and texts:
-            texts[-1] += child.get("CONTENT") or "-"
+    box_of = scale.box
+    for child in el.iterchildren("{*}String", "{*}HYP"):
+        get = child.get
+        if child.tag[-1] == "P":  # HYP
+            if texts:
+                texts[-1] += get("CONTENT") or "-"
+            continue
+        content = (get("CONTENT") or "").strip()
+        if not content:
+            continue
+        texts.append(content)
+        langs.append(get("LANG") or get("language"))
+        try:  # a missing (None) or malformed number leaves the line without word boxes
+            x, y = float(get("HPOS")), float(get("VPOS"))  # type: ignore[arg-type]
+            w, h = float(get("WIDTH")), float(get("HEIGHT"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            boxes_complete = False
+            continue
+        words.append(Word(content, *box_of(x, y, w, h)))
     text = " ".join(texts)
     if not text:
         return None

@@ -18,8 +18,9 @@ import multiprocessing
 import os
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ from repository.records.page_images import (
     StoredImage,
     sweep_orphan_images,
 )
-from repository.records.pagetext import PageText, PageTextError, Parsed, parse_file, place
+from repository.records.pagetext import PageText, PageTextError, read_file
 from repository.records.prepare import prepare, with_pages
 from repository.records.renditions import Renderer
 from repository.records.report import FAILED, SKIPPED, Entry, Report
@@ -83,6 +84,7 @@ class Ingest:
         self._inflight: asyncio.Future[list[Pending]] | None = None
         self._writing: asyncio.Future[None] | None = None
         self._pool: ProcessPoolExecutor | None = None
+        self._text_pool: ProcessPoolExecutor | None = None
         self._on_progress = on_progress or (lambda n: None)
         # page text read with a document folder, by source, until the record is prepared
         self._page_texts: dict[str, tuple[PageText | None, ...]] = {}
@@ -197,19 +199,13 @@ class Ingest:
         if not result.record.pages:
             return result
         stored: list[Page] = []
-        # each page's text is parsed while its image is stored, and placed on the stored
-        # image while the next image is stored
-        placing: list[asyncio.Task[list[PageText | None]]] = []
+        # each page's text is read while the next page's image is stored
+        placing: list[asyncio.Future[list[PageText | None]]] = []
+        beside: dict[Path, dict[str, Path]] = {}  # folder -> its page text files by base name
         try:
             for page in result.record.pages:
                 path = self.images.resolve_input(page.image, base)
-                parsing = _parse_page_text(path) if texts is not None else None
-                try:
-                    images = await self.images.store_file(path)
-                except BaseException:
-                    if parsing is not None:
-                        parsing.add_done_callback(_consumed)
-                    raise
+                images = await self.images.store_file(path)
                 for n, image in enumerate(images):
                     label = (
                         page.label
@@ -218,7 +214,10 @@ class Ingest:
                     )
                     stored.append(Page(image.id, label, image.width, image.height))
                 if texts is not None:
-                    placing.append(asyncio.ensure_future(_page_texts(path, images, parsing)))
+                    if path.parent not in beside:
+                        beside[path.parent] = _page_text_files(path.parent)
+                    xml = beside[path.parent].get(path.stem)
+                    placing.append(asyncio.ensure_future(self._page_text_of(path, images, xml)))
                 problem = too_many_pages(
                     len(stored), self.limits, "the record (multi-page images split)"
                 )
@@ -231,6 +230,39 @@ class Ingest:
             for task in placing:
                 task.add_done_callback(_consumed)
         return ReadResult(with_pages(result.record, stored), result.warnings)
+
+    async def _page_text_of(
+        self, image_path: Path, images: list[StoredImage], xml: Path | None
+    ) -> list[PageText | None]:
+        """The page text beside an image, read for the stored image; None for each page
+        when there is none."""
+        if xml is None:
+            return [None] * len(images)
+        if len(images) != 1:
+            raise ReaderError(
+                f"{xml.name}: page text for {image_path.name}, which holds {len(images)} "
+                "pages; give each page its own image and page text"
+            )
+        image = images[0]
+        reading = partial(
+            read_file, xml, image_name=image_path.name, width=image.width, height=image.height
+        )
+        try:
+            return [
+                await asyncio.get_running_loop().run_in_executor(self._text_executor(), reading)
+            ]
+        except PageTextError as exc:
+            raise ReaderError(str(exc)) from None
+
+    def _text_executor(self) -> Executor | None:
+        """Where page text is read: a process of its own when ingest has worker
+        processes (reading is Python work, which in this process would hold up the
+        image work through the GIL: measured, it cost the image work as much again);
+        otherwise the default threads."""
+        if self.workers > 0 and self._text_pool is None:
+            context = multiprocessing.get_context("spawn")
+            self._text_pool = ProcessPoolExecutor(1, mp_context=context)
+        return self._text_pool
 
     async def queue(self, source: str, result: ReadResult) -> None:
         self._unprepared.append((source, result))
@@ -318,6 +350,8 @@ class Ingest:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
+        if self._text_pool is not None:  # idle by now: it exits in its own time
+            self._text_pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 
 
@@ -430,53 +464,19 @@ def _prepare_many(
 PAGE_TEXT_SUFFIX = ".xml"
 
 
-def _parse_page_text(image_path: Path) -> asyncio.Future[Parsed] | None:
-    """Start parsing the page text beside an image (same base name, ``.xml``: ALTO or
-    PAGE XML) in a thread; None when there is none."""
-    found = [
-        p
-        for p in image_path.parent.glob(glob.escape(image_path.stem) + ".*")
-        if p.suffix.lower() == PAGE_TEXT_SUFFIX and p.stem == image_path.stem
-    ]
-    if not found:
-        return None
-    xml = found[0]
-    return asyncio.ensure_future(asyncio.to_thread(_parse_xml_file, xml))
-
-
-def _parse_xml_file(xml: Path) -> Parsed:
-    return parse_file(xml.read_bytes(), xml.name)
+def _page_text_files(folder: Path) -> dict[str, Path]:
+    """A folder's page text files (``.xml``: ALTO or PAGE XML) by base name, listed once
+    for all the images in it."""
+    found: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() == PAGE_TEXT_SUFFIX:
+            found.setdefault(path.stem, path)
+    return found
 
 
 def _consumed(future: asyncio.Future[Any]) -> None:
     if not future.cancelled():
         future.exception()  # the input failed already; this one's error is not news
-
-
-async def _page_texts(
-    image_path: Path, images: list[StoredImage], parsing: asyncio.Future[Parsed] | None
-) -> list[PageText | None]:
-    """The page text beside an image, placed on the stored image; None for each page when
-    there is none."""
-    if parsing is None:
-        return [None] * len(images)
-    try:
-        parsed = await parsing
-    except PageTextError as exc:
-        raise ReaderError(str(exc)) from None
-    if len(images) != 1:
-        raise ReaderError(
-            f"{parsed.name}: page text for {image_path.name}, which holds {len(images)} "
-            "pages; give each page its own image and page text"
-        )
-    image = images[0]
-    try:  # off the event loop, so the next page's image is stored meanwhile
-        text = await asyncio.to_thread(
-            place, parsed, image_name=image_path.name, width=image.width, height=image.height
-        )
-    except PageTextError as exc:
-        raise ReaderError(str(exc)) from None
-    return [text]
 
 
 def _read_text(path: Path) -> str:

@@ -14,9 +14,16 @@ from pathlib import Path
 from lxml import etree
 
 from metadata import untrusted_xml
-from metadata.pagetext import PageText, PageTextError, Parsed, Schemas, parse, place, read_page_text
+from metadata.pagetext import PageText, PageTextError, Schemas, place, read_page_text
 
-__all__ = ["PageText", "PageTextError", "Parsed", "page_text_for", "parse_file", "place", "schemas"]
+__all__ = [
+    "PageText",
+    "PageTextError",
+    "page_text_for",
+    "place",
+    "read_file",
+    "schemas",
+]
 
 _FILES = {
     "alto3": "alto/alto-3-1.xsd",
@@ -67,6 +74,9 @@ def page_text_for(data: bytes, name: str, *, image_name: str, width: int, height
     )
 
 
-def parse_file(data: bytes, name: str) -> Parsed:
-    """Parse and validate ``name`` before its image is stored (see ``place``)."""
-    return parse(data, name, schemas())
+def read_file(path: Path, *, image_name: str, width: int, height: int) -> PageText:
+    """Read the page text file at ``path`` for its stored image: what ingest runs in a
+    process of its own (``PageTextError`` names the file)."""
+    return page_text_for(
+        path.read_bytes(), path.name, image_name=image_name, width=width, height=height
+    )

@@ -71,7 +71,9 @@ async def copy(
                 counts[table.name] = done
             await recount(writer)
             await search.index_all(writer)  # once the page text is there too
-            if target.engine.dialect.name == "postgresql":
+            if target.engine.dialect.name == "sqlite":
+                await writer.execute(text(page_text.REINDEX_LINES))
+            else:
                 await page_text.fill_tsv(writer)  # rows from SQLite have no tsvector
                 for name in ("records", "page_lines"):
                     await writer.execute(

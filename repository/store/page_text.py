@@ -1,11 +1,11 @@
 """Page text in the store: lines with their boxes, searched inside one document.
 
 Written in the record's write transaction (``write``), so the index never disagrees
-with the record: SQLite's FTS5 table ``search_page_fts`` is kept by triggers on
-``page_lines``; PostgreSQL's GIN index over ``to_tsvector('simple', folded)`` by the
-database. Words are folded in Python (``search.text``), the same way for lines and
-queries, so both backends match the same lines: case- and accent-insensitive, in any
-script.
+with the record: on SQLite, ``write`` adds a record's lines to the FTS5 table
+``search_page_fts`` in one statement and triggers take deleted lines out; PostgreSQL's
+GIN index over ``tsv`` is kept by the database. Words are folded in Python
+(``search.text``), the same way for lines and queries, so both backends match the same
+lines: case- and accent-insensitive, in any script.
 
 ``search`` finds the lines of one document that hold a phrase (one or more words,
 consecutive within a line), then locates each occurrence among the line's words, so a
@@ -100,22 +100,36 @@ async def write(conn: AsyncConnection, record_id: int, texts: Sequence[PageText 
                     "text": line.text,
                     "folded": " ".join(folded),
                     "box": f"{line.x},{line.y},{line.w},{line.h}",
-                    "words": (
-                        json.dumps([w.to_json() for w in line.words], ensure_ascii=False)
-                        if line.words
-                        else ""
-                    ),
+                    "words": _words_json(line.words) if line.words else "",
                     "language": line.language,
                     "tsv": None if sqlite else tsv(record_id, folded),
                 }
             )
     if rows:
         await conn.execute(page_lines.insert(), rows)
+        if sqlite:
+            await conn.execute(sql(_INDEX_LINES), {"record": record_id})
         await conn.execute(
             page_terms.insert(),
             [{"record_id": record_id, "term": t, "count": c} for t, c in terms.items()],
         )
 
+
+def _words_json(found: Sequence[Word]) -> str:
+    """``json.dumps([[text, x, y, w, h], ...], ensure_ascii=False)``, the same string,
+    written out: a page has hundreds of words, and the general encoder was most of the
+    cost of writing them."""
+    quote = _quote
+    return "[" + ", ".join(f"[{quote(t)}, {x}, {y}, {w}, {h}]" for t, x, y, w, h in found) + "]"
+
+
+_quote: Any = json.encoder.encode_basestring
+
+_INDEX_LINES = (
+    "INSERT INTO search_page_fts (rowid, folded) "
+    "SELECT id, folded FROM page_lines WHERE record_id = :record"
+)
+REINDEX_LINES = "INSERT INTO search_page_fts (search_page_fts) VALUES ('rebuild')"
 
 MAX_POSITION = 16383  # PostgreSQL's limit; later words share it
 

@@ -184,8 +184,8 @@ activities = Table(
 # Page text (ALTO, PAGE XML): one row per line, in reading order, with its box and its
 # words' boxes (JSON ``[[text, x, y, w, h], ...]``, "" when the file had none), in the
 # stored image's pixels. ``folded`` is the line's words folded for search
-# (search/text.py). Searched through SQLite's FTS5 table ``search_page_fts`` (kept by
-# triggers, see page_text.py) or PostgreSQL's GIN index over ``tsv``.
+# (search/text.py). Searched through SQLite's FTS5 table ``search_page_fts`` (see
+# below) or PostgreSQL's GIN index over ``tsv``.
 page_lines = Table(
     "page_lines",
     metadata,
@@ -210,15 +210,16 @@ PAGE_TSV_INDEX = "CREATE INDEX IF NOT EXISTS ix_page_lines_tsv ON page_lines USI
 _tsv_index = DDL(PAGE_TSV_INDEX)  # type: ignore[no-untyped-call]
 event.listen(page_lines, "after_create", _tsv_index.execute_if(dialect="postgresql"))
 
-# SQLite: the FTS5 index over ``folded``, an external-content table kept by triggers, so
-# every way rows reach ``page_lines`` (writes, ``opis db copy``) indexes them. Named
-# search_* so that schema comparisons leave it (and its shadow tables) alone.
+# SQLite: the FTS5 index over ``folded``, an external-content table. New lines are
+# indexed by one statement per record (page_text.index_lines; ``opis db copy`` rebuilds
+# the whole index), which costs a quarter of a trigger's row-by-row inserts; deletes
+# and updates are kept by triggers, so a line never leaves the index stale, however
+# it goes (a cascade included). Named search_* so that schema comparisons leave it
+# (and its shadow tables) alone.
 PAGE_FTS_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_page_fts USING fts5(folded, "
     "content='page_lines', content_rowid='id', "
     "tokenize = 'unicode61 remove_diacritics 2', detail = full)",
-    "CREATE TRIGGER IF NOT EXISTS page_lines_ai AFTER INSERT ON page_lines BEGIN "
-    "INSERT INTO search_page_fts(rowid, folded) VALUES (new.id, new.folded); END",
     "CREATE TRIGGER IF NOT EXISTS page_lines_ad AFTER DELETE ON page_lines BEGIN "
     "INSERT INTO search_page_fts(search_page_fts, rowid, folded) "
     "VALUES ('delete', old.id, old.folded); END",
