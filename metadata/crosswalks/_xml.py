@@ -15,7 +15,7 @@ import re
 from functools import lru_cache
 
 from metadata import languages
-from metadata.xmlchars import ATTRIBUTE, clean
+from metadata.xmlchars import clean, escape_attr
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 
@@ -40,14 +40,8 @@ def escape(value: str) -> str:
     return clean(value).translate(_TEXT)
 
 
-def quote(value: str) -> str:
-    """``value`` for a double-quoted attribute: forbidden characters dropped, escaped."""
-    if value.isprintable():
-        if "&" in value or "<" in value or ">" in value or '"' in value:
-            value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            return value.replace('"', "&quot;")
-        return value
-    return clean(value).translate(ATTRIBUTE)
+# ``value`` for a double-quoted attribute: forbidden characters dropped, escaped.
+quote = escape_attr
 
 
 def element(tag: str, value: str | None, attributes: str = "") -> str:
