@@ -233,35 +233,49 @@ async def _list(ctx: DataProvider, request: OAIRequest, verb: str) -> bytes:
                 rows = await _resume(conn, window, position, limit, fmt)
     else:
         prefix = request.args["metadataPrefix"]
-        window = _window(request)
         if prefix not in FORMATS:
             raise _cannot(prefix)
-        cursor = 0
-        await ctx.store.fresh_clock(STALE_CLOCK_US)
-        limit = ctx.settings.oai.page_size + 1
-        fmt = prefix if verb == "ListRecords" else None
-
-        async def first_page(conn: Reader) -> tuple[int, reads.Window, int, list[reads.Header]]:
-            clock = await read_clock(conn)
-            frozen = reads.Window(window.start, min(window.end, clock), window.set_spec)
-            if frozen.start > frozen.end:
-                return clock, frozen, 0, []
-            total = await reads.count(conn, frozen, clock)
-            rows = await reads.page(conn, frozen, None, limit, fmt) if total else []
-            return clock, frozen, total, rows
-
-        if "from" not in request.args and "until" not in request.args:
-            # a whole list, sized from kept counts (store/counts.py): a brief read
-            async with ctx.store.brief_snapshot() as conn:
-                clock, window, total, rows = await first_page(conn)
-        else:  # counting a range can take a while: off the event loop
-            clock, window, total, rows = await ctx.store.read_in_thread(first_page)
+        # Harvesters that start together ask for the same first page: it is read and
+        # written once for all of them (they share its clock, hence its responseDate).
+        args = request.args
+        key = (verb, prefix, args.get("from"), args.get("until"), args.get("set"))
+        clock, body = await ctx.store.in_flight.run(
+            key, lambda: _first_page(ctx, request, verb, prefix)
+        )
         ctx.response_date = dates.format_us(clock)
-        if total == 0:
-            raise OAIError("noRecordsMatch", _no_match_reason(request))
+        return body
     if not rows:  # only if the token's records vanished, which tombstones prevent
         raise OAIError("badResumptionToken", "the records of this list are gone; start again")
     return _list_page(ctx, verb, prefix, window, rows, cursor, total, token is not None)
+
+
+async def _first_page(
+    ctx: DataProvider, request: OAIRequest, verb: str, prefix: str
+) -> tuple[int, bytes]:
+    """A list's first page, and the clock its list is frozen at."""
+    window = _window(request)
+    await ctx.store.fresh_clock(STALE_CLOCK_US)
+    limit = ctx.settings.oai.page_size + 1
+    fmt = prefix if verb == "ListRecords" else None
+
+    async def first_page(conn: Reader) -> tuple[int, reads.Window, int, list[reads.Header]]:
+        clock = await read_clock(conn)
+        frozen = reads.Window(window.start, min(window.end, clock), window.set_spec)
+        if frozen.start > frozen.end:
+            return clock, frozen, 0, []
+        total = await reads.count(conn, frozen, clock)
+        rows = await reads.page(conn, frozen, None, limit, fmt) if total else []
+        return clock, frozen, total, rows
+
+    if "from" not in request.args and "until" not in request.args:
+        # a whole list, sized from kept counts (store/counts.py): a brief read
+        async with ctx.store.brief_snapshot() as conn:
+            clock, window, total, rows = await first_page(conn)
+    else:  # counting a range can take a while: off the event loop
+        clock, window, total, rows = await ctx.store.read_in_thread(first_page)
+    if total == 0:
+        raise OAIError("noRecordsMatch", _no_match_reason(request))
+    return clock, _list_page(ctx, verb, prefix, window, rows, 0, total, False)
 
 
 def _list_page(

@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metadata.record import Record
+from repository.http.coalesce import Coalesce
 from repository.store import bases, bodies, clock, lookup, migrate, page_text, reads, search, writes
 from repository.store.engine import (
     Reader,
@@ -80,6 +81,8 @@ class Store:
         self._secret: bytes | None = None
         # Answers computed from stamped state, valid until the next visible change.
         self.memo = Memo(16 << 20)
+        # Answers being computed, shared with identical requests that arrive meanwhile.
+        self.in_flight = Coalesce()
         self._stamping = asyncio.Lock()
         self.clock_seen = 0
         self.changed = -1

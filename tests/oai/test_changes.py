@@ -8,9 +8,11 @@ the latest state of every record, deletions included.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import pytest
@@ -78,6 +80,36 @@ def test_e1_new_record_appears_in_the_next_incremental_harvest(live):
         live.oai, "ListRecords", metadataPrefix="oai_dc", **{"from": first.pages[0].response_date}
     )
     assert live.prefix + "100" in nxt.identifiers
+
+
+def test_harvesters_that_start_together_share_a_first_page_and_miss_nothing(live):
+    """Requests for the same first page that arrive while it is being read are answered
+    by that one read: the same valid page, with the same responseDate, which then
+    serves as the next harvest's ``from`` like any other."""
+    store = live.app[STORE]
+    reads = []
+    fresh_clock = store.fresh_clock
+
+    async def slow_fresh_clock(*args):  # the first read takes long enough for all to arrive
+        reads.append(1)
+        await asyncio.sleep(0.5 if len(reads) == 1 else 0)
+        return await fresh_clock(*args)
+
+    store.fresh_clock = slow_fresh_clock
+    try:
+        query = {"verb": "ListRecords", "metadataPrefix": "oai_dc"}
+        with ThreadPoolExecutor(24) as pool:
+            replies = list(pool.map(lambda _: call(live.oai, query), range(24)))
+    finally:
+        del store.fresh_clock
+    assert all(r.status == 200 for r in replies)
+    assert len(reads) == 1, f"{len(reads)} reads for 24 requests of one first page"
+    assert len({r.body for r in replies}) == 1
+    _update(live, [_item(101)])
+    nxt = harvest(
+        live.oai, "ListRecords", metadataPrefix="oai_dc", **{"from": replies[0].response_date}
+    )
+    assert live.prefix + "101" in nxt.identifiers
 
 
 def test_e2_e3_changes_during_a_harvest_are_never_skipped_or_repeated(live):
