@@ -350,9 +350,10 @@ class Ingest:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
+            self._pool = None
         if self._text_pool is not None:  # idle by now: it exits in its own time
             self._text_pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+            self._text_pool = None
 
 
 def expand(paths: Iterable[str]) -> list[tuple[str, Path, str]]:
