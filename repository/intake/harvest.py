@@ -47,6 +47,7 @@ from repository.records.renditions import Renderer
 from repository.records.report import FAILED, SKIPPED, STATUSES, Entry, Report
 from repository.settings import Settings, install_registry
 from repository.store import Store
+from repository.store.writes import ADDED, UPDATED
 
 # A harvested record ready to write: its OAI identifier, the prepared row, its warnings.
 _OAI_IDENTIFIER = re.compile(r"oai:(?P<namespace>[A-Za-z0-9.-]+):(?P<local>.+)", re.S)
@@ -328,28 +329,31 @@ async def harvest(
     store = await Store(settings.database.url).open()
     try:
         if not progress:
-            return await Harvest(store, Renderer(settings), options).run()
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
-        columns = (TextColumn("harvest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, transient=True) as bar:
-            task = bar.add_task("harvest", total=None)
-            run = Harvest(
-                store,
-                Renderer(settings),
-                options,
-                on_total=lambda total, done: bar.update(task, total=total, completed=done),
-                on_progress=lambda n: bar.advance(task, n),
-            )
-            return await run.run()
+            report = await Harvest(store, Renderer(settings), options).run()
+        else:
+            report = await _with_progress(store, settings, options)
+        await store.tidy(report.count(ADDED) + report.count(UPDATED))
+        return report
     finally:
         await store.close()
+
+
+async def _with_progress(
+    store: Store, settings: Settings, options: HarvestOptions
+) -> HarvestReport:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("harvest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task("harvest", total=None)
+        run = Harvest(
+            store,
+            Renderer(settings),
+            options,
+            on_total=lambda total, done: bar.update(task, total=total, completed=done),
+            on_progress=lambda n: bar.advance(task, n),
+        )
+        return await run.run()
 
 
 def command_options(

@@ -50,7 +50,7 @@ from repository.records.renditions import Renderer
 from repository.records.report import FAILED, SKIPPED, Entry, Report
 from repository.settings import Settings, install_registry
 from repository.store import Store
-from repository.store.writes import Prepared
+from repository.store.writes import ADDED, UPDATED, Prepared
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".pdf", ".jp2"}
 JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
@@ -521,6 +521,7 @@ async def ingest_paths(
                 ingest.archive = archive
                 report = await ingest.run(paths)
         await sweep_orphan_images(settings, store)  # image folders no record uses
+        await store.tidy(report.count(ADDED) + report.count(UPDATED))
         return report
     finally:
         await store.close()
