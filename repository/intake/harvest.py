@@ -41,13 +41,13 @@ from repository.intake.harvest_source import (
     RetryPolicy,
 )
 from repository.intake.harvest_state import HarvestSource, State, load, save
+from repository.intake.progress import progress_bar
 from repository.records.batches import Pending, write_batch
 from repository.records.prepare import prepare
 from repository.records.renditions import Renderer
 from repository.records.report import FAILED, SKIPPED, STATUSES, Entry, Report
 from repository.settings import Settings, install_registry
 from repository.store import Store
-from repository.store.writes import ADDED, UPDATED
 
 # A harvested record ready to write: its OAI identifier, the prepared row, its warnings.
 _OAI_IDENTIFIER = re.compile(r"oai:(?P<namespace>[A-Za-z0-9.-]+):(?P<local>.+)", re.S)
@@ -328,32 +328,15 @@ async def harvest(
     install_registry(settings)
     store = await Store(settings.database.url).open()
     try:
-        if not progress:
-            report = await Harvest(store, Renderer(settings), options).run()
-        else:
-            report = await _with_progress(store, settings, options)
-        await store.tidy(report.count(ADDED) + report.count(UPDATED))
+        with progress_bar("harvest", progress) as bar:
+            run = Harvest(
+                store, Renderer(settings), options, on_total=bar.update, on_progress=bar.advance
+            )
+            report = await run.run()
+        await store.tidy(report.written)
         return report
     finally:
         await store.close()
-
-
-async def _with_progress(
-    store: Store, settings: Settings, options: HarvestOptions
-) -> HarvestReport:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    columns = (TextColumn("harvest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, transient=True) as bar:
-        task = bar.add_task("harvest", total=None)
-        run = Harvest(
-            store,
-            Renderer(settings),
-            options,
-            on_total=lambda total, done: bar.update(task, total=total, completed=done),
-            on_progress=lambda n: bar.advance(task, n),
-        )
-        return await run.run()
 
 
 def command_options(

@@ -38,6 +38,7 @@ from metadata.record import Page, Record
 from metadata.references.registry import current
 from repository.intake.ead import EAD_SUFFIXES, ingest_finding_aid
 from repository.intake.failures import failure, os_reason
+from repository.intake.progress import progress_bar
 from repository.records.batches import Pending, write_batch
 from repository.records.page_images import (
     ImageStore,
@@ -50,7 +51,7 @@ from repository.records.renditions import Renderer
 from repository.records.report import FAILED, SKIPPED, Entry, Report
 from repository.settings import Settings, install_registry
 from repository.store import Store
-from repository.store.writes import ADDED, UPDATED, Prepared
+from repository.store.writes import Prepared
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".pdf", ".jp2"}
 JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
@@ -497,31 +498,21 @@ async def ingest_paths(
     settings: Settings, paths: list[str], *, progress: bool = False, archive: str | None = None
 ) -> Report:
     """Open the store, ingest, close: what ``opis ingest`` runs."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     install_registry(settings)
     store = await Store(settings.database.url).open()
     try:
-        workers = os.cpu_count() or 1
-        if not progress:
-            ingest = Ingest(store, Renderer(settings), ImageStore(settings), workers=workers)
+        with progress_bar("ingest", progress) as bar:
+            ingest = Ingest(
+                store,
+                Renderer(settings),
+                ImageStore(settings),
+                workers=os.cpu_count() or 1,
+                on_progress=bar.advance,
+            )
             ingest.archive = archive
             report = await ingest.run(paths)
-        else:
-            columns = (TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-            with Progress(*columns, transient=True) as bar:
-                task = bar.add_task("ingest", total=None)
-                ingest = Ingest(
-                    store,
-                    Renderer(settings),
-                    ImageStore(settings),
-                    workers=workers,
-                    on_progress=lambda n: bar.advance(task, n),
-                )
-                ingest.archive = archive
-                report = await ingest.run(paths)
         await sweep_orphan_images(settings, store)  # image folders no record uses
-        await store.tidy(report.count(ADDED) + report.count(UPDATED))
+        await store.tidy(report.written)
         return report
     finally:
         await store.close()

@@ -33,6 +33,11 @@ class Report:
         return sum(1 for e in self.entries if e.status == status)
 
     @property
+    def written(self) -> int:
+        """Records added or updated."""
+        return self.count(ADDED) + self.count(UPDATED)
+
+    @property
     def failed(self) -> bool:
         return any(e.status == FAILED for e in self.entries)
 
