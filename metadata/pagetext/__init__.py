@@ -12,16 +12,13 @@ opens a file. ``repository.records.pagetext`` loads the schemas shipped in ``xsd
 from __future__ import annotations
 
 from .model import Line, PageText, Word
-from .read import PageTextError, Parsed, Schemas, parse, place, read_page_text
+from .read import PageTextError, Schemas, read_page_text
 
 __all__ = [
     "Line",
     "PageText",
     "PageTextError",
-    "Parsed",
     "Schemas",
     "Word",
-    "parse",
-    "place",
     "read_page_text",
 ]

@@ -97,15 +97,12 @@ def read_page_text(
     Raises ``PageTextError`` naming ``name`` when the file is not well-formed, not
     valid, not ALTO or PAGE, or does not belong to the image.
     """
-    return place(parse(data, name, schemas), image_name=image_name, width=width, height=height)
+    return _place(_parse(data, name, schemas), image_name=image_name, width=width, height=height)
 
 
 @dataclass(frozen=True)
-class Parsed:
-    """A page text file checked against its schema, not yet placed on its image.
-
-    ``parse`` needs no image, so it can run while the image is being stored.
-    """
+class _Parsed:
+    """A page text file checked against its schema, not yet placed on its image."""
 
     name: str
     kind: str  # "alto" or "page"
@@ -113,7 +110,7 @@ class Parsed:
     digest: str  # SHA-256 of the file's bytes
 
 
-def parse(data: bytes, name: str, schemas: Schemas) -> Parsed:
+def _parse(data: bytes, name: str, schemas: Schemas) -> _Parsed:
     """Parse and validate one ALTO or PAGE file; ``PageTextError`` names the file."""
 
     def fail(why: str) -> PageTextError:
@@ -136,17 +133,17 @@ def parse(data: bytes, name: str, schemas: Schemas) -> Parsed:
     if qname.localname == "alto" and qname.namespace in (*ALTO_NS, None):
         ns = qname.namespace or ""
         _validate(root, schemas[ALTO_NS[ns]], ns, fail)
-        return Parsed(name, "alto", root, digest)
+        return _Parsed(name, "alto", root, digest)
     if qname.localname == "PcGts" and qname.namespace in PAGE_NS:
         _validate(root, schemas[PAGE_NS[qname.namespace]], None, fail)
-        return Parsed(name, "page", root, digest)
+        return _Parsed(name, "page", root, digest)
     raise fail(
         f"neither ALTO nor PAGE XML (root element {qname.localname!r} in "
         f"namespace {qname.namespace or 'none'!r})"
     )
 
 
-def place(parsed: Parsed, *, image_name: str, width: int, height: int) -> PageText:
+def _place(parsed: _Parsed, *, image_name: str, width: int, height: int) -> PageText:
     """The lines of a parsed file on the stored image ``image_name`` (``width`` x
     ``height``), or ``PageTextError`` when the file does not belong to that image."""
 

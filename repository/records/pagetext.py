@@ -14,13 +14,12 @@ from pathlib import Path
 from lxml import etree
 
 from metadata import untrusted_xml
-from metadata.pagetext import PageText, PageTextError, Schemas, place, read_page_text
+from metadata.pagetext import PageText, PageTextError, Schemas, read_page_text
 
 __all__ = [
     "PageText",
     "PageTextError",
     "page_text_for",
-    "place",
     "read_file",
     "schemas",
 ]
