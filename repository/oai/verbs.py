@@ -233,6 +233,7 @@ async def _list(ctx: DataProvider, request: OAIRequest, verb: str) -> bytes:
                 rows = await _resume(conn, window, position, limit, fmt)
     else:
         prefix = request.args["metadataPrefix"]
+        window = _window(request)  # a bad date is a badArgument, before anything else
         if prefix not in FORMATS:
             raise _cannot(prefix)
         # Harvesters that start together ask for the same first page: it is read and
@@ -240,7 +241,7 @@ async def _list(ctx: DataProvider, request: OAIRequest, verb: str) -> bytes:
         args = request.args
         key = (verb, prefix, args.get("from"), args.get("until"), args.get("set"))
         clock, body = await ctx.store.in_flight.run(
-            key, lambda: _first_page(ctx, request, verb, prefix)
+            key, lambda: _first_page(ctx, request, verb, prefix, window)
         )
         ctx.response_date = dates.format_us(clock)
         return body
@@ -250,10 +251,9 @@ async def _list(ctx: DataProvider, request: OAIRequest, verb: str) -> bytes:
 
 
 async def _first_page(
-    ctx: DataProvider, request: OAIRequest, verb: str, prefix: str
+    ctx: DataProvider, request: OAIRequest, verb: str, prefix: str, window: reads.Window
 ) -> tuple[int, bytes]:
     """A list's first page, and the clock its list is frozen at."""
-    window = _window(request)
     await ctx.store.fresh_clock(STALE_CLOCK_US)
     limit = ctx.settings.oai.page_size + 1
     fmt = prefix if verb == "ListRecords" else None

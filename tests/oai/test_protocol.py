@@ -169,6 +169,8 @@ ERRORS = [
     ("B20", "verb=ListRecords&metadataPrefix=oai_dc&from=junk", {"badArgument"}),
     ("B21", "verb=ListRecords&metadataPrefix=oai_dc&until=junk", {"badArgument"}),
     ("B22", "verb=ListIdentifiers&from=junk", {"badArgument"}),
+    # a bad date and an unknown format: the bad date is answered (nothing echoed)
+    ("B22b", "verb=ListIdentifiers&metadataPrefix=0&from=0", {"badArgument"}),
     (
         "B23",
         "verb=ListRecords&metadataPrefix=oai_dc&from=2020-01-01&until=2020-01-01T00:00:00Z",
