@@ -15,7 +15,7 @@ from .derivatives import (
     sniff,
 )
 from .formats import IIIF_FORMATS, media_type, supported_formats
-from .info import PROFILE_URI, info_json, pyramid_layout
+from .info import PROFILE_URI, halfway_sizes, info_json, pyramid_layout
 from .pipeline import BufferSource, PyramidBuffer, PyramidSource, choose_level, render
 from .request import ImageRequest, ImageRequestError, Limits, Plan, parse
 
@@ -34,6 +34,7 @@ __all__ = [
     "Upload",
     "build_pyramid",
     "choose_level",
+    "halfway_sizes",
     "info_json",
     "media_type",
     "open_pyramid_buffer",

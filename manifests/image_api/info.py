@@ -67,6 +67,16 @@ def pyramid_layout(
     return factors, sorted(sizes)
 
 
+def halfway_sizes(sizes: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A size halfway, by area, below each of ``sizes`` but the smallest: ``sizes`` halve
+    each step, so with these a thumbnail can always be resized from a size with at most
+    twice its pixels rather than four times. Not listed in info.json (viewers need not
+    know them); a size has its aspect ratio to within a pixel.
+    """
+    ordered = sorted(sizes)
+    return [(round(w / math.sqrt(2)), round(h / math.sqrt(2))) for w, h in ordered[1:]]
+
+
 def info_json(
     service_id: str,
     width: int,

@@ -2,7 +2,8 @@
 
 An image's id is the SHA-256 of its input bytes (one id per page for a multi-page
 TIFF or PDF). Its folder holds a tiled pyramidal TIFF and the pre-rendered ``sizes``
-that viewers fetch as thumbnails. A folder is built under a temporary name and renamed
+that viewers fetch as thumbnails, with a size halfway between each two (not listed in
+info.json) that other thumbnails are resized from. A folder is built under a temporary name and renamed
 into place when complete, so an image is either wholly there or absent; the database
 row that makes it visible is written in the same transaction as the record using it.
 
@@ -40,7 +41,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
@@ -55,6 +56,7 @@ from manifests.image_api import (
     PyramidSource,
     Upload,
     choose_level,
+    halfway_sizes,
     open_pyramid_buffer,
     parse,
     pyramid_layout,
@@ -251,6 +253,8 @@ class ImageStore:
         rendered = {
             (w, h): render_size(source, w, h) for w, h in sizes if w * h <= PRERENDER_MAX_AREA
         }
+        for w, h in _thumbnail_sources(halfway_sizes(sizes)):
+            rendered[w, h] = render_size(source, w, h)
         folder = self.folder(image_id)
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{image_id}.", dir=folder.parent))
@@ -432,22 +436,28 @@ def _from_stored_size(stored: StoredParts, width: int, height: int) -> pyvips.Im
     """The smallest pre-rendered size with enough pixels for width x height, or None.
 
     Only sizes from ``THUMBNAIL_SOURCE_MIN_AREA`` to ``PRERENDER_MAX_AREA`` pixels are
-    used. A level's last tiles are padded to the full tile size, so a size decodes some
-    quarter fewer pixels than the level it equals. (Not shrunk while decoded: libjpeg's
-    halving stretches the image by up to half a pixel when a side is odd.)
+    used, the listed ones and those stored halfway between them (``halfway_sizes``: a
+    thumbnail then decodes at most about twice its pixels; measured on a scan, thumbnails
+    of Mirador's sizes took a quarter less CPU). A level's last tiles are padded to the
+    full tile size, so a size decodes some quarter fewer pixels than the level it equals.
+    (Not shrunk while decoded: libjpeg's halving stretches the image by up to half a pixel
+    when a side is odd.)
     """
+    sizes = stored.sizes()
     fits = sorted(
         (w * h, w, h)
-        for w, h in stored.sizes()
-        if w * LEVEL_SLACK >= width
-        and h * LEVEL_SLACK >= height
-        and THUMBNAIL_SOURCE_MIN_AREA <= w * h <= PRERENDER_MAX_AREA
+        for w, h in _thumbnail_sources([*sizes, *halfway_sizes(sizes)])
+        if w * LEVEL_SLACK >= width and h * LEVEL_SLACK >= height
     )
     for _, w, h in fits:
         data = stored.size(w, h)
         if data is not None:  # else not stored (an older store, or not worth it at ingest)
             return pyvips.Image.jpegload_buffer(data)
     return None
+
+
+def _thumbnail_sources(sizes: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    return [(w, h) for w, h in sizes if THUMBNAIL_SOURCE_MIN_AREA <= w * h <= PRERENDER_MAX_AREA]
 
 
 def resize(image: pyvips.Image, width: int, height: int) -> pyvips.Image:

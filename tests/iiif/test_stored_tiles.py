@@ -237,10 +237,14 @@ def test_a_thumbnail_is_decoded_from_a_pre_rendered_size(colour):
     )
     levels_only = source(images, image, TileIndex())
     assert sorted(image.sizes) == [(72, 54), (144, 107), (288, 213), (575, 425), (1150, 850)]
+    # stored beside the listed sizes, halfway between them; not listed in info.json
+    assert images.size_path(image.id, 813, 601).is_file()
     cases = (
         (60, (575, 425)),  # not from the smaller sizes: their JPEG lost too much of the detail
         (300, (575, 425)),
-        (600, (1150, 850)),
+        (600, (813, 601)),  # halfway between the listed 575x425 and 1150x850
+        (810, (813, 601)),
+        (830, (1150, 850)),
         (1200, None),  # larger than every size pre-rendered: from the level
     )
     for box, used in cases:

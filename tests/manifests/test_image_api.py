@@ -29,6 +29,7 @@ from manifests.image_api import (
     build_pyramid,
     choose_level,
     derivatives,
+    halfway_sizes,
     info_json,
     open_pyramid_buffer,
     parse,
@@ -566,6 +567,23 @@ def test_pyramid_layout():
     assert pyramid_layout(512, 512, 512) == ([1], [(64, 64), (128, 128), (256, 256)])
     assert pyramid_layout(513, 100, 512) == ([1, 2], [(65, 13), (129, 25), (257, 50)])
     assert pyramid_layout(50, 30) == ([1], [(50, 30)])
+
+
+@given(st.integers(1, 40_000), st.integers(1, 40_000))
+def test_halfway_sizes_halve_the_step_between_the_listed_sizes(width, height):
+    """Between two listed sizes (each about twice the next in width and height) lies one
+    with about half the larger's pixels, both sides scaled alike."""
+    _, sizes = pyramid_layout(width, height, 512)
+    halfway = halfway_sizes(sizes)
+    assert len(halfway) == len(sizes) - 1
+    for smaller, (w, h), larger in zip(sizes[:-1], halfway, sizes[1:], strict=True):
+        assert smaller <= (w, h) <= larger
+        assert smaller[0] <= w <= larger[0] and smaller[1] <= h <= larger[1]
+        if min(smaller) >= 16:
+            assert 0.4 <= (w * h) / (larger[0] * larger[1]) <= 0.6
+        # the larger size scaled by 1/sqrt(2) on both sides, to the nearest pixel
+        assert abs(w - larger[0] / math.sqrt(2)) <= 0.5
+        assert abs(h - larger[1] / math.sqrt(2)) <= 0.5
 
 
 def test_info_json_document():
