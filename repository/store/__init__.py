@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Coroutine, Hashable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -295,25 +295,21 @@ class Store:
         """One record's header with its body in ``fmt`` (None when the record is deleted
         or lacks the format): a GetRecord's one read, the cheapest way on each backend."""
         if self.quick is not None:
-            found = reads.one_header(
-                next(iter(self.quick.all(reads.ONE_HEADER, {"key": key, "fmt": fmt})), None)
-            )
-            if found is None:
+            row = next(iter(self.quick.all(reads.ONE_HEADER, {"key": key, "fmt": fmt})), None)
+            if row is None:
                 return None
-            header, body = found
+            body = reads.stored_body(row)
             if body is not None:
                 body = bodies.unpack_quick(self.quick.all, body)
         else:
             async with connect(self.engine) as conn:
-                found = reads.one_header(
-                    await driver_row(conn, reads.ONE_HEADER_NUMBERED, key, fmt)
-                )
-                if found is None:
+                row = await driver_row(conn, reads.ONE_HEADER_NUMBERED, key, fmt)
+                if row is None:
                     return None
-                header, body = found
+                body = reads.stored_body(row)
                 if body is not None:
                     body = (await bodies.unpack(conn, [body]))[0]
-        return replace(header, body=body)
+        return reads.one_header(row, body)
 
     async def read_in_thread(self, read: Callable[[Reader], Coroutine[Any, Any, T]]) -> T:
         """``read(conn)`` in one snapshot, off the event loop (see engine.read_in_thread)."""

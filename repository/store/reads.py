@@ -163,13 +163,16 @@ ONE_HEADER = (
 ONE_HEADER_NUMBERED = ONE_HEADER.replace(":key", "$1").replace(":fmt", "$2")  # asyncpg
 
 
-def one_header(row: Sequence[Any] | None) -> tuple[Header, bytes | None] | None:
-    """A row of ``ONE_HEADER`` as a header without its body, and the stored body."""
-    if row is None:
-        return None
-    rid, key, datestamp, deleted, set_specs, body = row
-    header = Header(rid, key, datestamp, bool(deleted), None, tuple(set_specs.split()))
-    return header, (None if deleted or body is None else bytes(body))
+def stored_body(row: Sequence[Any]) -> bytes | None:
+    """The stored (packed) body of a row of ``ONE_HEADER``; None for a deleted record."""
+    body = row[5]
+    return None if row[3] or body is None else bytes(body)
+
+
+def one_header(row: Sequence[Any], body: bytes | None) -> Header:
+    """A row of ``ONE_HEADER`` as a header, with its body as served (unpacked)."""
+    rid, key, datestamp, deleted, set_specs, _ = row
+    return Header(rid, key, datestamp, bool(deleted), body, tuple(set_specs.split()))
 
 
 async def formats_of(conn: Reader, record_id: int) -> list[str]:
