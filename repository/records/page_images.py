@@ -3,9 +3,10 @@
 An image's id is the SHA-256 of its input bytes (one id per page for a multi-page
 TIFF or PDF). Its folder holds a tiled pyramidal TIFF and the pre-rendered ``sizes``
 that viewers fetch as thumbnails, with a size halfway between each two (not listed in
-info.json) that other thumbnails are resized from. A folder is built under a temporary name and renamed
-into place when complete, so an image is either wholly there or absent; the database
-row that makes it visible is written in the same transaction as the record using it.
+info.json) that other thumbnails are resized from. A folder is built under a temporary
+name and renamed into place when complete, so an image is either wholly there or absent;
+the database row that makes it visible is written in the same transaction as the record
+using it.
 
 What the service does not find stored is rendered by ``render_page``, the renderer of
 plain JPEG requests, and the sizes pre-rendered here come from it too (from the pyramid,
