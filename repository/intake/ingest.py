@@ -51,7 +51,8 @@ from repository.records.renditions import Renderer
 from repository.records.report import FAILED, SKIPPED, Entry, Report
 from repository.settings import Settings, install_registry
 from repository.store import Store
-from repository.store.writes import Prepared
+from repository.store.bodies import Chosen
+from repository.store.writes import Prepared, pack_ahead
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".pdf", ".jp2"}
 JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
@@ -89,6 +90,8 @@ class Ingest:
         self._on_progress = on_progress or (lambda n: None)
         # page text read with a document folder, by source, until the record is prepared
         self._page_texts: dict[str, tuple[PageText | None, ...]] = {}
+        # the store's dictionaries, for worker processes to pack what they prepare
+        self._dictionaries: Chosen = {}
         self.archive: str | None = None  # opis ingest --archive: finding aids' archive code
 
     async def run(self, paths: Iterable[str]) -> Report:
@@ -320,7 +323,9 @@ class Ingest:
             ]
             done = await asyncio.gather(
                 *(
-                    loop.run_in_executor(self._pool, _prepare_many, part, None, part_texts)
+                    loop.run_in_executor(
+                        self._pool, _prepare_many, part, None, part_texts, self._dictionaries
+                    )
                     for part, part_texts in parts
                 )
             )
@@ -346,6 +351,8 @@ class Ingest:
         await self.store.add_images(self.images.pending_rows())
         await write_batch(self.store, batch, self.report)
         await self.store.stamp()
+        if self._pool is not None:
+            self._dictionaries = await self.store.dictionaries(self._dictionaries)
         self._on_progress(len(batch))
 
     def close(self) -> None:
@@ -440,9 +447,12 @@ def _prepare_many(
     records: list[Record],
     renderer: Renderer | None = None,
     texts: list[tuple[PageText | None, ...]] | None = None,
+    dictionaries: Chosen | None = None,
 ) -> list[tuple[Prepared | None, list[str] | str]]:
     """Prepare records (in a worker process, with that process's renderer); ``texts``:
-    each record's page text, when it has any."""
+    each record's page text, when it has any; with ``dictionaries``, packed with them
+    (``pack_ahead``: the writes, one after another in the main process, are the
+    pipeline's narrowest stage)."""
     renderer = renderer or _worker_renderer
     out: list[tuple[Prepared | None, list[str] | str]] = []
     for n, record in enumerate(records):
@@ -459,6 +469,8 @@ def _prepare_many(
             out.append((None, f"internal error (please report it): {exc!r}"))
             continue
         prepared.rerender = None  # bound to this process's renderer; the caller sets its own
+        if dictionaries:
+            pack_ahead(prepared, dictionaries)
         out.append((prepared, warnings))
     return out
 

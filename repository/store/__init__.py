@@ -181,6 +181,12 @@ class Store:
                 check(outcomes)
             return outcomes
 
+    async def dictionaries(self, have: bodies.Chosen | None = None) -> bodies.Chosen:
+        """The dictionaries to pack bodies with before they are written (``Prepared``'s
+        ``packed``), from the store's committed state; ``have``: the previous answer."""
+        async with connect(self.engine) as conn:
+            return await bodies.newest(conn, have)
+
     async def rerender(
         self,
         version: str,

@@ -149,18 +149,47 @@ async def loads(conn: Any, blobs: Sequence[bytes]) -> list[Any]:
     return [json.loads(b) for b in await unpack(conn, blobs) if b is not None]
 
 
+# Formats and the dictionaries to pack their bodies with ahead of a write (``newest``).
+Chosen = dict[str, tuple[int, bytes]]
+
+
+async def newest(conn: Any, have: Chosen | None = None) -> Chosen:
+    """Each format's newest dictionary in the store, for packing bodies ahead of their
+    write (in other processes: see ``pack_ahead``); the bytes of those ``have`` holds
+    are taken from it rather than read again."""
+    chosen = {r.format: r.id for r in await conn.execute(_KNOWN)}  # newest last
+    known = dict((have or {}).values())
+    if wanted := set(chosen.values()) - known.keys():
+        known.update((r.id, bytes(r.data)) for r in await conn.execute(_data(wanted)))
+    return {fmt: (ident, known[ident]) for fmt, ident in chosen.items()}
+
+
+def pack_ahead(chosen: Chosen, fmt: str, body: bytes) -> tuple[bytes, int]:
+    """``body`` packed with ``fmt``'s dictionary in ``chosen`` and that dictionary's id, or
+    ``body`` as it is and 0 when the format has none yet. A row with the id as its
+    ``packed`` is then not compressed again by ``pack``."""
+    found = chosen.get(fmt)
+    if found is None:
+        return body, 0
+    ident, data = found
+    learn([(ident, data)])
+    return pack_with(ident, body), ident
+
+
 async def pack(conn: Any, rows: list[dict[str, Any]]) -> None:
     """Compress each row's ``body`` (rows have ``format`` and ``body``) in place, inside
     the caller's write transaction. A format with no dictionary yet and enough bodies
     here gets one, stored in the same transaction, so it exists exactly when they do.
     The store's dictionaries are read each time (two small queries a batch): a cache
-    could outlive a database replaced under it."""
+    could outlive a database replaced under it. A row may come packed already (its
+    ``packed``: the dictionary's id, see ``pack_ahead``): it is kept as it is when the
+    store has that dictionary, and packed again otherwise."""
     if not rows:
         return
     known = [(r.id, r.format) for r in await conn.execute(_KNOWN)]
     if unknown := {i for i, _ in known} - _dictionaries.keys():
         learn((r.id, r.data) for r in await conn.execute(_data(unknown)))
-    for new in _choose({f: i for i, f in known}, rows):
+    for new in _choose({f: i for i, f in known}, rows, {i for i, _ in known}):
         await conn.execute(dictionaries.insert(), [new])
 
 
@@ -171,22 +200,33 @@ def pack_sync(conn: Connection, rows: list[dict[str, Any]]) -> None:
     known = [(r.id, r.format) for r in conn.execute(_KNOWN)]
     if unknown := {i for i, _ in known} - _dictionaries.keys():
         learn((r.id, r.data) for r in conn.execute(_data(unknown)))
-    for new in _choose({f: i for i, f in known}, rows):
+    for new in _choose({f: i for i, f in known}, rows, {i for i, _ in known}):
         conn.execute(dictionaries.insert(), [new])
 
 
-def _choose(current: dict[str, int], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _choose(
+    current: dict[str, int], rows: list[dict[str, Any]], stored: set[int]
+) -> list[dict[str, Any]]:
     """Compress ``rows`` with each format's newest dictionary, training the missing
-    ones that these rows allow; the dictionary rows to insert."""
+    ones that these rows allow; the dictionary rows to insert. Rows packed ahead with a
+    dictionary in ``stored`` (the store's) stay as they are."""
+    todo = []
+    for row in rows:
+        ident = row.pop("packed", 0)
+        if ident in stored:
+            continue
+        if ident:  # packed with a dictionary this store lacks (its write was rolled back)
+            row["body"] = unpack_known(row["body"])
+        todo.append(row)
     chosen = dict(current)
     new = []
-    for fmt in {row["format"] for row in rows} - chosen.keys():
-        samples = [row["body"] for row in rows if row["format"] == fmt]
+    for fmt in {row["format"] for row in todo} - chosen.keys():
+        samples = [row["body"] for row in todo if row["format"] == fmt]
         if len(samples) < TRAIN_AT or (made := train(samples)) is None:
             continue
         ident, data = made
         new.append({"id": ident, "format": fmt, "data": data, "created": now_us()})
         chosen[fmt] = ident
-    for row in rows:
+    for row in todo:
         row["body"] = pack_with(chosen.get(row["format"], 0), row["body"])
     return new

@@ -14,11 +14,16 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import func, inspect, select
 
+from metadata.record import Record
 from repository.intake.demo import page_image
-from repository.store import bodies
+from repository.records.prepare import prepare
+from repository.records.renditions import Renderer
+from repository.settings import load
+from repository.store import Store, bodies
 from repository.store.engine import create_engine
 from repository.store.migrate import config
-from repository.store.schema import dictionaries, renditions
+from repository.store.schema import dictionaries, records, renditions
+from repository.store.writes import Prepared, pack_ahead
 from tests.live import LiveServer, ingest, make_settings, settings_environ
 from tests.oai_client import call
 from tests.synthetic import write_jsonl
@@ -143,3 +148,74 @@ def test_a_body_written_before_its_format_had_a_dictionary_stays_readable(sqlite
         first = reply.tree.findall("{*}ListRecords/{*}record")
         assert len(first) == settings.oai.page_size
         assert all(r.find(".//{http://www.loc.gov/MARC21/slim}record") is not None for r in first)
+
+
+def _prepared(n: int, renderer: Renderer, title: str = "R") -> Prepared:
+    record = Record.from_json(
+        {
+            "citation": f"RGANI, f. 5, op. 30, d. {n}",
+            "title": f"{title} {n}",
+            "source": {"id": f"{n}"},
+        }
+    )
+    return prepare(record, renderer)[0]
+
+
+async def _stored_by_key(store: Store) -> dict[tuple[str, str], bytes]:
+    async with store.engine.connect() as conn:
+        rows = await conn.execute(
+            select(records.c.key, renditions.c.format, renditions.c.body).join(
+                records, records.c.id == renditions.c.record_id
+            )
+        )
+        return {(k, f): bytes(b) for k, f, b in rows}
+
+
+def test_bodies_packed_where_they_were_prepared_are_stored_as_packed(database_url):
+    """Ingest's worker processes pack what they prepare with the store's dictionaries
+    (``pack_ahead``); the write keeps those bytes. A body packed with a dictionary the
+    store has not got (trained by a write that was rolled back) is packed again: every
+    stored frame names a dictionary the store holds."""
+
+    async def run() -> None:
+        renderer = Renderer(load(environ={}))
+        store = await Store(database_url).open()
+        try:
+            await store.write([_prepared(n, renderer) for n in range(RECORDS)])  # trains
+            chosen = await store.dictionaries()
+            assert {bodies.RECORD, "oai_dc", "marc21", "mods"} <= chosen.keys()
+            assert await store.dictionaries(chosen) == chosen
+
+            ahead = _prepared(RECORDS, renderer)
+            plain = dict(ahead.renditions)
+            pack_ahead(ahead, chosen)
+            assert ahead.packed.keys() == {*plain, bodies.RECORD}
+            assert all(bodies.is_frame(b) for b in ahead.renditions.values())
+
+            others = [_prepared(n, renderer, "Other") for n in range(RECORDS)]
+            stray = {}
+            for fmt in plain:
+                made = bodies.train([p.renditions[fmt] for p in others])
+                assert made is not None and made[0] != chosen[fmt][0]
+                stray[fmt] = made
+            lost = _prepared(RECORDS + 1, renderer)
+            lost_plain = dict(lost.renditions)
+            pack_ahead(lost, stray)
+            assert set(lost.packed.values()) - {0} == {i for i, _ in stray.values()}
+
+            await store.write([ahead, lost])
+            stored = await _stored_by_key(store)
+            async with store.engine.connect() as conn:
+                held = set((await conn.execute(select(dictionaries.c.id))).scalars())
+            assert {bodies.dictionary_id(b) for b in stored.values()} <= held
+            key = f"RGANI/f.5/op.30/d.{RECORDS}"
+            for fmt in plain:
+                assert stored[key, fmt] == ahead.renditions[fmt]  # kept as packed
+                assert bodies.unpack_known(stored[key, fmt]) == plain[fmt]
+                lost_key = f"RGANI/f.5/op.30/d.{RECORDS + 1}"
+                assert bodies.dictionary_id(stored[lost_key, fmt]) == chosen[fmt][0]
+                assert bodies.unpack_known(stored[lost_key, fmt]) == lost_plain[fmt]
+        finally:
+            await store.close()
+
+    asyncio.run(run())
