@@ -10,16 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from repository.store.engine import Reader
+from repository.store.engine import Reader, Writer
 from repository.store.schema import activities, records
 
 CREATE, UPDATE, DELETE = "Create", "Update", "Delete"
 NEXT = "activity_position"
 
 
-async def record(conn: AsyncConnection, items: Sequence[tuple[int, str]]) -> None:
+async def record(conn: Writer, items: Sequence[tuple[int, str]]) -> None:
     """Append (record id, kind) activities."""
     if items:
         await conn.execute(
@@ -48,13 +47,13 @@ async def stamp(conn: Reader, t: int, start: int) -> int:
     return start + len(ids)
 
 
-async def count(conn: AsyncConnection) -> int:
+async def count(conn: Writer) -> int:
     found = await conn.execute(select(func.max(activities.c.position)))
     top = found.scalar()
     return 0 if top is None else top + 1
 
 
-async def page(conn: AsyncConnection, first: int, size: int) -> list[tuple[int, str, str, int]]:
+async def page(conn: Writer, first: int, size: int) -> list[tuple[int, str, str, int]]:
     """(position, kind, key, datestamp) for positions [first, first + size)."""
     rows = await conn.execute(
         select(activities.c.position, activities.c.kind, records.c.key, activities.c.datestamp)

@@ -31,10 +31,9 @@ import re
 from collections.abc import Callable
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metadata.xmlchars import escape_attr, escape_text
-from repository.store.engine import Reader, insert_missing
+from repository.store.engine import Reader, Writer, insert_missing
 from repository.store.schema import meta
 
 RENDITION_BASE = "rendition_base"
@@ -95,7 +94,7 @@ async def read(conn: Reader) -> str | None:
     return value
 
 
-async def for_writing(conn: AsyncConnection, configured: str) -> str:
+async def for_writing(conn: Writer, configured: str) -> str:
     """The rendition base, inside a write transaction that stores renditions; the first
     write sets it to ``configured``. Held with a shared lock until the transaction ends."""
     query = select(meta.c.value).where(meta.c.name == RENDITION_BASE).with_for_update(read=True)

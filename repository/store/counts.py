@@ -19,9 +19,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from repository.store.engine import Reader
+from repository.store.engine import Reader, Writer
 from repository.store.schema import memberships, records, row_counts
 
 RECORDS = ""  # the name records' own count is kept under (no set spec is empty)
@@ -32,7 +31,7 @@ _UPSERT = (
 UPSERT = {"sqlite": _UPSERT.format("?", "?"), "postgresql": _UPSERT.format("$1", "$2")}
 
 
-async def add(conn: AsyncConnection, inserted: Mapping[str, int]) -> None:
+async def add(conn: Writer, inserted: Mapping[str, int]) -> None:
     """Count rows just inserted (inside their transaction): ``RECORDS`` or set specs."""
     changes = sorted((name, n) for name, n in inserted.items() if n)
     if not changes:
@@ -59,7 +58,7 @@ async def stamped(conn: Reader, spec: str | None) -> int:
     return int(kept or 0) - int((await conn.execute(waiting)).scalar_one())
 
 
-async def recount(conn: AsyncConnection) -> None:
+async def recount(conn: Writer) -> None:
     """Count everything again (after rows were copied in wholesale)."""
     await conn.execute(row_counts.delete())
     total = (await conn.execute(select(func.count()).select_from(records))).scalar_one()

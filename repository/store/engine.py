@@ -10,8 +10,9 @@ hands the answer back to the event loop: some ten thread switches for one read, 
 cost far more than an indexed SQLite lookup, and each waits behind a busy event loop.
 So on SQLite, brief reads (a GetRecord, a resumed OAI page) run at once in the event
 loop's thread on a plain synchronous connection (``brief_snapshot``, ``single_statement``),
-and longer reads and the stamp run on one in a store thread, in one hand-off
-(``read_in_thread``, ``write_in_thread``). On PostgreSQL each is the usual async path.
+and longer reads, the stamp and batch writes run on one in a store thread, in one
+hand-off (``read_in_thread``, ``write_in_thread``). On PostgreSQL each is the usual
+async path.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from contextlib import asynccontextmanager, contextmanager
+from operator import itemgetter
 from typing import Any, TypeVar, cast
 
 import sqlalchemy
 from sqlalchemy import Table, event
-from sqlalchemy.engine import Connection, CursorResult, Engine, make_url
+from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -115,7 +117,7 @@ def _configure_sqlite(engine: Engine, *, busy_ms: int = WRITER_BUSY_MS) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
-def is_sqlite(engine: AsyncEngine) -> bool:
+def is_sqlite(engine: AsyncEngine | Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
@@ -176,7 +178,8 @@ async def read_snapshot(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 
 
 class InlineConnection:
-    """The part of ``AsyncConnection`` that reads use, over a synchronous connection.
+    """The part of ``AsyncConnection`` that reads and batch writes use, over a
+    synchronous connection.
 
     ``execute`` returns the same buffered result ``AsyncConnection.execute`` does; it
     never yields to the event loop, so a snapshot's statements run back to back.
@@ -189,6 +192,19 @@ class InlineConnection:
         self, statement: Any, parameters: Any = None
     ) -> CursorResult[*tuple[Any, ...]]:
         return self.sync_connection.execute(statement, parameters)
+
+    async def exec_driver_sql(
+        self, statement: str, parameters: Any = None
+    ) -> CursorResult[*tuple[Any, ...]]:
+        return self.sync_connection.exec_driver_sql(statement, parameters)
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.sync_connection.dialect
+
+    @property
+    def engine(self) -> Engine:
+        return self.sync_connection.engine
 
 
 QUICK_MMAP_BYTES = 1 << 30
@@ -262,6 +278,8 @@ async def driver_row(conn: AsyncConnection, statement: str, *arguments: Any) -> 
 
 # What read functions take: either kind of connection.
 Reader = AsyncConnection | InlineConnection
+# A write transaction's connection: inline on SQLite (``write_in_thread``).
+Writer = AsyncConnection | InlineConnection
 
 
 @asynccontextmanager
@@ -353,7 +371,7 @@ async def single_statement(engine: AsyncEngine, inline: Engine | None) -> AsyncI
 
 
 async def insert_many(
-    conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]], *, verb: str = "INSERT"
+    conn: Writer, table: Table, rows: Sequence[Mapping[str, Any]], *, verb: str = "INSERT"
 ) -> None:
     """Insert rows that all have the same keys. On SQLite as plain driver SQL: there,
     SQLAlchemy's processing of each row's parameters costs more than SQLite's insert."""
@@ -366,10 +384,14 @@ async def insert_many(
     columns = ", ".join(f'"{name}"' for name in names)
     marks = ", ".join("?" * len(names))
     statement = f'{verb} INTO "{table.name}" ({columns}) VALUES ({marks})'
-    await conn.exec_driver_sql(statement, [tuple(row[n] for n in names) for row in rows])
+    values = itemgetter(*names)
+    await conn.exec_driver_sql(
+        statement,
+        [values(row) for row in rows] if len(names) > 1 else [(values(row),) for row in rows],
+    )
 
 
-async def insert_missing(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
+async def insert_missing(conn: Writer, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert rows whose primary key is not there yet (concurrent writers may race)."""
     if not rows:
         return

@@ -24,10 +24,9 @@ from typing import Any
 
 from sqlalchemy import and_, delete, func, select
 from sqlalchemy import text as sql
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metadata.pagetext import Line, PageText, Word
-from repository.store.engine import Reader
+from repository.store.engine import Reader, Writer
 from repository.store.schema import images, page_lines, page_terms, pages
 from repository.store.search.text import word_spans, words
 
@@ -80,7 +79,7 @@ def phrase(q: str, *, max_length: int = 500) -> tuple[str, ...]:
 # -- writing ------------------------------------------------------------------------
 
 
-async def write(conn: AsyncConnection, record_id: int, texts: Sequence[PageText | None]) -> None:
+async def write(conn: Writer, record_id: int, texts: Sequence[PageText | None]) -> None:
     """Write the page text of one record (``texts`` in page order, None = no text); the
     caller removed what it had before."""
     sqlite = conn.dialect.name == "sqlite"
@@ -155,7 +154,7 @@ def tsquery(record_id: int, folded: Sequence[str]) -> str:
     return f"'{tag(record_id)}' & (" + " <-> ".join(f"'{w}'" for w in folded) + ")"
 
 
-async def fill_tsv(conn: AsyncConnection) -> int:
+async def fill_tsv(conn: Writer) -> int:
     """PostgreSQL: compute ``tsv`` for the lines that have none (rows copied from SQLite
     by ``opis db copy``); how many."""
     done = 0
@@ -176,7 +175,7 @@ async def fill_tsv(conn: AsyncConnection) -> int:
         done += len(rows)
 
 
-async def remove(conn: AsyncConnection, record_ids: Sequence[int]) -> None:
+async def remove(conn: Writer, record_ids: Sequence[int]) -> None:
     if not record_ids:
         return
     await conn.execute(delete(page_lines).where(page_lines.c.record_id.in_(record_ids)))
@@ -193,9 +192,7 @@ def _line(row: object) -> Line:
     return Line(row.text, x, y, w, h, found, row.language)  # type: ignore[attr-defined]
 
 
-async def load(
-    conn: AsyncConnection, record_ids: Sequence[int]
-) -> dict[int, list[PageText | None]]:
+async def load(conn: Writer, record_ids: Sequence[int]) -> dict[int, list[PageText | None]]:
     """Each record's page text, in page order (None for a page without): what renders it."""
     if not record_ids:
         return {}

@@ -18,13 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, delete, literal, select, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metadata.pagetext import PageText
 from metadata.record import Record
 from repository.store import activities, bases, bodies, counts, page_text, search
 from repository.store.clock import now_us
-from repository.store.engine import insert_many, insert_missing
+from repository.store.engine import Writer, insert_many, insert_missing
 from repository.store.iiif import MANIFEST
 from repository.store.schema import memberships, meta, pages, records, renditions, sets
 
@@ -90,7 +89,7 @@ class Outcome:
     status: str
 
 
-async def write_batch(conn: AsyncConnection, batch: Sequence[Prepared]) -> list[Outcome]:
+async def write_batch(conn: Writer, batch: Sequence[Prepared]) -> list[Outcome]:
     """Store each prepared record (inside the caller's write transaction)."""
     identities = [p.identity for p in batch]
     existing = {
@@ -189,7 +188,7 @@ def record_json(record: Record, doc: dict[str, Any] | None = None) -> bytes:
 
 
 async def _rows(
-    conn: AsyncConnection, items: Sequence[tuple[Prepared, str]], now: int
+    conn: Writer, items: Sequence[tuple[Prepared, str]], now: int
 ) -> list[dict[str, Any]]:
     """Records rows, their data compressed (store/bodies.py)."""
     rows = [_row(p, key, now) for p, key in items]
@@ -223,7 +222,7 @@ def _row(p: Prepared, key: str, now: int) -> dict[str, Any]:
 
 
 async def _write_parts(
-    conn: AsyncConnection,
+    conn: Writer,
     inserted: list[tuple[Prepared, int, str]],
     updated: list[tuple[Prepared, int, str]],
     was_deleted: set[int],
@@ -296,9 +295,7 @@ async def _write_parts(
     await search.index(conn, [(record_id, p.record.with_key(key)) for p, record_id, key in every])
 
 
-async def _to_stored_base(
-    conn: AsyncConnection, render_bases: Sequence[str]
-) -> dict[str, bases.Rebase]:
+async def _to_stored_base(conn: Writer, render_bases: Sequence[str]) -> dict[str, bases.Rebase]:
     """For each base the bodies were rendered with, what turns them into the store's
     rendition base (none when they already are); the first write sets that base."""
     given = sorted({b for b in render_bases if b})
@@ -308,7 +305,7 @@ async def _to_stored_base(
     return {b: found for b in given if (found := bases.rebase(b, stored)) is not None}
 
 
-async def _set_memberships(conn: AsyncConnection, record_id: int, specs: Sequence[str]) -> None:
+async def _set_memberships(conn: Writer, record_id: int, specs: Sequence[str]) -> None:
     """Current sets become members; sets the record left stay, as non-members."""
     wanted = set(specs)
     old = set(
@@ -333,7 +330,7 @@ async def _set_memberships(conn: AsyncConnection, record_id: int, specs: Sequenc
         await counts.add(conn, counts.by_spec(joined))
 
 
-async def _upsert_sets(conn: AsyncConnection, rows: Sequence[SetRow]) -> None:
+async def _upsert_sets(conn: Writer, rows: Sequence[SetRow]) -> None:
     unique = {r.spec: r for r in sorted(rows, key=lambda r: (r.spec, r.named))}
     await insert_missing(
         conn,
@@ -342,7 +339,7 @@ async def _upsert_sets(conn: AsyncConnection, rows: Sequence[SetRow]) -> None:
     )
 
 
-async def _rename_sets(conn: AsyncConnection, rows: Sequence[SetRow]) -> None:
+async def _rename_sets(conn: Writer, rows: Sequence[SetRow]) -> None:
     """Give named sets their record's name and description where they differ (unchanged
     records too, so sets written before a unit named its set get the name)."""
     wanted = {r.spec: r for r in rows}
@@ -359,7 +356,7 @@ async def _rename_sets(conn: AsyncConnection, rows: Sequence[SetRow]) -> None:
             )
 
 
-async def mark_deleted(conn: AsyncConnection, key: str) -> Outcome | None:
+async def mark_deleted(conn: Writer, key: str) -> Outcome | None:
     """Turn a record into a tombstone; None when no such key. Idempotent."""
     row = (
         await conn.execute(select(records.c.id, records.c.deleted).where(records.c.key == key))
@@ -386,7 +383,7 @@ async def mark_deleted(conn: AsyncConnection, key: str) -> Outcome | None:
 
 
 async def rerender_batch(
-    conn: AsyncConnection,
+    conn: Writer,
     version: str,
     render: Render,
     limit: int,
@@ -449,7 +446,7 @@ async def rerender_batch(
     return len(rows)
 
 
-async def rebase_renditions(conn: AsyncConnection, base: str, chunk: int = 1000) -> int:
+async def rebase_renditions(conn: Writer, base: str, chunk: int = 1000) -> int:
     """Rewrite every stored rendition to the rendition base ``base`` and keep it as the
     store's; how many bodies changed. No datestamp moves: what is served is the same.
 

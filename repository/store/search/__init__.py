@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from metadata.record import Record
 from metadata.references import canonical
 from repository.store import bodies, page_text
-from repository.store.engine import insert_many
+from repository.store.engine import Writer, insert_many
 from repository.store.lookup import records_in_order
 from repository.store.schema import meta, page_lines, records
 from repository.store.search import postgres, sqlite
@@ -116,11 +116,11 @@ class Backend(Protocol):
 
     def tsv(self, doc: Document) -> str | None: ...
 
-    async def write(self, conn: AsyncConnection, docs: Sequence[Document]) -> dict[int, bytes]:
+    async def write(self, conn: Writer, docs: Sequence[Document]) -> dict[int, bytes]:
         """Index ``docs``; what ``search_docs.words`` keeps for each, if anything."""
         ...
 
-    async def remove(self, conn: AsyncConnection, record_ids: Sequence[int]) -> None: ...
+    async def remove(self, conn: Writer, record_ids: Sequence[int]) -> None: ...
 
 
 class _How(TypedDict, total=False):
@@ -130,7 +130,7 @@ class _How(TypedDict, total=False):
     sample: int
 
 
-def _backend(conn: AsyncConnection) -> Backend:
+def _backend(conn: Writer) -> Backend:
     return sqlite if conn.dialect.name == "sqlite" else postgres
 
 
@@ -185,7 +185,7 @@ async def index_all(conn: AsyncConnection) -> None:
         last = rows[-1].id
 
 
-async def index(conn: AsyncConnection, items: list[tuple[int, Record]]) -> None:
+async def index(conn: Writer, items: list[tuple[int, Record]]) -> None:
     """(Re)index live records, given as (record id, record)."""
     backend = _backend(conn)
     for start in range(0, len(items), _CHUNK):
@@ -211,7 +211,7 @@ async def index(conn: AsyncConnection, items: list[tuple[int, Record]]) -> None:
         )
 
 
-async def _page_words(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, str]:
+async def _page_words(conn: Writer, ids: Sequence[int]) -> dict[int, str]:
     """The folded words on each record's pages, a line to a line (``page_text`` wrote
     them in the same transaction, just before)."""
     rows = await conn.execute(
@@ -242,7 +242,7 @@ def _docs_row(
     }
 
 
-async def remove(conn: AsyncConnection, record_ids: list[int]) -> None:
+async def remove(conn: Writer, record_ids: list[int]) -> None:
     """Take records out of the index (they were deleted)."""
     backend = _backend(conn)
     for start in range(0, len(record_ids), _CHUNK):

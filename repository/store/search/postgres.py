@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from repository.store.engine import Writer
 from repository.store.search.document import Document, tally
 from repository.store.search.query import Query, Term, required_tags
 from repository.store.search.text import words
@@ -88,12 +89,12 @@ async def drop(conn: AsyncConnection) -> None:
     """Nothing of its own: the words live in ``search_docs``."""
 
 
-async def write(conn: AsyncConnection, docs: Sequence[Document]) -> dict[int, bytes]:
+async def write(conn: Writer, docs: Sequence[Document]) -> dict[int, bytes]:
     """The words go in with ``search_docs`` (``tsv``): nothing to keep besides."""
     return {}
 
 
-async def remove(conn: AsyncConnection, record_ids: Sequence[int]) -> None:
+async def remove(conn: Writer, record_ids: Sequence[int]) -> None:
     """Removing the ``search_docs`` rows removed the words."""
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from repository.store import bodies
+from repository.store.engine import Writer
 from repository.store.search.document import Document, tally
 from repository.store.search.query import Query, Term, required_tags
 from repository.store.search.tables import search_docs
@@ -93,7 +94,7 @@ _DELETE = (
 )
 
 
-async def write(conn: AsyncConnection, docs: Sequence[Document]) -> dict[int, bytes]:
+async def write(conn: Writer, docs: Sequence[Document]) -> dict[int, bytes]:
     """Index ``docs``; returns each one's indexed values, packed, for ``search_docs.words``."""
     rows = [
         (
@@ -117,7 +118,7 @@ async def write(conn: AsyncConnection, docs: Sequence[Document]) -> dict[int, by
     return {row[0]: k["body"] for row, k in zip(rows, kept, strict=True)}
 
 
-async def remove(conn: AsyncConnection, record_ids: Sequence[int]) -> None:
+async def remove(conn: Writer, record_ids: Sequence[int]) -> None:
     """Take records out of the index, giving it back the values it indexed."""
     if not record_ids:
         return
