@@ -81,6 +81,9 @@ class Store:
         # Threads for long reads and stamps, apart from the default executor's file and
         # image work.
         self._readers: ThreadPoolExecutor | None = None
+        # One thread for batch writes (SQLite takes one writer at a time anyway), apart
+        # from the readers', so that a long batch never holds up a list's first page.
+        self._writer: ThreadPoolExecutor | None = None
         self._secret: bytes | None = None
         # Answers computed from stamped state, valid until the next visible change.
         self.memo = Memo(16 << 20)
@@ -108,9 +111,10 @@ class Store:
 
     async def close(self) -> None:
         await self.engine.dispose()
-        if self._readers is not None:
-            self._readers.shutdown(wait=False)
-            self._readers = None
+        for pool in (self._readers, self._writer):
+            if pool is not None:
+                pool.shutdown(wait=False)
+        self._readers = self._writer = None
         if self.inline is not None:
             self.inline.dispose()
         if self.quick is not None:
@@ -186,7 +190,9 @@ class Store:
                 check(outcomes)
             return outcomes
 
-        return await write_in_thread(self.engine, self.inline, self._threads(), write)
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="opis-writer")
+        return await write_in_thread(self.engine, self.inline, self._writer, write)
 
     async def dictionaries(self, have: bodies.Chosen | None = None) -> bodies.Chosen:
         """The dictionaries to pack bodies with before they are written (``Prepared``'s

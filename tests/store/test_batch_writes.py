@@ -1,0 +1,61 @@
+"""On SQLite a batch write runs in a thread of its own, in one hand-off from the event
+loop (``write_in_thread``): the event loop stays free while it runs, and the reads that
+run in the store's threads (a list's first page) do not queue behind writes."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from dataclasses import replace
+
+from metadata.record import Record
+from repository.records.prepare import prepare
+from repository.records.renditions import Renderer
+from repository.settings import load
+from repository.store import Store, reads
+from repository.store.writes import Outcome, Prepared
+
+HOLD = 0.6  # seconds each write keeps its thread (in ``check``, before its commit)
+
+
+def _prepared(n: int) -> Prepared:
+    settings = load(environ={})
+    renderer = Renderer(replace(settings, server=replace(settings.server, public_url="http://x")))
+    record = Record.from_json(
+        {"citation": f"RGANI, f. 5, op. 30, d. {n}", "title": f"R {n}", "source": {"id": f"{n}"}}
+    )
+    return prepare(record, renderer)[0]
+
+
+def test_batch_writes_leave_the_event_loop_and_the_readers_free(sqlite_url):
+    async def run() -> None:
+        store = await Store(sqlite_url).open()
+        loop_thread = threading.get_ident()
+        written_in: list[int] = []
+
+        def hold(outcomes: list[Outcome]) -> None:
+            written_in.append(threading.get_ident())
+            time.sleep(HOLD)
+
+        try:
+            writes = [
+                asyncio.ensure_future(store.write([_prepared(n)], check=hold)) for n in (1, 2)
+            ]
+            await asyncio.sleep(0.1)  # both writes have reached their thread
+            started = time.perf_counter()
+            ticks = 0
+            while time.perf_counter() - started < 0.2:  # the event loop is not blocked
+                await asyncio.sleep(0.01)
+                ticks += 1
+            assert ticks >= 10
+            began = time.perf_counter()
+            await store.read_in_thread(reads.first_key)
+            assert time.perf_counter() - began < HOLD / 2, "a read waited for the writes"
+            outcomes = await asyncio.gather(*writes)
+            assert [o.status for batch in outcomes for o in batch] == ["added", "added"]
+            assert written_in and loop_thread not in written_in
+        finally:
+            await store.close()
+
+    asyncio.run(run())
