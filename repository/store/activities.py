@@ -47,13 +47,13 @@ async def stamp(conn: Reader, t: int, start: int) -> int:
     return start + len(ids)
 
 
-async def count(conn: Writer) -> int:
+async def count(conn: Reader) -> int:
     found = await conn.execute(select(func.max(activities.c.position)))
     top = found.scalar()
     return 0 if top is None else top + 1
 
 
-async def page(conn: Writer, first: int, size: int) -> list[tuple[int, str, str, int]]:
+async def page(conn: Reader, first: int, size: int) -> list[tuple[int, str, str, int]]:
     """(position, kind, key, datestamp) for positions [first, first + size)."""
     rows = await conn.execute(
         select(activities.c.position, activities.c.kind, records.c.key, activities.c.datestamp)

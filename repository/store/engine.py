@@ -278,8 +278,9 @@ async def driver_row(conn: AsyncConnection, statement: str, *arguments: Any) -> 
 
 # What read functions take: either kind of connection.
 Reader = AsyncConnection | InlineConnection
-# A write transaction's connection: inline on SQLite (``write_in_thread``).
-Writer = AsyncConnection | InlineConnection
+# What write functions take: the same two kinds (inline on SQLite, ``write_in_thread``);
+# the name says what the function does with it.
+Writer = Reader
 
 
 @asynccontextmanager

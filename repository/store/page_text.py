@@ -192,7 +192,7 @@ def _line(row: object) -> Line:
     return Line(row.text, x, y, w, h, found, row.language)  # type: ignore[attr-defined]
 
 
-async def load(conn: Writer, record_ids: Sequence[int]) -> dict[int, list[PageText | None]]:
+async def load(conn: Reader, record_ids: Sequence[int]) -> dict[int, list[PageText | None]]:
     """Each record's page text, in page order (None for a page without): what renders it."""
     if not record_ids:
         return {}
