@@ -14,6 +14,7 @@ from repository.records.prepare import prepare
 from repository.records.renditions import Renderer
 from repository.settings import load
 from repository.store import Store, reads
+from repository.store.engine import CHECKPOINT_PAGES
 from repository.store.writes import Outcome, Prepared
 
 HOLD = 0.6  # seconds each write keeps its thread (in ``check``, before its commit)
@@ -59,3 +60,23 @@ def test_batch_writes_leave_the_event_loop_and_the_readers_free(sqlite_url):
             await store.close()
 
     asyncio.run(run())
+
+
+def test_commits_leave_checkpoints_to_a_larger_log(sqlite_url):
+    """Every connection that may commit (the async engine's, the batch writer's) copies
+    the log back only past ``CHECKPOINT_PAGES``, not at SQLite's 1,000 pages."""
+
+    async def run() -> list[int]:
+        store = await Store(sqlite_url).open()
+
+        async def setting(conn) -> int:
+            return (await conn.exec_driver_sql("PRAGMA wal_autocheckpoint")).scalar()
+
+        try:
+            async with store.engine.connect() as conn:
+                on_the_loop = await setting(conn)
+            return [on_the_loop, await store.read_in_thread(setting)]
+        finally:
+            await store.close()
+
+    assert asyncio.run(run()) == [CHECKPOINT_PAGES, CHECKPOINT_PAGES]
