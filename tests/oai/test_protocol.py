@@ -110,6 +110,16 @@ def test_a9_gzip_exactly_when_accepted(server):
     assert "Content-Encoding" not in refused.headers
 
 
+def test_a9_a_gzipped_page_holds_the_same_document(server):
+    """A list page compressed (by ISA-L, not zlib) is one gzip stream of the same XML."""
+    query = "verb=ListRecords&metadataPrefix=oai_dc"
+    zipped = call(server.oai, query, headers={"Accept-Encoding": "gzip"})
+    plain = call(server.oai, query, headers={"Accept-Encoding": "identity"})
+    assert zipped.headers["Content-Encoding"] == "gzip" and len(zipped.body) > 2000
+    date = re.compile(rb"<responseDate>[^<]+</responseDate>")
+    assert date.sub(b"", zipped.body) == date.sub(b"", plain.body)
+
+
 def test_a10_bare_base_url_is_bad_verb_not_redirect(server):
     reply = call(server.oai)
     assert reply.status == 200 and reply.errors == ["badVerb"]
