@@ -16,6 +16,8 @@ as Sickle or the oaipmh client do:
   identifiers drawn from the whole store, driven by wrk when it is installed
   (``apt-get install wrk``; one Python client saturates before either server does);
 * the server's peak resident memory;
+* the store's size on disk (on SQLite every file of it, the log included, while the
+  server runs; on PostgreSQL ``pg_database_size``), per record and beside the input's;
 * the floor for GetRecord: a bare aiohttp app (tests/benchmarks/floor.py) answering the
   same GetRecord document from memory, under the same wrk load, and the ratio.
 
@@ -78,6 +80,22 @@ def build(url: str, data: Path, count: int) -> None:
     report = aio.run(ingest_paths(settings, [str(source)]))
     print(f"built {report.summary()} in {time.perf_counter() - started:.0f} s", flush=True)
     marker.touch()
+
+
+def store_bytes(url: str, folder: Path) -> int:
+    if url.startswith("sqlite"):
+        return sum(path.stat().st_size for path in folder.glob("opis.db*"))
+
+    async def asked() -> int:
+        import asyncpg
+
+        conn = await asyncpg.connect(url.replace("+asyncpg", ""))
+        try:
+            return await conn.fetchval("SELECT pg_database_size(current_database())")
+        finally:
+            await conn.close()
+
+    return asyncio.run(asked())
 
 
 async def harvest(session: aiohttp.ClientSession, oai: str) -> tuple[int, float, str]:
@@ -225,8 +243,14 @@ def main() -> None:
         identifiers = asyncio.run(_identifiers(f"http://127.0.0.1:{port}/oai", 20_000))
         results = [measure("opis", f"http://127.0.0.1:{port}/oai", identifiers, opis)]
         one = _fetch(get_record_paths(identifiers[:1])[0], port)
+        size = store_bytes(url, data / "store")
     finally:
         opis.stop()
+    given = (data / "records.jsonl").stat().st_size
+    print(
+        f"store    {size / 2**20:.0f} MB on disk, {size / count / 1000:.1f} KB a record"
+        f"  | the input: {given / count / 1000:.1f} KB a record"
+    )
     if wrk_available():
         floor = floor_get_records(one, identifiers)
         ours = results[0]["getrecord"]
