@@ -75,7 +75,7 @@ class Images:
     max_area: int = 50_000_000
     max_input_pixels: int = 250_000_000
     max_input_bytes: int = 200_000_000
-    workers: int = 2
+    workers: int = 4
     orphan_grace_seconds: int = 3600
 
 

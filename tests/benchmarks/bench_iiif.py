@@ -56,6 +56,7 @@ from manifests.image_api import parse  # noqa: E402
 from repository.iiif.pyramids import DiskPyramid, LevelCache, TileIndex, render  # noqa: E402
 from repository.intake.ingest import ingest_paths  # noqa: E402
 from repository.records.page_images import ImageStore  # noqa: E402
+from repository.settings import Images  # noqa: E402
 from tests.live import free_port, make_settings, settings_environ  # noqa: E402
 
 SCAN = (6000, 8000)
@@ -670,7 +671,10 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3, help="cold rounds against IIPImage")
     parser.add_argument(
-        "--peer-processes", type=int, default=2, help="iipsrv processes (Opis renders on 2)"
+        "--peer-processes",
+        type=int,
+        default=Images().workers,
+        help="iipsrv processes (default: as many as Opis's render threads)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     asyncio.run(run(parser.parse_args()))
