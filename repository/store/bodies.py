@@ -189,7 +189,7 @@ async def pack(conn: Any, rows: list[dict[str, Any]]) -> None:
     known = [(r.id, r.format) for r in await conn.execute(_KNOWN)]
     if unknown := {i for i, _ in known} - _dictionaries.keys():
         learn((r.id, r.data) for r in await conn.execute(_data(unknown)))
-    for new in _choose({f: i for i, f in known}, rows, {i for i, _ in known}):
+    for new in _choose(known, rows):
         await conn.execute(dictionaries.insert(), [new])
 
 
@@ -200,16 +200,16 @@ def pack_sync(conn: Connection, rows: list[dict[str, Any]]) -> None:
     known = [(r.id, r.format) for r in conn.execute(_KNOWN)]
     if unknown := {i for i, _ in known} - _dictionaries.keys():
         learn((r.id, r.data) for r in conn.execute(_data(unknown)))
-    for new in _choose({f: i for i, f in known}, rows, {i for i, _ in known}):
+    for new in _choose(known, rows):
         conn.execute(dictionaries.insert(), [new])
 
 
-def _choose(
-    current: dict[str, int], rows: list[dict[str, Any]], stored: set[int]
-) -> list[dict[str, Any]]:
-    """Compress ``rows`` with each format's newest dictionary, training the missing
-    ones that these rows allow; the dictionary rows to insert. Rows packed ahead with a
-    dictionary in ``stored`` (the store's) stay as they are."""
+def _choose(known: list[tuple[int, str]], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Compress ``rows`` with each format's newest dictionary (``known``: the store's, as
+    (id, format), oldest first), training the missing ones that these rows allow; the
+    dictionary rows to insert. Rows packed ahead with a stored dictionary stay as they
+    are."""
+    stored = {ident for ident, _ in known}
     todo = []
     for row in rows:
         ident = row.pop("packed", 0)
@@ -218,7 +218,7 @@ def _choose(
         if ident:  # packed with a dictionary this store lacks (its write was rolled back)
             row["body"] = unpack_known(row["body"])
         todo.append(row)
-    chosen = dict(current)
+    chosen = {fmt: ident for ident, fmt in known}  # the newest of each format
     new = []
     for fmt in {row["format"] for row in todo} - chosen.keys():
         samples = [row["body"] for row in todo if row["format"] == fmt]
