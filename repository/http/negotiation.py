@@ -6,6 +6,7 @@ with ``;name=value`` parameters, ``q`` among them (1 when absent, 0 when unreada
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 
@@ -42,6 +43,9 @@ def ranges(header: str) -> list[Range]:
     return out
 
 
+@functools.lru_cache(maxsize=256)
 def accepts_gzip(accept_encoding: str) -> bool:
-    """Whether ``Accept-Encoding`` allows gzip (``x-gzip`` is its old name)."""
+    """Whether ``Accept-Encoding`` allows gzip (``x-gzip`` is its old name).
+
+    Cached: clients send a handful of distinct headers, and this is asked per request."""
     return any(r.value in ("gzip", "x-gzip") and r.q > 0 for r in ranges(accept_encoding))

@@ -40,6 +40,12 @@ PREFIX = re.compile(r"[A-Za-z0-9\-_.!~*'()]+")
 SET_SPEC = re.compile(r"[A-Za-z0-9\-_.!~*'()]+(:[A-Za-z0-9\-_.!~*'()]+)*")
 IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[A-Za-z0-9\-_.!~*'();/?:@&=+$,%]+")
 TOKEN = re.compile(r"[\x21-\x7e]+")
+SYNTAX = {
+    "metadataPrefix": PREFIX,
+    "set": SET_SPEC,
+    "identifier": IDENTIFIER,
+    "resumptionToken": TOKEN,
+}
 
 
 @dataclass(frozen=True)
@@ -99,12 +105,7 @@ def _syntax_problem(name: str, value: str) -> str | None:
         return f"the {name} argument is empty"
     if not is_clean(value):
         return f"the {name} argument holds characters XML cannot carry"
-    pattern = {
-        "metadataPrefix": PREFIX,
-        "set": SET_SPEC,
-        "identifier": IDENTIFIER,
-        "resumptionToken": TOKEN,
-    }.get(name)
+    pattern = SYNTAX.get(name)
     if pattern is not None and not pattern.fullmatch(value):
         return f"the {name} argument has an illegal syntax"
     return None

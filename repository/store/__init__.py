@@ -314,7 +314,7 @@ class Store:
         """One record's header with its body in ``fmt`` (None when the record is deleted
         or lacks the format): a GetRecord's one read, the cheapest way on each backend."""
         if self.quick is not None:
-            row = next(iter(self.quick.all(reads.ONE_HEADER, {"key": key, "fmt": fmt})), None)
+            row = next(iter(self.quick.all(reads.ONE_HEADER_QMARK, (key, fmt))), None)
             if row is None:
                 return None
             body = reads.stored_body(row)
@@ -322,7 +322,7 @@ class Store:
                 body = bodies.unpack_quick(self.quick.all, body)
         else:
             async with connect(self.engine) as conn:
-                row = await driver_row(conn, reads.ONE_HEADER_NUMBERED, key, fmt)
+                row = await driver_row(conn, reads.ONE_HEADER, key, fmt)
                 if row is None:
                     return None
                 body = reads.stored_body(row)

@@ -134,9 +134,7 @@ async def unpack(conn: Any, blobs: Sequence[bytes | None]) -> list[bytes | None]
 DICTIONARIES_SQL = "SELECT id, data FROM dictionaries WHERE id IN ({})"
 
 
-def unpack_quick(
-    read: Callable[[str, dict[str, Any]], list[tuple[Any, ...]]], blob: bytes
-) -> bytes:
+def unpack_quick(read: Callable[[str, Any], list[tuple[Any, ...]]], blob: bytes) -> bytes:
     """``unpack`` for one body, reading dictionaries with ``read(sql, parameters)``."""
     if needed := missing([blob]):
         marks = ", ".join(f":d{n}" for n in range(len(needed)))

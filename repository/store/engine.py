@@ -241,7 +241,7 @@ class QuickReader:
             self._conn = conn
         return self._conn
 
-    def all(self, sql: str, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
+    def all(self, sql: str, parameters: Sequence[Any] | dict[str, Any]) -> list[tuple[Any, ...]]:
         try:
             return self._connection().execute(sql, parameters).fetchall()
         except sqlite3.OperationalError as exc:  # a locked or vanished file

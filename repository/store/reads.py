@@ -156,11 +156,9 @@ async def header_by_key(conn: Reader, key: str, fmt: str | None) -> Header | Non
 # GetRecord's one read, run without SQLAlchemy on SQLite (Store.header).
 ONE_HEADER = (
     "SELECT r.id, r.key, r.datestamp, r.deleted, r.set_specs, b.body FROM records AS r "
-    "LEFT JOIN renditions AS b ON b.record_id = r.id AND b.format = :fmt WHERE r.key = :key"
+    "LEFT JOIN renditions AS b ON b.record_id = r.id AND b.format = $2 WHERE r.key = $1"
 )
-
-
-ONE_HEADER_NUMBERED = ONE_HEADER.replace(":key", "$1").replace(":fmt", "$2")  # asyncpg
+ONE_HEADER_QMARK = ONE_HEADER.replace("$2", "?2").replace("$1", "?1")  # sqlite3
 
 
 def stored_body(row: Sequence[Any]) -> bytes | None:
