@@ -30,7 +30,7 @@ REPLACED = "\ufffd"  # what a decoder puts where bytes are not UTF-8
 
 async def pairs_of(request: web.Request) -> list[tuple[str, str]]:
     """The (name, value) pairs of the query and, for a POST, of its form, in order."""
-    pairs = list(request.rel_url.query.items())  # parsed once, by yarl's C code
+    pairs = list(request.rel_url.query.items())  # parsed once by yarl, unquoted in C
     if any(REPLACED in name or REPLACED in value for name, value in pairs):
         # yarl replaced bytes that are not UTF-8 (or the query holds a real U+FFFD):
         # read it again strictly, so that bad bytes are a badArgument, not a guess
