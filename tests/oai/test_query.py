@@ -1,8 +1,9 @@
 """The query string is read as the standard library reads a form, only faster.
 
 aiohttp's URL (yarl) parses a query once, unquoting in C; ``parse_qsl`` in pure Python
-took a sixth of a GetRecord's handling. The two must agree on every query, and bytes that are not UTF-8 must
-still be refused (a badArgument), not replaced by U+FFFD as yarl does.
+took a sixth of a GetRecord's handling. The two must agree on every query, and bytes
+that are not UTF-8 must still be refused (a badArgument), not replaced by U+FFFD as
+yarl does.
 """
 
 from __future__ import annotations
