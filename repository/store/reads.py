@@ -152,8 +152,8 @@ async def header_by_key(conn: Reader, key: str, fmt: str | None) -> Header | Non
     )
 
 
-# One record's header and its body in one format, in SQL both backends take as it is:
-# GetRecord's one read, run without SQLAlchemy on SQLite (Store.header).
+# One record's header and its body in one format: GetRecord's one read, run without
+# SQLAlchemy (Store.header), as written for asyncpg and with sqlite3's numbered marks.
 ONE_HEADER = (
     "SELECT r.id, r.key, r.datestamp, r.deleted, r.set_specs, b.body FROM records AS r "
     "LEFT JOIN renditions AS b ON b.record_id = r.id AND b.format = $2 WHERE r.key = $1"

@@ -49,21 +49,21 @@ PIECES = st.sampled_from(
 )
 
 
-def read(query: str) -> list[tuple[str, str]]:
-    request = make_mocked_request("GET", "/oai?" + quote(query, safe="&=+;%:/.~-"))
-    return asyncio.run(pairs_of(request))
+def read(sent: str) -> list[tuple[str, str]]:
+    """The pairs Opis reads from a query string as it arrives on the wire."""
+    return asyncio.run(pairs_of(make_mocked_request("GET", "/oai?" + sent)))
 
 
 @given(st.lists(PIECES, max_size=12).map("".join))
 def test_a_query_reads_as_parse_qsl_reads_it(query):
-    sent = quote(query, safe="&=+;%:/.~-")
+    sent = quote(query, safe="&=+;%:/.~-")  # what a client puts on the wire
     try:
         expected = parse_qsl(sent, keep_blank_values=True, encoding="utf-8", errors="strict")
     except UnicodeDecodeError:
         with pytest.raises(UnicodeDecodeError):
-            read(query)
+            read(sent)
     else:
-        assert read(query) == expected
+        assert read(sent) == expected
 
 
 def test_bytes_that_are_not_utf8_are_refused_and_a_real_replacement_character_is_not():
