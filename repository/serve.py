@@ -34,6 +34,7 @@ from multiprocessing.context import SpawnContext, SpawnProcess
 from aiohttp import web
 
 from repository.app import HANDLER_ARGS, create_app
+from repository.iiif.routes import IMAGE_SERVICE
 from repository.keys import RENDERER
 from repository.ops.access_log import JsonAccessLogger, configure_logging
 from repository.settings import Settings
@@ -124,6 +125,10 @@ def bind_problem(host: str, port: int, exc: OSError) -> str:
     return f"cannot listen on {where}: {exc.strerror or exc}"
 
 
+async def _start_renders(app: web.Application) -> None:
+    await app[IMAGE_SERVICE].renders.start()
+
+
 def _start(context: SpawnContext, settings: Settings, index: int) -> SpawnProcess:
     process = context.Process(target=_serve, args=(settings, index), name=f"opis-worker-{index}")
     process.start()
@@ -133,6 +138,7 @@ def _start(context: SpawnContext, settings: Settings, index: int) -> SpawnProces
 def _serve(settings: Settings, index: int) -> None:
     configure_logging(settings.server.access_log)
     app = create_app(settings, worker=index)
+    app.on_startup.append(_start_renders)
 
     def listening(_banner: str) -> None:  # aiohttp calls this once every socket listens
         log.info(

@@ -263,6 +263,10 @@ _KEY = {
 }
 
 
+# What a part's name cannot hold (see ``_put``), as a JSON Schema character class body.
+_UNSENDABLE = "\\u0000-\\u001f\\u007f\\\\;"
+
+
 def _put(limit: int) -> dict[str, Any]:
     return {
         "operationId": "putRecord",
@@ -289,8 +293,12 @@ def _put(limit: int) -> dict[str, Any]:
                         "type": "object",
                         "required": ["record"],
                         "properties": {"record": _ref("Record")},
-                        # a part's name travels in a header: no control characters
-                        "propertyNames": {"pattern": "^[^\\u0000-\\u001f\\u007f]+$"},
+                        # A part's name travels in a quoted header parameter: no control
+                        # characters, and none that a reader of that header takes apart
+                        # (aiohttp drops leading slashes and backslashes, reads a
+                        # backslash as an escape, and splits parameters at semicolons).
+                        # An image's name is relative to the record anyway.
+                        "propertyNames": {"pattern": f"^[^{_UNSENDABLE}/][^{_UNSENDABLE}]*$"},
                         "additionalProperties": {
                             "type": "string",
                             "contentMediaType": "application/octet-stream",

@@ -3,22 +3,19 @@
 Order of work for an image request, cheapest refusal first: the id must be 64 hex
 digits (so nothing else ever reaches the file system), the parameters must parse, the
 image must be known, and the resolved output must be within the limits; only then is
-any pixel touched. Sizes pre-rendered at ingest are read from disk; everything else is
-rendered from the pyramid (``repository.iiif.pyramids.render``: a tile of the
-pyramid's own grid is the stored tile, not decoded) by a pool of ``images.workers``
-threads, never on the event loop. Results are kept in a byte-bounded LRU, and concurrent
-requests for the same image share one rendering.
+any pixel touched. Sizes pre-rendered at ingest are read from disk, and a tile of the
+pyramid's own grid is the stored tile (``repository.iiif.pyramids.TileIndex``: not
+decoded), both read in a thread; everything else is rendered from the pyramid by
+``images.workers`` processes (``repository.iiif.render_processes``). Results are kept in a
+byte-bounded LRU, and concurrent requests for the same image share one rendering.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import logging
-import os
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,18 +24,19 @@ import pyvips
 from manifests.image_api import PROFILE_URI, Limits, Plan, parse
 from manifests.presentation import PresentationContext, info_document
 from repository.iiif.cache import ByteLRU, Cached
-from repository.iiif.pyramids import DiskPyramid, LevelCache, TileIndex, render
+from repository.iiif.pyramids import LevelCache, PyramidFiles, TileIndex
+from repository.iiif.render_processes import RenderProcesses
 from repository.iiif.responses import entity
 from repository.records.iiif_settings import to_bytes
-from repository.records.page_images import ImageStore, valid_id
+from repository.records.page_images import ImageStore, stored_tile_box, valid_id
 from repository.store import Store
 
 _INFO_ROWS = 10_000
 
 # libvips reports every resize and thread pool at INFO: per request, that floods the log.
 logging.getLogger("pyvips").setLevel(logging.WARNING)
-# libvips keeps its own cache of recent operations; rendered tiles are cached above it
-# (ByteLRU), so keep libvips's small and the server's memory bounded.
+# libvips keeps its own cache of recent operations (here for ingest; renders run in
+# processes that bound theirs too); keep it small and the server's memory bounded.
 pyvips.cache_set_max_mem(32 << 20)
 pyvips.cache_set_max(50)
 
@@ -76,15 +74,9 @@ class ImageService:
         self.context = context
         self.limits: Limits = context.limits
         self.cache = cache
-        self.levels = LevelCache()
+        self.levels = LevelCache()  # never filled here: only stored tiles are read
         self.tiles = TileIndex()
-        if "VIPS_CONCURRENCY" not in os.environ:
-            # The pool's threads are the parallelism: each runs its libvips pipeline alone.
-            # libvips's own helper threads cost more in hand-offs than they save on a tile
-            # or a thumbnail (measured: some 25% more thumbnails a second without them).
-            pyvips.concurrency_set(1)
-        # its own threads, so each keeps its opened pyramids (see repository/pyramids.py)
-        self._render = ThreadPoolExecutor(max(1, workers), thread_name_prefix="iiif-render")
+        self.renders = RenderProcesses(workers)
         self._rows: OrderedDict[str, ImageInfo] = OrderedDict()
         self._inflight: dict[tuple[str, str], asyncio.Future[Rendered]] = {}
 
@@ -161,18 +153,17 @@ class ImageService:
                 return await asyncio.to_thread(stored.read_bytes)
             except FileNotFoundError:
                 pass  # an older store without this size: render it
-        source = DiskPyramid(
-            self.images.pyramid_path(image.id),
-            image.levels,
-            self.levels,
-            self.tiles,
-            sizes=image.sizes,
-            size_path=functools.partial(self.images.size_path, image.id),
-        )
-        return await asyncio.get_running_loop().run_in_executor(self._render, render, plan, source)
+        files = PyramidFiles(self.images.folder(image.id), image.levels, tuple(image.sizes))
+        source = files.open(self.levels, self.tiles)
+        wanted = stored_tile_box(plan, source)
+        if wanted is not None:
+            tile = await asyncio.to_thread(source.tile, *wanted)
+            if tile is not None:
+                return tile
+        return await self.renders.render(plan, files)
 
     def close(self) -> None:
-        self._render.shutdown(wait=False, cancel_futures=True)
+        self.renders.close()
 
     def _stored_size(self, image: ImageInfo, plan: Plan) -> Path | None:
         """The pre-rendered file that is exactly this request, if there is one."""

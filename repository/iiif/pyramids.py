@@ -18,6 +18,7 @@ sizes come from too); thumbnails decode a pre-rendered size rather than a level.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import struct
@@ -31,7 +32,7 @@ from pathlib import Path
 import pyvips
 
 from manifests.image_api import Plan
-from repository.records.page_images import render_page
+from repository.records.page_images import PYRAMID_FILE, render_page, size_file
 
 
 class LevelCache:
@@ -102,6 +103,25 @@ class DiskPyramid:
             return self._size_path(width, height).read_bytes()
         except FileNotFoundError:
             return None
+
+
+@dataclass(frozen=True)
+class PyramidFiles:
+    """Where one stored image's files are, and its sizes: all a render process is sent."""
+
+    folder: Path
+    levels: tuple[tuple[int, int], ...]
+    sizes: tuple[tuple[int, int], ...]
+
+    def open(self, opened: LevelCache, tiles: TileIndex | None = None) -> DiskPyramid:
+        return DiskPyramid(
+            self.folder / PYRAMID_FILE,
+            self.levels,
+            opened,
+            tiles,
+            sizes=self.sizes,
+            size_path=functools.partial(size_file, self.folder),
+        )
 
 
 def render(plan: Plan, source: DiskPyramid) -> bytes:

@@ -91,6 +91,7 @@ THUMBNAIL_SOURCE_MIN_AREA = 1 << 17
 JPEG_QUALITY = 75
 RESIZE_KERNEL = "cubic"
 _KEEP_NONE = pyvips.enums.ForeignKeep.NONE
+PYRAMID_FILE = "pyramid.tif"
 
 
 class StoredParts(Protocol):
@@ -260,10 +261,10 @@ class ImageStore:
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{image_id}.", dir=folder.parent))
         try:
-            (tmp / "pyramid.tif").write_bytes(pyramid)
+            (tmp / PYRAMID_FILE).write_bytes(pyramid)
             (tmp / "sizes").mkdir()
             for (w, h), body in rendered.items():
-                (tmp / "sizes" / f"{w},{h}.jpg").write_bytes(body)
+                size_file(tmp, w, h).write_bytes(body)
             info = {
                 "width": source.width,
                 "height": source.height,
@@ -364,10 +365,15 @@ class ImageStore:
         return self.root / image_id[:2] / image_id
 
     def pyramid_path(self, image_id: str) -> Path:
-        return self.folder(image_id) / "pyramid.tif"
+        return self.folder(image_id) / PYRAMID_FILE
 
     def size_path(self, image_id: str, width: int, height: int) -> Path:
-        return self.folder(image_id) / "sizes" / f"{int(width)},{int(height)}.jpg"
+        return size_file(self.folder(image_id), width, height)
+
+
+def size_file(folder: Path, width: int, height: int) -> Path:
+    """Where an image's pre-rendered size is, in the image's folder."""
+    return folder / "sizes" / f"{int(width)},{int(height)}.jpg"
 
 
 # -- rendering ------------------------------------------------------------------
@@ -383,7 +389,10 @@ def plain(plan: Plan) -> bool:
     )
 
 
-def level_box(plan: Plan, level_size: tuple[int, int]) -> tuple[int, int, int, int]:
+Box = tuple[int, int, int, int]  # left, top, width, height
+
+
+def level_box(plan: Plan, level_size: tuple[int, int]) -> Box:
     """The region as (left, top, width, height) on a level: outward to whole pixels, as
     the shared pipeline cuts it (so both paths read the same pixels)."""
     full_w, full_h = plan.image_size
@@ -410,17 +419,15 @@ def render_page(plan: Plan, source: PyramidSource, *, stored: StoredParts | None
     """
     if not plain(plan):
         return render_pipeline(plan, source)
-    if (source.width, source.height) != plan.image_size:
-        raise ValueError(
-            f"plan was resolved for {plan.image_size}, source is {source.width}x{source.height}"
-        )
+    _check_size(plan, source)
+    wanted = stored_tile_box(plan, source)
+    if stored is not None and wanted is not None:
+        tile = stored.tile(*wanted)
+        if tile is not None:
+            return tile
     index = choose_level(plan, source.width, source.height, source.levels)
     box = level_box(plan, source.levels[index])
     image: pyvips.Image | None = None
-    if stored is not None and box[2:] == plan.size:
-        tile = stored.tile(index, box)
-        if tile is not None:
-            return tile
     if stored is not None and plan.full_region:
         image = _from_stored_size(stored, *plan.size)
     if image is None:
@@ -431,6 +438,25 @@ def render_page(plan: Plan, source: PyramidSource, *, stored: StoredParts | None
     image = resize(image, *plan.size)
     encoded: bytes = image.jpegsave_buffer(Q=JPEG_QUALITY, keep=_KEEP_NONE)
     return encoded
+
+
+def stored_tile_box(plan: Plan, source: PyramidSource) -> tuple[int, Box] | None:
+    """The level and box of the one stored tile that would be exactly what the plan asks
+    for, or None. Pure arithmetic: a server decides with it, before any file is read,
+    whether a request needs a render at all."""
+    if not plain(plan):
+        return None
+    _check_size(plan, source)
+    index = choose_level(plan, source.width, source.height, source.levels)
+    box = level_box(plan, source.levels[index])
+    return (index, box) if box[2:] == plan.size else None
+
+
+def _check_size(plan: Plan, source: PyramidSource) -> None:
+    if (source.width, source.height) != plan.image_size:
+        raise ValueError(
+            f"plan was resolved for {plan.image_size}, source is {source.width}x{source.height}"
+        )
 
 
 def _from_stored_size(stored: StoredParts, width: int, height: int) -> pyvips.Image | None:

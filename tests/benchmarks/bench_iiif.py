@@ -419,7 +419,11 @@ def peer_missing() -> str | None:
 
 
 def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU of these processes and their live children, in seconds."""
+    """User + system CPU of these processes and their live descendants, in seconds.
+
+    Children are read from every thread of a process: a child started from a thread other
+    than the main one (Opis's fork server for its render processes) is listed only there.
+    """
     ticks = 0
     seen = set()
     todo = list(pids)
@@ -431,10 +435,10 @@ def cpu_seconds(pids: list[int]) -> float:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             ticks += int(fields[11]) + int(fields[12])  # utime, stime
-            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                todo += [int(child) for child in (task / "children").read_text().split()]
         except (OSError, IndexError, ValueError):
             continue
-        todo += [int(child) for child in children]
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
@@ -489,7 +493,7 @@ class IIPImage:
             "FILESYSTEM_PREFIX": f"{self.images}/",
             "MAX_IMAGE_CACHE_SIZE": "0",  # its tile cache off: every request is rendered
             "VERBOSITY": "0",
-            "OMP_NUM_THREADS": "1",  # one thread a process, like Opis's render threads
+            "OMP_NUM_THREADS": "1",  # one thread a process, like Opis's render processes
         }
         log = open(self.work / "iipsrv.log", "a")  # noqa: SIM115
         try:
@@ -674,7 +678,7 @@ def main() -> None:
         "--peer-processes",
         type=int,
         default=Images().workers,
-        help="iipsrv processes (default: as many as Opis's render threads)",
+        help="iipsrv processes (default: as many as Opis's render processes)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     asyncio.run(run(parser.parse_args()))

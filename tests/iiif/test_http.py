@@ -6,6 +6,7 @@ a live server; every manifest and collection it serves is validated (schema + ru
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 from concurrent.futures import ThreadPoolExecutor
@@ -304,12 +305,12 @@ def test_image_requests(site):
 
 
 def test_limits_are_refused_and_sizes_served_without_rendering(site, monkeypatch):
-    import repository.iiif.image_service
+    from repository.iiif.render_processes import RenderProcesses
 
-    def no_pixels(*args, **kwargs):
+    async def no_pixels(*args, **kwargs):
         raise AssertionError("rendered pixels")
 
-    monkeypatch.setattr(repository.iiif.image_service, "render", no_pixels)
+    monkeypatch.setattr(RenderProcesses, "render", no_pixels)
     service = _first_service(site)
     info = request(service + "/info.json").json()
     for size in info["sizes"]:
@@ -325,29 +326,31 @@ def test_limits_are_refused_and_sizes_served_without_rendering(site, monkeypatch
 
 
 def test_simultaneous_requests_for_one_tile_share_one_rendering(site, monkeypatch):
-    import repository.iiif.image_service
     from repository.iiif.image_service import ImageService
+    from repository.iiif.render_processes import RenderProcesses
 
     tile = "0,0,300,300/150,150/0/color.png"
     calls, asked, late = [], [], []
-    real_render, real_image = repository.iiif.image_service.render, ImageService.image
+    real_render, real_image = RenderProcesses.render, ImageService.image
 
     async def image(self, found, plan):
         asked.append(plan.canonical_params())  # this request has reached the image service
         return await real_image(self, found, plan)
 
-    def counted(plan, source):
+    async def counted(self, plan, files):
         calls.append(plan.canonical_params())
         # The rendering must still be running when every request asks for the tile (not
         # over, so that later ones are served from the cache): hold it until all 8 have.
-        try:
-            wait_until(lambda: asked.count(tile) == 8, 30, lambda: f"8 requests, {asked}")
-        except AssertionError as exc:
-            late.append(exc)  # raised in the render thread it would only be a 500
-        return real_render(plan, source)
+        for _ in range(3000):
+            if asked.count(tile) == 8:
+                break
+            await asyncio.sleep(0.01)
+        else:
+            late.append(f"not 8 requests in 30 s: {asked}")
+        return await real_render(self, plan, files)
 
     monkeypatch.setattr(ImageService, "image", image)
-    monkeypatch.setattr(repository.iiif.image_service, "render", counted)
+    monkeypatch.setattr(RenderProcesses, "render", counted)
     url = f"{_first_service(site)}/{tile}"
     with ThreadPoolExecutor(8) as pool:
         replies = list(pool.map(lambda _: request(url), range(8)))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
 from dataclasses import replace
 
 from lxml import etree
 
 from tests.conftest import wait_until
+from tests.iiif_rules import request, write_folder
 from tests.live import OpisProcess, free_port, ingest, make_settings, numbered_records
 from tests.oai_client import call, harvest
 
@@ -87,3 +89,52 @@ def _cmdline(pid: int) -> bytes:
             return handle.read()
     except OSError:
         return b""
+
+
+def test_serve_starts_its_render_processes_and_ends_them_with_itself(sqlite_url, tmp_path):
+    """Image renders run in ``images.workers`` processes: ready before the server listens
+    (no first viewer waits for them to start), gone when the server stops."""
+    settings = make_settings(sqlite_url, tmp_path / "data", images={"workers": 2})
+    record = {"reference": "GARF, f. 1, op. 1, d. 1", "title": "One", "pages": [{"image": "p.jpg"}]}
+    assert not ingest(settings, [write_folder(tmp_path / "doc", record=record)]).failed
+    process = OpisProcess(settings).start()
+    try:
+        renderers = [p for p in _descendants(process.process.pid) if b"forkserver" in _cmdline(p)]
+        assert len(renderers) == 3, "the fork server and its two render processes"
+        manifest = request(process.base + "/iiif/3/GARF/f.1/op.1/d.1/manifest").json()
+        service = manifest["items"][0]["items"][0]["items"][0]["body"]["service"][0]["id"]
+        thumbnail = request(f"{service}/full/!123,123/0/default.jpg")
+        assert thumbnail.status == 200 and thumbnail.body.startswith(b"\xff\xd8")
+        os.kill(process.process.pid, signal.SIGTERM)  # the server alone: it ends the rest
+        assert process.process.wait(30) == 0
+    finally:
+        process.kill()
+    wait_until(
+        lambda: not any(_running(pid) for pid in renderers),
+        30,
+        lambda: f"render processes left running: {[p for p in renderers if _running(p)]}",
+    )
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        for task in os.listdir(f"/proc/{parent}/task") if os.path.exists(f"/proc/{parent}") else ():
+            try:
+                with open(f"/proc/{parent}/task/{task}/children") as handle:
+                    children = [int(x) for x in handle.read().split()]
+            except OSError:
+                continue
+            found += children
+            todo += children
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a reaped child's pid may be waiting for its parent)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
