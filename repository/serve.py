@@ -125,10 +125,6 @@ def bind_problem(host: str, port: int, exc: OSError) -> str:
     return f"cannot listen on {where}: {exc.strerror or exc}"
 
 
-async def _start_renders(app: web.Application) -> None:
-    await app[IMAGE_SERVICE].renders.start()
-
-
 def _start(context: SpawnContext, settings: Settings, index: int) -> SpawnProcess:
     process = context.Process(target=_serve, args=(settings, index), name=f"opis-worker-{index}")
     process.start()
@@ -138,7 +134,6 @@ def _start(context: SpawnContext, settings: Settings, index: int) -> SpawnProces
 def _serve(settings: Settings, index: int) -> None:
     configure_logging(settings.server.access_log)
     app = create_app(settings, worker=index)
-    app.on_startup.append(_start_renders)
 
     def listening(_banner: str) -> None:  # aiohttp calls this once every socket listens
         log.info(
@@ -150,6 +145,8 @@ def _serve(settings: Settings, index: int) -> None:
             app[RENDERER].version,
             index,
         )
+        # only now: a server that cannot listen has no use for them
+        app[IMAGE_SERVICE].renders.start()
 
     try:
         web.run_app(

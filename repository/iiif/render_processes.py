@@ -42,8 +42,8 @@ class RenderFailed(RuntimeError):
 class RenderProcesses:
     """``workers`` processes, all started before the first render is sent to them, off the
     event loop: starting one may wait for the fork server to start (an import of pyvips,
-    about a second), and the loop must not wait for that. ``opis serve`` starts them
-    before it listens; elsewhere the first render does."""
+    about a second), and the loop must not wait for that. ``opis serve`` starts them as
+    soon as it listens; elsewhere the first render does."""
 
     def __init__(self, workers: int) -> None:
         self.workers = max(1, workers)
@@ -55,7 +55,9 @@ class RenderProcesses:
 
     async def run(self, work: Callable[..., T], *args: object) -> T:
         """``work(*args)`` in one of the processes (both sent pickled)."""
-        pool = self._pool or await self.start()
+        pool = self._pool
+        if pool is None:
+            pool = await asyncio.shield(self.start())
         try:
             return await asyncio.wrap_future(pool.submit(work, *args))
         except BrokenProcessPool as exc:
@@ -64,20 +66,16 @@ class RenderProcesses:
                 pool.shutdown(wait=False)
             raise RenderFailed("a render process stopped before it answered") from exc
 
-    async def start(self) -> ProcessPoolExecutor:
-        """The pool, every process started; callers at the same moment share one start."""
-        if self._pool is not None:
-            return self._pool
+    def start(self) -> asyncio.Future[ProcessPoolExecutor]:
+        """The pool with every process started: one start, shared by everyone who asks
+        while it runs; awaited, or left to finish in the background."""
         if self._starting is None:
             self._starting = asyncio.ensure_future(self._start())
-        starting = self._starting
-        try:
-            return await asyncio.shield(starting)
-        finally:
-            if self._starting is starting and starting.done():
-                self._starting = None
+        return self._starting
 
     async def _start(self) -> ProcessPoolExecutor:
+        if self._pool is not None:
+            return self._pool
         _CONTEXT.set_forkserver_preload([__name__])
         pool = ProcessPoolExecutor(
             self.workers, mp_context=_CONTEXT, initializer=_prepare, initargs=(os.getpid(),)
@@ -91,8 +89,11 @@ class RenderProcesses:
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
-        self._pool = pool
-        return pool
+        else:
+            self._pool = pool
+            return pool
+        finally:
+            self._starting = None  # started, or the next caller tries again
 
     def close(self) -> None:
         if self._starting is not None:

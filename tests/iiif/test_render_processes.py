@@ -68,9 +68,9 @@ async def test_started_processes_render_at_once(page):
     image, files = page
     processes = RenderProcesses(2)
     try:
-        # as `opis serve` does before it listens; callers at the same moment share one start
-        first, second = await asyncio.gather(processes.start(), processes.start())
-        assert first is second
+        # as `opis serve` does once it listens; callers at the same moment share one start
+        assert processes.start() is processes.start()
+        await processes.start()
         plan = plan_for(image, REQUESTS[0])
         assert await processes.render(plan, files) == render(plan, files.open(LevelCache()))
     finally:

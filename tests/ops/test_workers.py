@@ -92,15 +92,19 @@ def _cmdline(pid: int) -> bytes:
 
 
 def test_serve_starts_its_render_processes_and_ends_them_with_itself(sqlite_url, tmp_path):
-    """Image renders run in ``images.workers`` processes: ready before the server listens
+    """Image renders run in ``images.workers`` processes: started as the server listens
     (no first viewer waits for them to start), gone when the server stops."""
     settings = make_settings(sqlite_url, tmp_path / "data", images={"workers": 2})
     record = {"reference": "GARF, f. 1, op. 1, d. 1", "title": "One", "pages": [{"image": "p.jpg"}]}
     assert not ingest(settings, [write_folder(tmp_path / "doc", record=record)]).failed
     process = OpisProcess(settings).start()
     try:
-        renderers = [p for p in _descendants(process.process.pid) if b"forkserver" in _cmdline(p)]
-        assert len(renderers) == 3, "the fork server and its two render processes"
+
+        def renderers() -> list[int]:
+            found = [p for p in _descendants(process.process.pid) if b"forkserver" in _cmdline(p)]
+            return found if len(found) == 3 else []
+
+        started = wait_until(renderers, 30, "the fork server and its two render processes")
         manifest = request(process.base + "/iiif/3/GARF/f.1/op.1/d.1/manifest").json()
         service = manifest["items"][0]["items"][0]["items"][0]["body"]["service"][0]["id"]
         thumbnail = request(f"{service}/full/!123,123/0/default.jpg")
@@ -110,9 +114,9 @@ def test_serve_starts_its_render_processes_and_ends_them_with_itself(sqlite_url,
     finally:
         process.kill()
     wait_until(
-        lambda: not any(_running(pid) for pid in renderers),
+        lambda: not any(_running(pid) for pid in started),
         30,
-        lambda: f"render processes left running: {[p for p in renderers if _running(p)]}",
+        lambda: f"render processes left running: {[p for p in started if _running(p)]}",
     )
 
 
