@@ -179,6 +179,29 @@ class OpisProcess:
         self.kill()
 
 
+def descendants(pid: int) -> list[int]:
+    """Every live process below ``pid``, read from each of its threads' children: a child
+    started from a thread other than the main one (a fork server, say) is listed only
+    under that thread."""
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{parent}/task/{task}/children") as handle:
+                    children = [int(x) for x in handle.read().split()]
+            except OSError:
+                continue
+            found += children
+            todo += children
+    return found
+
+
 def settings_environ(settings: Settings) -> dict[str, str]:
     """The OPIS_* variables that reproduce these settings in another process."""
     from dataclasses import asdict

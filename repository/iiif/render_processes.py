@@ -3,7 +3,7 @@
 A render is mostly libvips work, but every pyvips call holds the GIL for its Python part,
 so render threads wait on each other and on the event loop. In processes they do not:
 measured with ``tests/benchmarks/bench_iiif.py`` on two cores, cold thumbnails went from
-0.81-0.92x IIPImage's rate with four threads to 1.03-1.09x with four processes.
+0.81-0.92x IIPImage's rate with four threads to 1.02-1.09x with four processes.
 A process that dies (libvips failing hard on a file) costs the renders it had, never the
 server: the pool is made again for the next request.
 
@@ -42,8 +42,8 @@ class RenderFailed(RuntimeError):
 class RenderProcesses:
     """``workers`` processes, all started before the first render is sent to them, off the
     event loop: starting one may wait for the fork server to start (an import of pyvips,
-    about a second), and the loop must not wait for that. ``opis serve`` starts them as
-    soon as it listens; elsewhere the first render does."""
+    about a second), and the loop must not wait for that. ``opis serve`` starts them
+    before it listens; elsewhere the first render does."""
 
     def __init__(self, workers: int) -> None:
         self.workers = max(1, workers)

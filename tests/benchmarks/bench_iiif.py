@@ -57,7 +57,7 @@ from repository.iiif.pyramids import DiskPyramid, LevelCache, TileIndex, render 
 from repository.intake.ingest import ingest_paths  # noqa: E402
 from repository.records.page_images import ImageStore  # noqa: E402
 from repository.settings import Images  # noqa: E402
-from tests.live import free_port, make_settings, settings_environ  # noqa: E402
+from tests.live import descendants, free_port, make_settings, settings_environ  # noqa: E402
 
 SCAN = (6000, 8000)
 PAGES = 20
@@ -419,24 +419,12 @@ def peer_missing() -> str | None:
 
 
 def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU of these processes and their live descendants, in seconds.
-
-    Children are read from every thread of a process: a child started from a thread other
-    than the main one (Opis's fork server for its render processes) is listed only there.
-    """
+    """User + system CPU of these processes and every live process below them, in seconds."""
     ticks = 0
-    seen = set()
-    todo = list(pids)
-    while todo:
-        pid = todo.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
+    for pid in {*pids, *(child for parent in pids for child in descendants(parent))}:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             ticks += int(fields[11]) + int(fields[12])  # utime, stime
-            for task in Path(f"/proc/{pid}/task").iterdir():
-                todo += [int(child) for child in (task / "children").read_text().split()]
         except (OSError, IndexError, ValueError):
             continue
     return ticks / os.sysconf("SC_CLK_TCK")

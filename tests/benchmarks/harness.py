@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.live import descendants  # noqa: E402
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -29,11 +32,12 @@ class Server:
     base: str
 
     def peak_memory_mb(self) -> float:
-        """The process's high-water resident memory (VmHWM), children included."""
-        return sum(_hwm(pid) for pid in [self.process.pid, *_children(self.process.pid)]) / 1024
+        """The process's high-water resident memory (VmHWM), every process below it
+        included (render processes too; pages they share are counted in each)."""
+        return sum(_hwm(pid) for pid in [self.process.pid, *descendants(self.process.pid)]) / 1024
 
     def rss_mb(self) -> float:
-        return sum(_rss(pid) for pid in [self.process.pid, *_children(self.process.pid)]) / 1024
+        return sum(_rss(pid) for pid in [self.process.pid, *descendants(self.process.pid)]) / 1024
 
     def stop(self) -> None:
         self.process.terminate()
@@ -79,14 +83,6 @@ def _hwm(pid: int) -> float:
 
 def _rss(pid: int) -> float:
     return _status(pid, "VmRSS")
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return []
-    return [int(x) for x in text.split()]
 
 
 async def closed_loop(fetch, clients: int, seconds: float) -> tuple[int, list[float], int]:

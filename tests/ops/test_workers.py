@@ -10,7 +10,14 @@ from lxml import etree
 
 from tests.conftest import wait_until
 from tests.iiif_rules import request, write_folder
-from tests.live import OpisProcess, free_port, ingest, make_settings, numbered_records
+from tests.live import (
+    OpisProcess,
+    descendants,
+    free_port,
+    ingest,
+    make_settings,
+    numbered_records,
+)
 from tests.oai_client import call, harvest
 
 
@@ -74,13 +81,8 @@ def _page(reply) -> tuple:
 
 
 def _children(pid: int) -> list[int]:
-    """Worker processes (multiprocessing's own resource tracker is not one)."""
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as handle:
-            pids = [int(x) for x in handle.read().split()]
-    except OSError:
-        return []
-    return [p for p in pids if b"spawn_main" in _cmdline(p)]
+    """Worker processes (not multiprocessing's resource tracker, nor render processes)."""
+    return [p for p in descendants(pid) if b"spawn_main" in _cmdline(p)]
 
 
 def _cmdline(pid: int) -> bytes:
@@ -92,19 +94,15 @@ def _cmdline(pid: int) -> bytes:
 
 
 def test_serve_starts_its_render_processes_and_ends_them_with_itself(sqlite_url, tmp_path):
-    """Image renders run in ``images.workers`` processes: started as the server listens
-    (no first viewer waits for them to start), gone when the server stops."""
+    """Image renders run in ``images.workers`` processes: ready when the server starts
+    to listen (no first viewer waits for them), gone when the server stops."""
     settings = make_settings(sqlite_url, tmp_path / "data", images={"workers": 2})
     record = {"reference": "GARF, f. 1, op. 1, d. 1", "title": "One", "pages": [{"image": "p.jpg"}]}
     assert not ingest(settings, [write_folder(tmp_path / "doc", record=record)]).failed
-    process = OpisProcess(settings).start()
+    process = OpisProcess(settings).start()  # returns once the server answers
     try:
-
-        def renderers() -> list[int]:
-            found = [p for p in _descendants(process.process.pid) if b"forkserver" in _cmdline(p)]
-            return found if len(found) == 3 else []
-
-        started = wait_until(renderers, 30, "the fork server and its two render processes")
+        started = [p for p in descendants(process.process.pid) if b"forkserver" in _cmdline(p)]
+        assert len(started) == 3, "the fork server and its two render processes, already"
         manifest = request(process.base + "/iiif/3/GARF/f.1/op.1/d.1/manifest").json()
         service = manifest["items"][0]["items"][0]["items"][0]["body"]["service"][0]["id"]
         thumbnail = request(f"{service}/full/!123,123/0/default.jpg")
@@ -118,21 +116,6 @@ def test_serve_starts_its_render_processes_and_ends_them_with_itself(sqlite_url,
         30,
         lambda: f"render processes left running: {[p for p in started if _running(p)]}",
     )
-
-
-def _descendants(pid: int) -> list[int]:
-    found, todo = [], [pid]
-    while todo:
-        parent = todo.pop()
-        for task in os.listdir(f"/proc/{parent}/task") if os.path.exists(f"/proc/{parent}") else ():
-            try:
-                with open(f"/proc/{parent}/task/{task}/children") as handle:
-                    children = [int(x) for x in handle.read().split()]
-            except OSError:
-                continue
-            found += children
-            todo += children
-    return found
 
 
 def _running(pid: int) -> bool:
