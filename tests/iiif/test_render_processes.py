@@ -44,6 +44,13 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> tuple[StoredImage, Pyramid
     return image, PyramidFiles(images.folder(image.id), image.levels, image.sizes)
 
 
+@pytest.fixture
+async def processes():
+    pool = RenderProcesses(2)
+    yield pool
+    pool.close()
+
+
 def plan_for(image: StoredImage, path: str):
     region, size, rotation, quality = path.split("/")
     return parse(image.id, region, size, rotation, quality).resolve(
@@ -51,61 +58,46 @@ def plan_for(image: StoredImage, path: str):
     )
 
 
-async def test_a_render_in_a_process_is_the_render_made_here(page):
+async def test_a_render_in_a_process_is_the_render_made_here(page, processes):
     image, files = page
-    processes = RenderProcesses(2)
-    try:
-        assert await processes.run(os.getpid) != os.getpid()
-        for path in REQUESTS:
-            plan = plan_for(image, path)
-            here = render(plan, files.open(LevelCache()))
-            assert await processes.render(plan, files) == here, path
-    finally:
-        processes.close()
+    assert await processes.run(os.getpid) != os.getpid()
+    for path in REQUESTS:
+        plan = plan_for(image, path)
+        here = render(plan, files.open(LevelCache()))
+        assert await processes.render(plan, files) == here, path
 
 
-async def test_started_processes_render_at_once(page):
+async def test_started_processes_render_at_once(page, processes):
     image, files = page
-    processes = RenderProcesses(2)
-    try:
-        # as `opis serve` does once it listens; callers at the same moment share one start
-        assert processes.start() is processes.start()
-        await processes.start()
-        plan = plan_for(image, REQUESTS[0])
-        assert await processes.render(plan, files) == render(plan, files.open(LevelCache()))
-    finally:
-        processes.close()
+    # as `opis serve` does before it listens; callers at the same moment share one start
+    assert processes.start() is processes.start()
+    await processes.start()
+    plan = plan_for(image, REQUESTS[0])
+    assert await processes.render(plan, files) == render(plan, files.open(LevelCache()))
 
 
-async def test_a_render_that_fails_names_its_cause_and_the_next_one_is_made(page, tmp_path):
+async def test_a_render_that_fails_names_its_cause_and_the_next_one_is_made(
+    page, processes, tmp_path
+):
     image, files = page
     broken = tmp_path / image.id
     broken.mkdir()
     (broken / "pyramid.tif").write_bytes(b"II*\0" + b"\0" * 64)  # a TIFF header, no image
-    processes = RenderProcesses(1)
-    try:
-        with pytest.raises(RenderFailed, match=r"pyramid\.tif"):
-            await processes.render(plan_for(image, REQUESTS[1]), replace(files, folder=broken))
-        assert await processes.render(plan_for(image, REQUESTS[1]), files)
-    finally:
-        processes.close()
+    with pytest.raises(RenderFailed, match=r"pyramid\.tif"):
+        await processes.render(plan_for(image, REQUESTS[1]), replace(files, folder=broken))
+    assert await processes.render(plan_for(image, REQUESTS[1]), files)
 
 
-async def test_a_process_that_dies_costs_only_its_own_render(page):
+async def test_a_process_that_dies_costs_only_its_own_render(page, processes):
     image, files = page
-    processes = RenderProcesses(2)
-    try:
-        with pytest.raises(RenderFailed, match="stopped before it answered"):
-            await processes.run(os._exit, 70)
-        plans = [plan_for(image, path) for path in REQUESTS]
-        made = await asyncio.gather(*(processes.render(plan, files) for plan in plans))
-        assert all(made)
-    finally:
-        processes.close()
+    with pytest.raises(RenderFailed, match="stopped before it answered"):
+        await processes.run(os._exit, 70)
+    plans = [plan_for(image, path) for path in REQUESTS]
+    made = await asyncio.gather(*(processes.render(plan, files) for plan in plans))
+    assert all(made)
 
 
-async def test_closing_the_pool_ends_its_processes(page):
-    processes = RenderProcesses(2)
+async def test_closing_the_pool_ends_its_processes(processes):
     pids = set(await asyncio.gather(*(processes.run(_slow_pid) for _ in range(4))))
     assert os.getpid() not in pids and pids
     processes.close()
