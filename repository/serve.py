@@ -144,9 +144,8 @@ def _serve(settings: Settings, index: int) -> None:
         print(bind_problem(settings.server.host, settings.server.port, exc), file=sys.stderr)
         raise SystemExit(PORT_UNAVAILABLE) from None
     app = create_app(settings, worker=index)
-    # Before the first request: starting them competes for the CPU with what is served
-    # (measured with bench_load.py: list starts p99 306-434 ms when they started as the
-    # server began to serve, 146-200 ms when ready before it).
+    # Before the first request, so that no request waits for them to start, nor shares
+    # the CPU with their start-up (the fork server imports pyvips).
     app.on_startup.append(_start_renders)
 
     def listening(_banner: str) -> None:  # aiohttp calls this once every socket listens
