@@ -30,6 +30,7 @@ import socket
 import sys
 import time
 from multiprocessing.context import SpawnContext, SpawnProcess
+from typing import Any
 
 from aiohttp import web
 
@@ -44,6 +45,8 @@ log = logging.getLogger("opis")
 # a worker exiting with it stops the whole server instead of being started again.
 PORT_UNAVAILABLE = 2
 _BACKLOG = 128  # aiohttp's default
+# what socket.getaddrinfo gives for one address: family, type, protocol, name, address
+AddrInfo = tuple[socket.AddressFamily, socket.SocketKind, int, str, Any]
 
 
 def run(settings: Settings) -> None:
@@ -95,20 +98,14 @@ def port_problem(host: str, port: int) -> str | None:
     it among its own workers.
     """
     try:
-        found = socket.getaddrinfo(
-            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )
+        found = _addresses(host, port)
     except (socket.gaierror, UnicodeError) as exc:
         return f"cannot listen on {host!r}: {exc}; choose another with --host or server.host"
-    for family, kind, proto, _, address in dict.fromkeys(found):
-        with socket.socket(family, kind, proto) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            if family == socket.AF_INET6:
-                probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-            try:
-                probe.bind(address)
-            except OSError as exc:
-                return bind_problem(host, port, exc)
+    try:
+        for probe in _bound(found, reuse_port=False):
+            probe.close()
+    except OSError as exc:
+        return bind_problem(host, port, exc)
     return None
 
 
@@ -171,25 +168,44 @@ def _serve(settings: Settings, index: int) -> None:
 
 
 def _listen(settings: Settings) -> list[socket.socket]:
-    """Sockets listening on every address the host names (as aiohttp would make them),
-    made before anything else starts, so a worker that cannot listen starts nothing."""
-    host, port = settings.server.host, settings.server.port
-    found = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    sockets: list[socket.socket] = []
+    """Sockets listening on every address the host names, made before anything else
+    starts, so a worker that cannot listen starts nothing."""
+    sockets = _bound(
+        _addresses(settings.server.host, settings.server.port),
+        reuse_port=settings.server.workers > 1,  # the kernel spreads connections among them
+    )
     try:
-        for family, kind, proto, _, address in dict.fromkeys(found):
-            listener = socket.socket(family, kind, proto)
-            sockets.append(listener)
-            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            if settings.server.workers > 1:  # the kernel spreads connections among workers
-                listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-            if family == socket.AF_INET6:
-                listener.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-            listener.bind(address)
+        for listener in sockets:
             listener.listen(_BACKLOG)
             listener.setblocking(False)
     except OSError:
         for listener in sockets:
             listener.close()
+        raise
+    return sockets
+
+
+def _addresses(host: str, port: int) -> list[AddrInfo]:
+    found = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    return list(dict.fromkeys(found))
+
+
+def _bound(found: list[AddrInfo], *, reuse_port: bool) -> list[socket.socket]:
+    """A socket bound to each address, with the options aiohttp would give it; none left
+    open if one fails."""
+    sockets: list[socket.socket] = []
+    try:
+        for family, kind, proto, _, address in found:
+            bound = socket.socket(family, kind, proto)
+            sockets.append(bound)
+            bound.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if reuse_port:
+                bound.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            if family == socket.AF_INET6:
+                bound.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            bound.bind(address)
+    except OSError:
+        for bound in sockets:
+            bound.close()
         raise
     return sockets

@@ -24,7 +24,7 @@ import pyvips
 from manifests.image_api import PROFILE_URI, Limits, Plan, parse
 from manifests.presentation import PresentationContext, info_document
 from repository.iiif.cache import ByteLRU, Cached
-from repository.iiif.pyramids import LevelCache, PyramidFiles, TileIndex
+from repository.iiif.pyramids import PyramidFiles, TileIndex
 from repository.iiif.render_processes import RenderProcesses
 from repository.iiif.responses import entity
 from repository.records.iiif_settings import to_bytes
@@ -74,7 +74,6 @@ class ImageService:
         self.context = context
         self.limits: Limits = context.limits
         self.cache = cache
-        self.levels = LevelCache()  # never filled here: only stored tiles are read
         self.tiles = TileIndex()
         self.renders = RenderProcesses(workers)
         self._rows: OrderedDict[str, ImageInfo] = OrderedDict()
@@ -154,10 +153,9 @@ class ImageService:
             except FileNotFoundError:
                 pass  # an older store without this size: render it
         files = PyramidFiles(self.images.folder(image.id), image.levels, tuple(image.sizes))
-        source = files.open(self.levels, self.tiles)
-        wanted = stored_tile_box(plan, source)
+        wanted = stored_tile_box(plan, image.levels)
         if wanted is not None:
-            tile = await asyncio.to_thread(source.tile, *wanted)
+            tile = await asyncio.to_thread(self.tiles.jpeg, files.pyramid, image.levels, *wanted)
             if tile is not None:
                 return tile
         return await self.renders.render(plan, files)

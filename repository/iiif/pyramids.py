@@ -2,10 +2,10 @@
 
 Each level is opened on its own (``page=i``) with random access, so a request decodes
 only the few TIFF tiles it touches on the smallest level that is big enough. Opened
-levels are kept per rendering thread: re-opening a TIFF costs more than a small tile,
-and two threads reading through one opened image wait on each other inside libvips
-(measured: 2 threads on one shared image render fewer tiles per second than one thread
-alone; with an image each they scale).
+levels are kept per rendering thread (a render process has one): re-opening a TIFF
+costs more than a small tile, and two threads reading through one opened image wait on
+each other inside libvips (measured: 2 threads on one shared image render fewer tiles
+per second than one thread alone; with an image each they scale).
 
 A request that is exactly one tile of one level as stored (the usual request: viewers
 ask for the grid that info.json announces, and the pyramid is cut on that grid) is
@@ -113,9 +113,13 @@ class PyramidFiles:
     levels: tuple[tuple[int, int], ...]
     sizes: tuple[tuple[int, int], ...]
 
+    @property
+    def pyramid(self) -> Path:
+        return self.folder / PYRAMID_FILE
+
     def open(self, opened: LevelCache, tiles: TileIndex | None = None) -> DiskPyramid:
         return DiskPyramid(
-            self.folder / PYRAMID_FILE,
+            self.pyramid,
             self.levels,
             opened,
             tiles,

@@ -419,8 +419,8 @@ def render_page(plan: Plan, source: PyramidSource, *, stored: StoredParts | None
     """
     if not plain(plan):
         return render_pipeline(plan, source)
-    _check_size(plan, source)
-    wanted = stored_tile_box(plan, source)
+    _check_size(plan, source.levels)
+    wanted = stored_tile_box(plan, source.levels)
     if stored is not None and wanted is not None:
         tile = stored.tile(*wanted)
         if tile is not None:
@@ -440,23 +440,22 @@ def render_page(plan: Plan, source: PyramidSource, *, stored: StoredParts | None
     return encoded
 
 
-def stored_tile_box(plan: Plan, source: PyramidSource) -> tuple[int, Box] | None:
+def stored_tile_box(plan: Plan, levels: Sequence[tuple[int, int]]) -> tuple[int, Box] | None:
     """The level and box of the one stored tile that would be exactly what the plan asks
     for, or None. Pure arithmetic: a server decides with it, before any file is read,
     whether a request needs a render at all."""
     if not plain(plan):
         return None
-    _check_size(plan, source)
-    index = choose_level(plan, source.width, source.height, source.levels)
-    box = level_box(plan, source.levels[index])
+    _check_size(plan, levels)
+    index = choose_level(plan, *levels[0], levels)
+    box = level_box(plan, levels[index])
     return (index, box) if box[2:] == plan.size else None
 
 
-def _check_size(plan: Plan, source: PyramidSource) -> None:
-    if (source.width, source.height) != plan.image_size:
-        raise ValueError(
-            f"plan was resolved for {plan.image_size}, source is {source.width}x{source.height}"
-        )
+def _check_size(plan: Plan, levels: Sequence[tuple[int, int]]) -> None:
+    if tuple(levels[0]) != plan.image_size:
+        width, height = levels[0]
+        raise ValueError(f"plan was resolved for {plan.image_size}, source is {width}x{height}")
 
 
 def _from_stored_size(stored: StoredParts, width: int, height: int) -> pyvips.Image | None:
