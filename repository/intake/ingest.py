@@ -38,6 +38,7 @@ from metadata.record import Page, Record
 from metadata.references.registry import current
 from repository.intake.ead import EAD_SUFFIXES, ingest_finding_aid
 from repository.intake.failures import failure, os_reason
+from repository.intake.gc_tuning import for_bulk_work
 from repository.intake.progress import progress_bar
 from repository.records.batches import Pending, write_batch
 from repository.records.page_images import (
@@ -439,6 +440,7 @@ _worker_renderer: Renderer | None = None
 
 def _init_worker(settings: Settings) -> None:
     global _worker_renderer
+    for_bulk_work()
     install_registry(settings)
     _worker_renderer = Renderer(settings)
 
