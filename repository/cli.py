@@ -156,10 +156,8 @@ def ingest(
     failed. The formats: "What ingest reads" in README.md, and the JSON record fields
     in docs/json-records.md.
     """
-    from repository.intake.gc_tuning import for_bulk_work
     from repository.intake.ingest import ingest_paths
 
-    for_bulk_work()
     settings = _settings(config_path)
     _check_store(settings)
     report = asyncio.run(
@@ -386,7 +384,6 @@ def harvest(
     every run until it is. Exit status 1 if any record failed. docs/harvest.md has the
     details and the --map format.
     """
-    from repository.intake.gc_tuning import for_bulk_work
     from repository.intake.harvest import command_options
     from repository.intake.harvest import harvest as run_harvest
 
@@ -405,7 +402,6 @@ def harvest(
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    for_bulk_work()
     report = asyncio.run(run_harvest(settings, options, progress=sys.stderr.isatty()))
     print_report(report, verbose, list_skipped=False)
     sys.exit(1 if report.failed else 0)
@@ -455,7 +451,7 @@ def copy_command(source_url: str, target_url: str) -> None:
     secret travel as they are, so harvests continue across the move. Page image files
     stay in storage.data_dir.
     """
-    from repository.intake.gc_tuning import for_bulk_work
+    from repository.intake.gc_tuning import bulk_collection
     from repository.store.copy import copy
     from repository.store.errors import StoreError
 
@@ -465,9 +461,9 @@ def copy_command(source_url: str, target_url: str) -> None:
         if sys.stderr.isatty():
             click.echo(f"\r{table}: {done}", nl=False, err=True)
 
-    for_bulk_work()
     try:
-        counts = asyncio.run(copy(source_url, target_url, progress))
+        with bulk_collection():
+            counts = asyncio.run(copy(source_url, target_url, progress))
     except StoreError as exc:
         click.echo(f"FAILED  {exc}", err=True)
         sys.exit(1)

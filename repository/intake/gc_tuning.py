@@ -11,11 +11,24 @@ in the main process and in its workers alike.
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 YOUNG = 50_000  # new container objects between collections of the youngest generation
 
 
 def for_bulk_work() -> None:
-    """Collect less often in this process; meant for a command's own process, not a
-    server's, whose pauses should stay short."""
+    """Collect less often for the rest of this process's life (a worker's)."""
     gc.set_threshold(YOUNG, 20, 100)
+
+
+@contextmanager
+def bulk_collection() -> Iterator[None]:
+    """Collect less often while the block runs; then as before, so a server that loads
+    its demo data first keeps short collections while it serves."""
+    before = gc.get_threshold()
+    for_bulk_work()
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)

@@ -33,6 +33,7 @@ from metadata.readers.result import ReaderError
 from metadata.record import Record, Source
 from metadata.references import parse_key
 from metadata.references.keys import ARCHIVE_CODE, encode_value
+from repository.intake.gc_tuning import bulk_collection
 from repository.intake.harvest_source import (
     HarvestError,
     NotOaiError,
@@ -328,7 +329,7 @@ async def harvest(
     install_registry(settings)
     store = await Store(settings.database.url).open()
     try:
-        with progress_bar("harvest", progress) as bar:
+        with progress_bar("harvest", progress) as bar, bulk_collection():
             run = Harvest(
                 store, Renderer(settings), options, on_total=bar.update, on_progress=bar.advance
             )

@@ -38,7 +38,7 @@ from metadata.record import Page, Record
 from metadata.references.registry import current
 from repository.intake.ead import EAD_SUFFIXES, ingest_finding_aid
 from repository.intake.failures import failure, os_reason
-from repository.intake.gc_tuning import for_bulk_work
+from repository.intake.gc_tuning import bulk_collection, for_bulk_work
 from repository.intake.progress import progress_bar
 from repository.records.batches import Pending, write_batch
 from repository.records.page_images import (
@@ -515,7 +515,7 @@ async def ingest_paths(
     install_registry(settings)
     store = await Store(settings.database.url).open()
     try:
-        with progress_bar("ingest", progress) as bar:
+        with progress_bar("ingest", progress) as bar, bulk_collection():
             ingest = Ingest(
                 store,
                 Renderer(settings),
