@@ -11,6 +11,7 @@ import re
 import unicodedata
 
 from metadata.xmlchars import FORBIDDEN as _XML_ILLEGAL
+from metadata.xmlchars import is_clean
 
 # Horizontal white space as it occurs in page text: spaces, tabs, no-break spaces.
 _HSPACE = "[ \t\u00a0\u2007\u202f]"
@@ -22,6 +23,8 @@ def clean_string(value: str) -> tuple[str, tuple[str, ...]]:
 
     The dropped characters come back as ``U+XXXX`` labels so a warning can name them.
     """
+    if is_clean(value) and (value.isascii() or unicodedata.is_normalized("NFC", value)):
+        return value, ()  # most strings: two checks in C, no copy
     removed = tuple(f"U+{ord(c):04X}" for c in _XML_ILLEGAL.findall(value))
     if removed:
         value = _XML_ILLEGAL.sub("", value)

@@ -2,24 +2,28 @@
 
 Preparing a record at ingest must be cheap, so a few pure functions have fast paths or
 caches: ``Record.with_key`` copies attributes instead of running ``__init__``, key
-values made only of unreserved characters skip percent-coding, and the set names are
-cached per installed registry. Each is checked here against the plain computation.
+values made only of unreserved characters skip percent-coding, the set names are
+cached per installed registry, and a string that is clean and normalised already is
+returned by ``clean_string`` untouched. Each is checked here against the plain computation.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import pickle
+import unicodedata
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from metadata.readers.cleaning import clean_string
 from metadata.record import Page, Record, Source, Text
 from metadata.references.keys import decode_value, encode_value
 from metadata.references.registry import current, install
 from metadata.sets import container_info, set_infos
+from metadata.xmlchars import FORBIDDEN
 from tests.metadata.test_crosswalks import RICH
 
 
@@ -96,3 +100,15 @@ def test_set_names_follow_the_installed_registry(installed: None) -> None:
     assert container_info("GAPPOD").name == "GAPPOD: Renamed archive" != shipped
     keys = [info.spec for info in set_infos(Record(title="t"), "GAPPOD/f.1/op.2/d.3/ll.1-2")]
     assert keys == ["GAPPOD", "GAPPOD:f.1", "GAPPOD:f.1:op.2", "GAPPOD:f.1:op.2:d.3"]
+
+
+@given(st.text(st.characters(exclude_categories=())))  # surrogates and controls too
+@example("cafe\u0301")  # not NFC
+@example("\u212b")  # not NFC either (Angstrom sign)
+@example("a\x00b")  # not XML
+@example("\ud800")
+@settings(max_examples=500)
+def test_clean_string_is_the_long_way(value):
+    removed = tuple(f"U+{ord(c):04X}" for c in FORBIDDEN.findall(value))
+    expected = unicodedata.normalize("NFC", FORBIDDEN.sub("", value))
+    assert clean_string(value) == (expected, removed)
