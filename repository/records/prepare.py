@@ -19,6 +19,7 @@ from metadata.record import Page, Record
 from metadata.references import parse
 from metadata.sets import set_infos
 from repository.records.renditions import Renderer
+from repository.store.search.document import unnumbered
 from repository.store.writes import Prepared, SetRow, record_json
 
 
@@ -95,6 +96,7 @@ def prepare(
         pages=tuple([(p.image, p.label) for p in record.pages]),
         page_texts=texts,
         render_base=renderer.base,
+        search=unnumbered(keyed),
     )
     return prepared, warnings
 

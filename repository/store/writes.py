@@ -26,6 +26,7 @@ from repository.store.clock import now_us
 from repository.store.engine import Writer, insert_many, insert_missing
 from repository.store.iiif import MANIFEST
 from repository.store.schema import memberships, meta, pages, records, renditions, sets
+from repository.store.search.document import Document
 
 ADDED, UPDATED, UNCHANGED, DELETED = "added", "updated", "unchanged", "deleted"
 
@@ -69,6 +70,9 @@ class Prepared:
     # Formats (bodies.RECORD for ``data``) whose bytes above were packed where they were
     # prepared (bodies.pack_ahead), with the id of the dictionary each was packed with.
     packed: dict[str, int] = field(default_factory=dict)
+    # The search index's document for the record with the key ``locator``, made where it
+    # is prepared; the write numbers it (search.document.unnumbered).
+    search: Document | None = None
 
 
 def pack_ahead(p: Prepared, chosen: bodies.Chosen) -> None:
@@ -292,7 +296,13 @@ async def _write_parts(
         await counts.add(conn, counts.by_spec(fresh))
     for p, record_id, _ in updated:
         await _set_memberships(conn, record_id, p.set_specs)
-    await search.index(conn, [(record_id, p.record.with_key(key)) for p, record_id, key in every])
+    await search.index(
+        conn,
+        [
+            (record_id, p.search if p.search and key == p.locator else p.record.with_key(key))
+            for p, record_id, key in every
+        ],
+    )
 
 
 async def _to_stored_base(conn: Writer, render_bases: Sequence[str]) -> dict[str, bases.Rebase]:

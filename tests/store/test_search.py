@@ -14,11 +14,11 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
-from repository.store import Store, browse, search
+from repository.store import Store, bodies, browse, search
 from repository.store.schema import meta
-from repository.store.search.tables import search_docs
+from repository.store.search.tables import search_docs, search_tree
 from tests.conftest import shared_path
 from tests.live import ingest, make_settings
 from tests.synthetic import write_jsonl
@@ -432,3 +432,37 @@ def test_sqlite_index_stays_whole_through_updates_and_deletes(tmp_path):
     run(delete_and_check())
     assert find(url, "okapi", page_size=50).total == 4  # one of the five was deleted
     assert find(url, "GAPPOD f.1 op.4 d.1").total == 0
+
+
+def test_the_index_ingest_builds_is_the_index_the_stored_records_give(database_url, tmp_path):
+    """Ingest builds each record's search document where it prepares the record (in worker
+    processes for a big input) and the write only numbers it; rebuilding the index from
+    the stored records gives the same rows, words and tree."""
+    settings = make_settings(database_url, tmp_path / "data")
+    report = ingest(settings, [write_jsonl(tmp_path / "many.jsonl", 1100)])
+    assert report.count("added") == 1100
+
+    async def rows(forget: bool = False):
+        store = await Store(database_url).open()
+        try:
+            async with store.engine.begin() as conn:
+                if forget:  # the next open rebuilds the index from the records
+                    await conn.execute(
+                        update(meta).where(meta.c.name == search.VERSION_KEY).values(value="0")
+                    )
+                    return None
+                docs = (await conn.execute(select(search_docs))).all()
+                words = await bodies.unpack(conn, [d.words for d in docs])
+                tree = (await conn.execute(select(search_tree))).all()
+            return (
+                sorted((*d[:-1], w) for d, w in zip(docs, words, strict=True)),
+                sorted(tuple(t) for t in tree),
+            )
+        finally:
+            await store.close()
+
+    built = run(rows())
+    run(rows(forget=True))
+    rebuilt = run(rows())
+    assert len(built[0]) == 1100 and built[1]
+    assert rebuilt == built

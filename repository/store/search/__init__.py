@@ -185,8 +185,9 @@ async def index_all(conn: AsyncConnection) -> None:
         last = rows[-1].id
 
 
-async def index(conn: Writer, items: list[tuple[int, Record]]) -> None:
-    """(Re)index live records, given as (record id, record)."""
+async def index(conn: Writer, items: Sequence[tuple[int, Record | Document]]) -> None:
+    """(Re)index live records, given as (record id, record), or as (record id, the
+    record's ``unnumbered`` document) when that was built beforehand."""
     backend = _backend(conn)
     for start in range(0, len(items), _CHUNK):
         chunk = items[start : start + _CHUNK]
@@ -196,7 +197,12 @@ async def index(conn: Writer, items: list[tuple[int, Record]]) -> None:
         )
         created = dict(rows.all())
         texts = await _page_words(conn, ids)
-        docs = [document(rid, record, texts.get(rid, "")) for rid, record in chunk]
+        docs = [
+            item.numbered(rid, texts.get(rid, ""))
+            if isinstance(item, Document)
+            else document(rid, item, texts.get(rid, ""))
+            for rid, item in chunk
+        ]
         await remove(conn, ids)
         kept = await backend.write(conn, docs)
         await insert_many(conn, search_docs, [_docs_row(d, created, backend, kept) for d in docs])

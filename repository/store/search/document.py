@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from metadata.languages import name as language_name
 from metadata.record import Record, Reference
@@ -52,10 +52,23 @@ class Document:
     types: tuple[str, ...]
     tree: tuple[tuple[str, str], ...]  # (parent, child) rows; child HERE for the document
 
+    def numbered(self, record_id: int, pages: str = "") -> Document:
+        """This document as the record ``record_id`` with the page words ``pages``: the
+        sample tags its id earns come last."""
+        samples = tuple((SAMPLE, str(rate)) for rate in SAMPLE_RATES if record_id % rate == 0)
+        return replace(self, record_id=record_id, pages=pages, tags=self.tags + samples)
+
 
 def document(record_id: int, record: Record, pages: str = "") -> Document:
     """``pages``: the folded words of the record's page text (the store keeps them apart
     from the record, with their boxes)."""
+    return unnumbered(record).numbered(record_id, pages)
+
+
+def unnumbered(record: Record) -> Document:
+    """The document before the store gives the record its id and its page words: what
+    ingest builds where it prepares the record, so that the write has only to number it
+    (``Document.numbered``)."""
     assert record.key is not None, "records are indexed once they have a key"
     places = containers(record.key)
     year_match = _YEAR.match(record.date or "")
@@ -70,17 +83,16 @@ def document(record_id: int, record: Record, pages: str = "") -> Document:
         tags += [(DECADE, decade), (YEAR, year)]
     tags += [(LANGUAGE, code) for code in languages]
     tags += [(TYPE, value) for value in types]
-    tags += [(SAMPLE, str(rate)) for rate in SAMPLE_RATES if record_id % rate == 0]
     parents = [ROOT, *places]
     tree = [(parents[i], places[i]) for i in range(len(places))]
     tree.append((places[-1], HERE))
     return Document(
-        record_id=record_id,
+        record_id=0,
         title=fold(record.title),
         meta=fold(" ".join(_meta(record))),
         refs=fold(" ".join(_refs(record))),
         body=fold("\n".join(body.content for body in record.text)),
-        pages=pages,
+        pages="",
         tags=tuple(dict.fromkeys(tags)),
         archive=places[0],
         fond=places[1] if len(places) > 1 else "",
