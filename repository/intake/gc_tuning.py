@@ -4,8 +4,8 @@ Python collects its youngest generation every 700 new container objects. A batch
 records allocates millions of them (parsed JSON, records, rendered strings, rows), all
 freed by reference counting, none of them cycles: the collector runs thousands of
 times for nothing. Collecting every 50,000 instead keeps what cycles there are bounded
-(a few megabytes at most) and took 15-20% off the CPU time of a 30,000-record ingest,
-in the main process and in its workers alike.
+(a few megabytes at most). On 30,000 synthetic records it took 16% off the ingest's
+main process CPU time and 11% off its workers'; at 50,000, 14% more records a second.
 """
 
 from __future__ import annotations
