@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from metadata.errors import RecordError
 from metadata.readers.cleaning import clean_string, removal_warning
@@ -259,10 +259,18 @@ def _read_lines(text: str, limits: Limits) -> list[ReadResult | ReaderError]:
     return list(iter_json_lines(_lines(text), limits=limits))
 
 
-def iter_json_lines(
-    lines: Iterable[str | bytes], *, limits: Limits = DEFAULT_LIMITS
-) -> Iterator[ReadResult | ReaderError]:
-    """JSON Lines one record at a time, so a large file never sits in memory whole.
+class JsonLine(NamedTuple):
+    """One non-blank line of JSON Lines, decoded and not yet parsed, with its place."""
+
+    text: str
+    record: int  # its record number: blank lines do not count
+    line: int
+
+
+def json_lines(lines: Iterable[str | bytes]) -> Iterator[JsonLine | ReaderError]:
+    """The non-blank lines of JSON Lines, each with its record and line numbers, or a
+    ``ReaderError`` for a line that is not UTF-8: cheap, so that a caller can hand
+    the parsing (``read_json_line``) elsewhere, in the numbering this gives.
 
     Lines may be given as bytes (a file opened in binary): each is decoded as UTF-8 on
     its own, so a line that is not UTF-8 fails alone. A byte-order mark before the first
@@ -270,7 +278,6 @@ def iter_json_lines(
     """
     number = 0
     for line_number, raw in enumerate(lines, 1):
-        where = f"record {number + 1} (line {line_number})"
         if isinstance(raw, bytes):
             try:
                 raw = raw.decode("utf-8-sig" if line_number == 1 else "utf-8")
@@ -280,25 +287,41 @@ def iter_json_lines(
                     f"not UTF-8: the line's byte {error.start + 1} is 0x{raw[error.start]:02X}"
                 )
                 yield ReaderError(
-                    f"{where}: {message}", record=number, line=line_number, problems=(message,)
+                    f"record {number} (line {line_number}): {message}",
+                    record=number,
+                    line=line_number,
+                    problems=(message,),
                 )
                 continue
         line = raw.rstrip("\r\n")
         if not line.strip():
             continue
         number += 1
-        try:
-            data = _DECODER.decode(line)
-        except json.JSONDecodeError as error:
-            message = f"malformed JSON at column {error.colno}: {error.msg}"
-            yield ReaderError(
-                f"{where}: {message}", record=number, line=line_number, problems=(message,)
-            )
-            continue
-        except RecursionError:
-            yield _too_deep(number, line_number)
-            continue
-        yield _read_record(data, number, line_number, limits)
+        yield JsonLine(line, number, line_number)
+
+
+def read_json_line(line: JsonLine, limits: Limits = DEFAULT_LIMITS) -> ReadResult | ReaderError:
+    """One line that ``json_lines`` gave, parsed and checked as a record."""
+    where = f"record {line.record} (line {line.line})"
+    try:
+        data = _DECODER.decode(line.text)
+    except json.JSONDecodeError as error:
+        message = f"malformed JSON at column {error.colno}: {error.msg}"
+        return ReaderError(
+            f"{where}: {message}", record=line.record, line=line.line, problems=(message,)
+        )
+    except RecursionError:
+        return _too_deep(line.record, line.line)
+    return _read_record(data, line.record, line.line, limits)
+
+
+def iter_json_lines(
+    lines: Iterable[str | bytes], *, limits: Limits = DEFAULT_LIMITS
+) -> Iterator[ReadResult | ReaderError]:
+    """JSON Lines one record at a time, so a large file never sits in memory whole
+    (see ``json_lines`` for how lines are read)."""
+    for item in json_lines(lines):
+        yield item if isinstance(item, ReaderError) else read_json_line(item, limits)
 
 
 def _read_record(data: Any, number: int, line: int, limits: Limits) -> ReadResult | ReaderError:

@@ -17,23 +17,25 @@ import logging
 import multiprocessing
 import os
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from metadata.errors import RecordError
 from metadata.readers import (
+    JsonLine,
     Limits,
     ReaderError,
     ReadResult,
-    iter_json_lines,
+    json_lines,
+    read_json_line,
     read_json_records,
     read_page_text,
 )
-from metadata.readers.limits import too_many_pages
+from metadata.readers.limits import DEFAULT_LIMITS, too_many_pages
 from metadata.record import Page, Record
 from metadata.references.registry import current
 from repository.intake.ead import EAD_SUFFIXES, ingest_finding_aid
@@ -63,6 +65,19 @@ TEXT_SUFFIXES = {".txt"}
 log = logging.getLogger("opis")
 
 
+@dataclass(frozen=True)
+class Unread:
+    """A line of JSON Lines not parsed yet: preparing parses it, in a worker process for
+    a big input (reading it here would make the main process, which writes, the
+    narrowest stage). ``base``: the folder its page images are named from."""
+
+    line: JsonLine
+    base: Path
+
+
+Read = ReadResult | Unread
+
+
 class Ingest:
     def __init__(
         self,
@@ -83,7 +98,7 @@ class Ingest:
         self.report = Report()
         self._unregistered: Counter[str] = Counter()  # archive codes the registry lacks
         self.workers = workers
-        self._unprepared: list[tuple[str, ReadResult]] = []
+        self._unprepared: list[tuple[str, Read]] = []
         self._inflight: asyncio.Future[list[Pending]] | None = None
         self._writing: asyncio.Future[None] | None = None
         self._pool: ProcessPoolExecutor | None = None
@@ -126,10 +141,9 @@ class Ingest:
             )
         return self.report
 
-    async def _read(
-        self, kind: str, path: Path
-    ) -> AsyncIterator[tuple[str, ReadResult | Exception]]:
-        """Each record of one input, or the reason it failed; never an exception.
+    async def _read(self, kind: str, path: Path) -> AsyncIterator[tuple[str, Read | Exception]]:
+        """Each record of one input, or the reason it failed; never an exception. A line
+        of JSON Lines comes as it is (``Unread``): it is parsed as it is prepared.
 
         Whatever goes wrong while reading costs only the input it happens in: a record
         (a line of JSON Lines, an element of an array), or the file or folder when the
@@ -160,12 +174,18 @@ class Ingest:
             if isinstance(result, Exception):
                 yield source, result
                 continue
+            if isinstance(result, JsonLine):
+                yield source, Unread(result, path.parent)
+                continue
             yield source, await _guarded(source, self._with_images(result, path.parent))
 
-    def _records_in(self, kind: str, path: Path) -> tuple[Iterable[ReadResult | ReaderError], bool]:
-        """The records of a file, and whether it may hold several (JSON Lines are read lazily)."""
+    def _records_in(
+        self, kind: str, path: Path
+    ) -> tuple[Iterable[ReadResult | JsonLine | ReaderError], bool]:
+        """The records of a file, and whether it may hold several (JSON Lines are read
+        lazily, and parsed as they are prepared)."""
         if path.suffix.lower() in LINES_SUFFIXES:
-            return _stream_lines(path, self.limits), True
+            return _stream_lines(path), True
         text = _read_text(path)
         if kind == "text":
             return [read_page_text(text, limits=self.limits)], False
@@ -269,7 +289,7 @@ class Ingest:
             self._text_pool = ProcessPoolExecutor(1, mp_context=context)
         return self._text_pool
 
-    async def queue(self, source: str, result: ReadResult) -> None:
+    async def queue(self, source: str, result: Read) -> None:
         self._unprepared.append((source, result))
         if len(self._unprepared) >= self.batch_size:
             await self._dispatch()
@@ -304,9 +324,13 @@ class Ingest:
             inflight, self._inflight = self._inflight, None
             await self._write(await inflight)
 
-    async def _prepare(self, chunk: list[tuple[str, ReadResult]], *, big: bool) -> list[Pending]:
-        """Parse, key and render records: in worker processes for big inputs."""
-        records = [result.record for _, result in chunk]
+    async def _prepare(self, chunk: list[tuple[str, Read]], *, big: bool) -> list[Pending]:
+        """Parse, key and render records: in worker processes for big inputs. A record
+        parsed there that names page images comes back unprepared: its images are
+        stored here, and it is prepared here."""
+        records = [
+            result.line if isinstance(result, Unread) else result.record for _, result in chunk
+        ]
         texts = [self._page_texts.pop(source, ()) for source, _ in chunk]
         if big and self._pool is None and self.workers > 0:
             context = multiprocessing.get_context("spawn")
@@ -325,22 +349,36 @@ class Ingest:
             done = await asyncio.gather(
                 *(
                     loop.run_in_executor(
-                        self._pool, _prepare_many, part, None, part_texts, self._dictionaries
+                        self._pool,
+                        _prepare_many,
+                        part,
+                        None,
+                        part_texts,
+                        self._dictionaries,
+                        self.limits,
                     )
                     for part, part_texts in parts
                 )
             )
             outcomes = [item for part in done for item in part]
         else:
-            outcomes = _prepare_many(records, self.renderer, texts)
+            outcomes = _prepare_many(records, self.renderer, texts, limits=self.limits)
         pending = []
         for (source, result), (prepared, extra) in zip(chunk, outcomes, strict=True):
-            if prepared is None:
+            read = result.warnings if isinstance(result, ReadResult) else ()
+            if isinstance(extra, ReadResult) and isinstance(result, Unread):
+                stored = await _guarded(source, self._with_images(extra, result.base))
+                if isinstance(stored, Exception):
+                    extra = str(stored)
+                else:
+                    [(prepared, extra)] = _prepare_many([stored.record], self.renderer)
+                    read = stored.warnings
+            if prepared is None or isinstance(extra, ReadResult):
                 self.report.add(Entry(source, FAILED, message=str(extra)))
                 self._on_progress(1)
                 continue
             prepared.rerender = self.renderer.renditions
-            pending.append(Pending(source, prepared, [*result.warnings, *extra]))
+            pending.append(Pending(source, prepared, [*read, *extra]))
             reference = prepared.record.reference
             if reference is not None and reference.archive and reference.archive not in current():
                 self._unregistered[reference.archive] += 1
@@ -421,10 +459,10 @@ def _skip_reason(path: Path) -> str:
     return f"not an input Opis reads ({path.suffix or 'no suffix'})"
 
 
-def _stream_lines(path: Path, limits: Limits) -> Iterator[ReadResult | ReaderError]:
+def _stream_lines(path: Path) -> Iterator[JsonLine | ReaderError]:
     """JSON Lines read lazily, in bytes: a line that is not UTF-8 fails alone."""
     with open(path, "rb") as handle:
-        yield from iter_json_lines(handle, limits=limits)
+        yield from json_lines(handle)
 
 
 async def _guarded(source: str, reading: Awaitable[ReadResult]) -> ReadResult | Exception:
@@ -445,20 +483,41 @@ def _init_worker(settings: Settings) -> None:
     _worker_renderer = Renderer(settings)
 
 
+Outcome = tuple[Prepared | None, list[str] | str | ReadResult]
+
+
 def _prepare_many(
-    records: list[Record],
+    records: Sequence[Record | JsonLine],
     renderer: Renderer | None = None,
     texts: list[tuple[PageText | None, ...]] | None = None,
     dictionaries: Chosen | None = None,
-) -> list[tuple[Prepared | None, list[str] | str]]:
+    limits: Limits | None = None,
+) -> list[Outcome]:
     """Prepare records (in a worker process, with that process's renderer); ``texts``:
     each record's page text, when it has any; with ``dictionaries``, packed with them
     (``pack_ahead``: the writes, one after another in the main process, are the
-    pipeline's narrowest stage)."""
+    pipeline's narrowest stage). A line of JSON Lines is parsed first, held to
+    ``limits``; one that names page images comes back as read (a ``ReadResult`` in
+    place of the warnings), for its images to be stored where the store is.
+
+    Each outcome: the prepared record and its warnings, or None and why it failed.
+    """
     renderer = renderer or _worker_renderer
-    out: list[tuple[Prepared | None, list[str] | str]] = []
-    for n, record in enumerate(records):
+    out: list[Outcome] = []
+    for n, item in enumerate(records):
+        read: tuple[str, ...] = ()
         try:
+            if isinstance(item, JsonLine):
+                result = read_json_line(item, limits or DEFAULT_LIMITS)
+                if isinstance(result, ReaderError):
+                    out.append((None, str(result)))
+                    continue
+                if result.record.pages:
+                    out.append((None, result))
+                    continue
+                record, read = result.record, result.warnings
+            else:
+                record = item
             if renderer is None:  # a worker process not started by _init_worker
                 raise RuntimeError("no renderer in this process")
             page_texts = texts[n] if texts else ()
@@ -467,13 +526,14 @@ def _prepare_many(
             out.append((None, f"cannot render: {exc}"))
             continue
         except Exception as exc:  # a fault in Opis: logged as one, and costs only this record
-            log.exception("preparing %r failed", record.title[:100])
+            what = f"line {item.line}" if isinstance(item, JsonLine) else repr(item.title[:100])
+            log.exception("preparing %s failed", what)
             out.append((None, f"internal error (please report it): {exc!r}"))
             continue
         prepared.rerender = None  # bound to this process's renderer; the caller sets its own
         if dictionaries:
             pack_ahead(prepared, dictionaries)
-        out.append((prepared, warnings))
+        out.append((prepared, [*read, *warnings]))
     return out
 
 

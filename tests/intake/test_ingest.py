@@ -443,14 +443,14 @@ def test_an_unexpected_failure_costs_only_its_input(settings, tmp_path, monkeypa
 def test_reading_that_breaks_off_keeps_the_records_before(settings, tmp_path, monkeypatch):
     from repository.intake import ingest as module
 
-    real = module.iter_json_lines
+    real = module.json_lines
 
-    def breaks_after_one(lines, **kwargs):
-        results = real(lines, **kwargs)
+    def breaks_after_one(lines):
+        results = real(lines)
         yield next(results)
         raise OSError(5, "Input/output error", "lines.jsonl")
 
-    monkeypatch.setattr(module, "iter_json_lines", breaks_after_one)
+    monkeypatch.setattr(module, "json_lines", breaks_after_one)
     path = tmp_path / "lines.jsonl"
     path.write_text(json.dumps(GOOD_ONE) + "\n" + json.dumps(GOOD_TWO) + "\n")
     other = tmp_path / "other.json"
@@ -487,3 +487,54 @@ def test_the_records_settings_are_the_readers_limits():
     from repository.settings import Settings
 
     assert Settings().records == Limits()
+
+
+def test_a_big_json_lines_file_read_in_the_workers_gives_what_reading_here_gives(
+    sqlite_url, tmp_path
+):
+    """A file of more lines than a batch is parsed in the worker processes; what fails
+    there fails with the message, and what is warned about carries the warnings, that
+    the reader gives in this process; a record naming page images has them stored."""
+    from metadata.readers import iter_json_lines
+
+    settings = make_settings(sqlite_url, tmp_path / "data", records={"max_title_chars": 40})
+    (tmp_path / "p1.jpg").write_bytes(page_image(["one"], seed=1, title="p"))
+    lines = [
+        json.dumps({"reference": f"RGANI, f. 5, op. 30, d. {i}", "title": f"R {i}"})
+        for i in range(1, 1201)
+    ]
+    lines[99] = '{"reference": "RGANI, f. 5, op. 30, d. 100", "title": '  # cut short
+    lines[149] = "  "  # blank: not a record, so the records after it are numbered one less
+    lines[199] = json.dumps({"reference": "RGANI, f. 5, op. 30, d. 200", "title": "x" * 41})
+    lines[299] = json.dumps({"reference": "RGANI, f. 5, op. 30, d. 300", "title": "R\u0015 300"})
+    lines[399] = json.dumps(
+        {"reference": "RGANI, f. 5, op. 30, d. 400", "title": "R 400", "pages": ["p1.jpg"]}
+    )
+    path = tmp_path / "big.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+
+    here = list(iter_json_lines(lines, limits=settings.records))
+    failed_here = {f"{path}:{n}": str(r) for n, r in enumerate(here, 1) if isinstance(r, Exception)}
+    warned_here = {
+        f"{path}:{n}": r.warnings
+        for n, r in enumerate(here, 1)
+        if not isinstance(r, Exception) and r.warnings
+    }
+
+    report = ingest(settings, [path])
+    assert len(failed_here) == 2 and _failures(report) == failed_here
+    assert report.count("added") == 1199 - 2
+    entries = {e.source: e for e in report.entries}
+    assert warned_here and all(
+        set(warnings) <= set(entries[source].warnings) for source, warnings in warned_here.items()
+    )
+
+    async def pages_of(key: str):
+        store = await Store(sqlite_url).open()
+        try:
+            return (await store.get(key)).record.pages
+        finally:
+            await store.close()
+
+    [page] = asyncio.run(pages_of("RGANI/f.5/op.30/d.400"))
+    assert page.width and page.height
