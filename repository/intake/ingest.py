@@ -491,7 +491,7 @@ def _prepare_many(
     renderer: Renderer | None = None,
     texts: list[tuple[PageText | None, ...]] | None = None,
     dictionaries: Chosen | None = None,
-    limits: Limits | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> list[Outcome]:
     """Prepare records (in a worker process, with that process's renderer); ``texts``:
     each record's page text, when it has any; with ``dictionaries``, packed with them
@@ -508,7 +508,7 @@ def _prepare_many(
         read: tuple[str, ...] = ()
         try:
             if isinstance(item, JsonLine):
-                result = read_json_line(item, limits or DEFAULT_LIMITS)
+                result = read_json_line(item, limits)
                 if isinstance(result, ReaderError):
                     out.append((None, str(result)))
                     continue

@@ -419,8 +419,7 @@ def render_page(plan: Plan, source: PyramidSource, *, stored: StoredParts | None
     """
     if not plain(plan):
         return render_pipeline(plan, source)
-    _check_size(plan, source.levels)
-    wanted = stored_tile_box(plan, source.levels)
+    wanted = stored_tile_box(plan, source.levels)  # checks the plan was made for this image
     if stored is not None and wanted is not None:
         tile = stored.tile(*wanted)
         if tile is not None:

@@ -299,7 +299,10 @@ async def _write_parts(
     await search.index(
         conn,
         [
-            (record_id, p.search if p.search and key == p.locator else p.record.with_key(key))
+            (
+                record_id,
+                p.search if p.search is not None and key == p.locator else p.record.with_key(key),
+            )
             for p, record_id, key in every
         ],
     )
