@@ -63,6 +63,9 @@ LINES_SUFFIXES = {".jsonl", ".ndjson"}
 TEXT_SUFFIXES = {".txt"}
 
 log = logging.getLogger("opis")
+# Worker processes fork from a server process that has imported this module: a new one
+# costs a fork, where a spawned one imported Opis again (over a second of CPU each).
+_CONTEXT = multiprocessing.get_context("forkserver")
 
 
 @dataclass(frozen=True)
@@ -333,10 +336,9 @@ class Ingest:
         ]
         texts = [self._page_texts.pop(source, ()) for source, _ in chunk]
         if big and self._pool is None and self.workers > 0:
-            context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(
                 self.workers,
-                mp_context=context,
+                mp_context=_processes(),
                 initializer=_init_worker,
                 initargs=(self.renderer.settings,),
             )
@@ -379,9 +381,8 @@ class Ingest:
                 continue
             prepared.rerender = self.renderer.renditions
             pending.append(Pending(source, prepared, [*read, *extra]))
-            reference = prepared.record.reference
-            if reference is not None and reference.archive and reference.archive not in current():
-                self._unregistered[reference.archive] += 1
+            if prepared.archive and prepared.archive not in current():
+                self._unregistered[prepared.archive] += 1
         return pending
 
     async def _write(self, batch: list[Pending]) -> None:
@@ -474,6 +475,14 @@ async def _guarded(source: str, reading: Awaitable[ReadResult]) -> ReadResult | 
 
 
 _worker_renderer: Renderer | None = None
+
+
+def _processes() -> multiprocessing.context.ForkServerContext:
+    """Where the workers that prepare records come from (the fork server starts with the
+    first). Only they: in ``opis serve`` the fork server is the render processes' (see
+    repository/iiif/render_processes.py), and whoever starts it names what it imports."""
+    _CONTEXT.set_forkserver_preload([__name__])
+    return _CONTEXT
 
 
 def _init_worker(settings: Settings) -> None:

@@ -97,6 +97,7 @@ def prepare(
         page_texts=texts,
         render_base=renderer.base,
         search=unnumbered(keyed),
+        archive=record.reference.archive if record.reference is not None else None,
     )
     return prepared, warnings
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,9 +46,16 @@ class SetRow:
 
 @dataclass
 class Prepared:
-    """A record ready to store: everything that does not depend on the final key is done."""
+    """A record ready to store: everything that does not depend on the final key is done.
 
-    record: Record
+    Sent from the process that prepared it, it travels without ``record``, which ``data``
+    holds (``__getstate__``): rebuilding its objects was half the CPU of the thread that
+    receives prepared records in ingest's main process, the one that writes every batch.
+    The rare record written under another key than ``locator`` has it read back
+    (``restore``).
+    """
+
+    record: Record | None
     identity: str
     token: str
     locator: str
@@ -73,6 +80,32 @@ class Prepared:
     # The search index's document for the record with the key ``locator``, made where it
     # is prepared; the write numbers it (search.document.unnumbered).
     search: Document | None = None
+    # The archive code the record's citation names, if any.
+    archive: str | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        if self.data:
+            state["record"] = None
+        return state
+
+    def keyed(self, key: str) -> Record:
+        """The record under ``key`` (after ``restore``, for one that came without it)."""
+        if self.record is None:
+            raise RuntimeError(f"{self.locator}: its record was not restored from its data")
+        return self.record.with_key(key)
+
+
+async def restore(conn: Writer, items: Iterable[tuple[Prepared, str]]) -> None:
+    """Give back their record to those sent without it (``Prepared.__getstate__``) that
+    need it: written under another key than their locator, or lacking what it gives."""
+    wanted = [
+        p
+        for p, key in items
+        if p.record is None and (key != p.locator or not p.renditions or p.search is None)
+    ]
+    for p, doc in zip(wanted, await bodies.loads(conn, [p.data for p in wanted]), strict=True):
+        p.record = Record.from_json(doc)
 
 
 def pack_ahead(p: Prepared, chosen: bodies.Chosen) -> None:
@@ -152,6 +185,7 @@ async def write_batch(conn: Writer, batch: Sequence[Prepared]) -> list[Outcome]:
         seen[p.identity] = p
         key_of[p.identity] = key
 
+    await restore(conn, [*inserts, *[(p, key) for p, _, key in updates]])
     now = now_us()
     # Before anything is locked for writing: the rendition base, held until the commit.
     to_stored = await _to_stored_base(conn, [p.render_base for p, *_ in inserts + updates])
@@ -219,7 +253,7 @@ def _row(p: Prepared, key: str, now: int) -> dict[str, Any]:
         "deleted": False,
         "content_hash": p.content_hash,
         "render_version": p.render_version,
-        "data": p.data if (p.data and key == p.locator) else record_json(p.record.with_key(key)),
+        "data": p.data if (p.data and key == p.locator) else record_json(p.keyed(key)),
         "created": now,
         "set_specs": " ".join(sorted(set(p.set_specs))),
     }
@@ -265,7 +299,7 @@ async def _write_parts(
         if rendered is None:
             if p.rerender is None:  # ingest binds its renderer before anything is written
                 raise TypeError(f"{key}: a prepared record with no renderer to render it again")
-            rendered = p.rerender(p.record.with_key(key), p.page_texts)
+            rendered = p.rerender(p.keyed(key), p.page_texts)
         translate = to_stored.get(p.render_base)
         for fmt, body in rendered.items():
             ident = packed.get(fmt, 0)
@@ -301,7 +335,7 @@ async def _write_parts(
         [
             (
                 record_id,
-                p.search if p.search is not None and key == p.locator else p.record.with_key(key),
+                p.search if p.search is not None and key == p.locator else p.keyed(key),
             )
             for p, record_id, key in every
         ],

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import pickle
 import re
 import subprocess
 import sys
@@ -219,3 +220,59 @@ def test_bodies_packed_where_they_were_prepared_are_stored_as_packed(database_ur
             await store.close()
 
     asyncio.run(run())
+
+
+def test_a_record_sent_from_a_worker_is_stored_as_one_prepared_here(database_url, tmp_path):
+    """Ingest's workers send prepared records without their ``Record`` (its JSON is in
+    ``data``, packed). One that must be written under another key than its locator (a
+    second document citing the same unit) has it read back: the store then holds the
+    same bytes as when every record was prepared in the writing process."""
+
+    def batch(renderer: Renderer, chosen: bodies.Chosen | None) -> list[Prepared]:
+        made = []
+        for n, title in enumerate(("First", "Second", "Third")):
+            record = Record.from_json(
+                {
+                    "citation": "RGANI, f. 5, op. 30, d. 9999",
+                    "title": title,
+                    "source": {"id": f"s{n}"},
+                }
+            )
+            prepared = prepare(record, renderer)[0]
+            if chosen is not None:  # as a worker does: packed, then sent
+                pack_ahead(prepared, chosen)
+                prepared.rerender = None
+                prepared = pickle.loads(pickle.dumps(prepared))
+                assert prepared.record is None
+                prepared.rerender = renderer.renditions
+            made.append(prepared)
+        return made
+
+    async def stored(url: str, sent: bool) -> tuple[dict[tuple[str, str], bytes], dict]:
+        renderer = Renderer(load(environ={}))
+        store = await Store(url).open()
+        try:
+            await store.write([_prepared(n, renderer) for n in range(RECORDS)])  # trains
+            chosen = await store.dictionaries() if sent else None
+            outcomes = await store.write(batch(renderer, chosen))
+            assert [o.key for o in outcomes] == [
+                "RGANI/f.5/op.30/d.9999",
+                "RGANI/f.5/op.30/d.9999/doc.s1",
+                "RGANI/f.5/op.30/d.9999/doc.s2",
+            ]
+            async with store.engine.connect() as conn:
+                rows = (await conn.execute(select(records.c.key, records.c.data))).all()
+                loaded = await bodies.loads(conn, [d for _, d in rows])
+                data = dict(zip([k for k, _ in rows], loaded, strict=True))
+            bodies_by_key = {
+                k: bodies.unpack_known(b) for k, b in (await _stored_by_key(store)).items()
+            }
+            return bodies_by_key, data
+        finally:
+            await store.close()
+
+    here = asyncio.run(stored(f"sqlite:///{tmp_path}/here.db", sent=False))
+    sent = asyncio.run(stored(database_url, sent=True))
+    assert sent == here
+    assert sent[1]["RGANI/f.5/op.30/d.9999/doc.s2"]["title"] == "Third"
+    assert b"d.9999/doc.s1" in sent[0]["RGANI/f.5/op.30/d.9999/doc.s1", "mods"]
