@@ -225,12 +225,15 @@ def test_bodies_packed_where_they_were_prepared_are_stored_as_packed(database_ur
 def test_a_record_sent_from_a_worker_is_stored_as_one_prepared_here(database_url, tmp_path):
     """Ingest's workers send prepared records without their ``Record`` (its JSON is in
     ``data``, packed). One that must be written under another key than its locator (a
-    second document citing the same unit) has it read back: the store then holds the
-    same bytes as when every record was prepared in the writing process."""
+    second document citing the same unit, and that document changed later) has it read
+    back: the store then holds the same bytes as when every record was prepared in the
+    writing process."""
 
-    def batch(renderer: Renderer, chosen: bodies.Chosen | None) -> list[Prepared]:
+    def batch(
+        renderer: Renderer, chosen: bodies.Chosen | None, titles: tuple[str, ...]
+    ) -> list[Prepared]:
         made = []
-        for n, title in enumerate(("First", "Second", "Third")):
+        for n, title in enumerate(titles):
             record = Record.from_json(
                 {
                     "citation": "RGANI, f. 5, op. 30, d. 9999",
@@ -254,12 +257,16 @@ def test_a_record_sent_from_a_worker_is_stored_as_one_prepared_here(database_url
         try:
             await store.write([_prepared(n, renderer) for n in range(RECORDS)])  # trains
             chosen = await store.dictionaries() if sent else None
-            outcomes = await store.write(batch(renderer, chosen))
-            assert [o.key for o in outcomes] == [
+            keys = [
                 "RGANI/f.5/op.30/d.9999",
                 "RGANI/f.5/op.30/d.9999/doc.s1",
                 "RGANI/f.5/op.30/d.9999/doc.s2",
             ]
+            outcomes = await store.write(batch(renderer, chosen, ("First", "Second", "Third")))
+            assert [(o.key, o.status) for o in outcomes] == [(k, "added") for k in keys]
+            outcomes = await store.write(batch(renderer, chosen, ("First", "Second", "3rd")))
+            assert [o.status for o in outcomes] == ["unchanged", "unchanged", "updated"]
+            assert [o.key for o in outcomes] == keys
             async with store.engine.connect() as conn:
                 rows = (await conn.execute(select(records.c.key, records.c.data))).all()
                 loaded = await bodies.loads(conn, [d for _, d in rows])
@@ -274,5 +281,5 @@ def test_a_record_sent_from_a_worker_is_stored_as_one_prepared_here(database_url
     here = asyncio.run(stored(f"sqlite:///{tmp_path}/here.db", sent=False))
     sent = asyncio.run(stored(database_url, sent=True))
     assert sent == here
-    assert sent[1]["RGANI/f.5/op.30/d.9999/doc.s2"]["title"] == "Third"
+    assert sent[1]["RGANI/f.5/op.30/d.9999/doc.s2"]["title"] == "3rd"
     assert b"d.9999/doc.s1" in sent[0]["RGANI/f.5/op.30/d.9999/doc.s1", "mods"]
