@@ -98,12 +98,8 @@ class Prepared:
 
 async def restore(conn: Writer, items: Iterable[tuple[Prepared, str]]) -> None:
     """Give back their record to those sent without it (``Prepared.__getstate__``) that
-    need it: written under another key than their locator, or lacking what it gives."""
-    wanted = [
-        p
-        for p, key in items
-        if p.record is None and (key != p.locator or not p.renditions or p.search is None)
-    ]
+    are written under another key than their locator: only those need it (``keyed``)."""
+    wanted = [p for p, key in items if p.record is None and key != p.locator]
     for p, doc in zip(wanted, await bodies.loads(conn, [p.data for p in wanted]), strict=True):
         p.record = Record.from_json(doc)
 
