@@ -135,11 +135,14 @@ DICTIONARIES_SQL = "SELECT id, data FROM dictionaries WHERE id IN ({})"
 
 
 def unpack_quick(read: Callable[[str, Any], list[tuple[Any, ...]]], blob: bytes) -> bytes:
-    """``unpack`` for one body, reading dictionaries with ``read(sql, parameters)``."""
-    if needed := missing([blob]):
-        marks = ", ".join(f":d{n}" for n in range(len(needed)))
-        learn(read(DICTIONARIES_SQL.format(marks), {f"d{n}": d for n, d in enumerate(needed)}))
-    return unpack_known(blob)
+    """``unpack`` for one body, reading its dictionary with ``read(sql, parameters)``
+    when this process lacks it. GetRecord's path: the frame header is read once."""
+    if not is_frame(blob):
+        return bytes(blob)
+    ident = dictionary_id(blob)
+    if ident and ident not in _dictionaries:
+        learn(read(DICTIONARIES_SQL.format(":d0"), {"d0": ident}))
+    return _decompressor(ident).decompress(blob)
 
 
 async def loads(conn: Any, blobs: Sequence[bytes]) -> list[Any]:

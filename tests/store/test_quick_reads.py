@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy import select
 
-from repository.store import Store, StoreUnavailable
+from repository.store import Store, StoreUnavailable, bodies
+from repository.store.schema import renditions
 from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.live import ingest, make_settings, numbered_records
 
@@ -64,3 +66,37 @@ def test_a_postgresql_connection_killed_under_the_read_is_a_503_then_recovers(tm
         asyncio.run(scenario())
     finally:
         drop_postgres_database(url)
+
+
+def test_a_body_packed_with_a_dictionary_is_read_by_a_process_that_never_saw_it(
+    database_url, tmp_path
+):
+    """A server started after the ingest has none of the store's dictionaries in memory:
+    its first GetRecord of each format reads the one the body names from the store."""
+    settings = make_settings(database_url, tmp_path / "data")
+    ingest(settings, [numbered_records(tmp_path / "r.jsonl", bodies.TRAIN_AT + 44)])
+
+    async def read(forget: bool) -> list[bytes | None]:
+        store = await Store(database_url).open()
+        try:
+            await store.stamp()
+            if forget:
+                bodies._dictionaries.clear()
+                vars(bodies._local).clear()
+            found = [await store.header(f"RGANI/f.5/op.30/d.{n}", "mods") for n in (1, 299)]
+            return [h.body if h is not None else None for h in found]
+        finally:
+            await store.close()
+
+    async def stored_frame() -> bytes:
+        store = await Store(database_url).open()
+        try:
+            async with store.engine.connect() as conn:
+                return (await conn.execute(select(renditions.c.body).limit(1))).scalar_one()
+        finally:
+            await store.close()
+
+    assert bodies.dictionary_id(asyncio.run(stored_frame())) != 0  # packed with one
+    read_fresh = asyncio.run(read(forget=True))
+    assert read_fresh == asyncio.run(read(forget=False))
+    assert all(body is not None and body.startswith(b"<mods") for body in read_fresh)
