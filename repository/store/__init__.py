@@ -77,6 +77,7 @@ class Store:
         self.url = url
         self.engine = create_engine(url, pool_size=pool_size)
         self.inline = create_inline_engine(url)
+        self.inline_writer = create_inline_engine(url, writer=True)
         self.quick = quick_reader(self.inline)
         # Threads for long reads and stamps, apart from the default executor's file and
         # image work.
@@ -115,8 +116,9 @@ class Store:
             if pool is not None:
                 pool.shutdown(wait=False)
         self._readers = self._writer = None
-        if self.inline is not None:
-            self.inline.dispose()
+        for inline in (self.inline, self.inline_writer):
+            if inline is not None:
+                inline.dispose()
         if self.quick is not None:
             self.quick.close()
 
@@ -192,7 +194,7 @@ class Store:
 
         if self._writer is None:
             self._writer = ThreadPoolExecutor(1, thread_name_prefix="opis-writer")
-        return await write_in_thread(self.engine, self.inline, self._writer, write)
+        return await write_in_thread(self.engine, self.inline_writer, self._writer, write)
 
     async def dictionaries(self, have: bodies.Chosen | None = None) -> bodies.Chosen:
         """The dictionaries to pack bodies with before they are written (``Prepared``'s
@@ -237,7 +239,9 @@ class Store:
 
     async def stamp(self) -> int:
         """Make committed changes visible to OAI (see clock.py); returns the clock."""
-        t, changed = await write_in_thread(self.engine, self.inline, self._threads(), clock.stamp)
+        t, changed = await write_in_thread(
+            self.engine, self.inline_writer, self._threads(), clock.stamp
+        )
         self.clock_seen = max(self.clock_seen, t)
         self._observe(changed)
         return t

@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mappin
 from concurrent.futures import Executor
 from contextlib import asynccontextmanager, contextmanager
 from operator import itemgetter
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import sqlalchemy
 from sqlalchemy import Table, event
@@ -75,25 +75,38 @@ def create_engine(url: str, *, pool_size: int = 8) -> AsyncEngine:
     return engine
 
 
-def create_inline_engine(url: str) -> Engine | None:
-    """For SQLite files, a synchronous engine whose reads run in the caller's thread.
+def create_inline_engine(url: str, *, writer: bool = False) -> Engine | None:
+    """For SQLite files, a synchronous engine whose statements run in the caller's thread.
 
     Its pool never makes a caller wait (more connections open instead): a wait would
     block the event loop. A reader waits at most a second for a lock (WAL readers take
-    none, except while SQLite recovers a crashed writer's log).
+    none, except while SQLite recovers a crashed writer's log). The ``writer`` engine
+    keeps one connection, with the writer's lock wait and page cache (``WRITER_CACHE_KB``).
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
     engine = sqlalchemy.create_engine(
         parsed.set(drivername="sqlite+pysqlite"),
-        pool_size=4,
+        pool_size=1 if writer else 4,
         max_overflow=-1,
         connect_args={"check_same_thread": False},
     )
-    _configure_sqlite(engine, busy_ms=READER_BUSY_MS)
+    if writer:
+        _configure_sqlite(engine, busy_ms=WRITER_BUSY_MS, cache_kb=WRITER_CACHE_KB)
+    else:
+        _configure_sqlite(engine, busy_ms=READER_BUSY_MS)
     return engine
 
+
+# A connection's page cache: the OS page cache serves reads, and memory stays flat
+# however many connections a busy server opens.
+CACHE_KB = 2048
+# The writer's (one connection a process): a batch of 500 records dirties thousands of
+# index pages (keys, identities, locators, the search index) spread over the whole
+# store, and the next batch the same ones again; in a small cache SQLite writes them to
+# the log before the commit, then again, and reads them back for the next batch.
+WRITER_CACHE_KB = 64 << 10
 
 # A commit copies the log back into the database once it holds this many pages (40 MB),
 # not SQLite's 1,000: a batch write rewrites the same index pages again and again, and
@@ -101,7 +114,9 @@ def create_inline_engine(url: str) -> Engine | None:
 CHECKPOINT_PAGES = 10_000
 
 
-def _configure_sqlite(engine: Engine, *, busy_ms: int = WRITER_BUSY_MS) -> None:
+def _configure_sqlite(
+    engine: Engine, *, busy_ms: int = WRITER_BUSY_MS, cache_kb: int = CACHE_KB
+) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
@@ -111,7 +126,7 @@ def _configure_sqlite(engine: Engine, *, busy_ms: int = WRITER_BUSY_MS) -> None:
             "PRAGMA synchronous=NORMAL",
             f"PRAGMA busy_timeout={busy_ms}",
             "PRAGMA foreign_keys=ON",
-            "PRAGMA cache_size=-2048",
+            f"PRAGMA cache_size=-{cache_kb}",
             "PRAGMA temp_store=MEMORY",
             f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}",
         ):
@@ -343,15 +358,9 @@ async def write_in_thread(
 
     def run() -> T:
         with translated(), inline.connect() as conn:
-            # Never None on a checked-out connection; pysqlite's is a sqlite3.Connection.
-            raw = cast(sqlite3.Connection, conn.connection.driver_connection)
-            raw.execute(f"PRAGMA busy_timeout={WRITER_BUSY_MS}")
-            try:
-                immediate = conn.execution_options(sqlite_begin="IMMEDIATE")
-                with immediate.begin():
-                    return _run_to_end(write(InlineConnection(immediate)))
-            finally:
-                raw.execute(f"PRAGMA busy_timeout={READER_BUSY_MS}")
+            immediate = conn.execution_options(sqlite_begin="IMMEDIATE")
+            with immediate.begin():
+                return _run_to_end(write(InlineConnection(immediate)))
 
     return await asyncio.get_running_loop().run_in_executor(threads, run)
 

@@ -14,7 +14,12 @@ from repository.records.prepare import prepare
 from repository.records.renditions import Renderer
 from repository.settings import load
 from repository.store import Store, reads
-from repository.store.engine import CHECKPOINT_PAGES
+from repository.store.engine import (
+    CACHE_KB,
+    CHECKPOINT_PAGES,
+    WRITER_CACHE_KB,
+    write_in_thread,
+)
 from repository.store.writes import Outcome, Prepared
 
 HOLD = 0.6  # seconds each write keeps its thread (in ``check``, before its commit)
@@ -80,3 +85,35 @@ def test_commits_leave_checkpoints_to_a_larger_log(sqlite_url):
             await store.close()
 
     assert asyncio.run(run()) == [CHECKPOINT_PAGES, CHECKPOINT_PAGES]
+
+
+def test_the_writer_keeps_a_large_page_cache_and_the_readers_a_small_one(sqlite_url):
+    """A batch dirties index pages all over a large store, and the next batch the same
+    ones: the one connection that writes keeps ``WRITER_CACHE_KB`` of them, so SQLite
+    need not write them to the log twice nor read them back; the readers' connections,
+    of which a busy server opens many, keep ``CACHE_KB``, so its memory stays flat."""
+
+    async def cache_kb(conn) -> int:
+        return -(await conn.exec_driver_sql("PRAGMA cache_size")).scalar()
+
+    async def run() -> tuple[list[int], list[int], list[int]]:
+        store = await Store(sqlite_url).open()
+        assert store.inline_writer is not None
+        pool = store.inline_writer.pool
+        in_use: list[int] = []  # the writer's connections checked out while a batch writes
+        try:
+            await store.write([_prepared(1)], check=lambda _: in_use.append(pool.checkedout()))
+            writers = [
+                await write_in_thread(store.engine, store.inline_writer, store._threads(), cache_kb)
+                for _ in range(2)
+            ]
+            readers = [await store.read_in_thread(cache_kb) for _ in range(2)]
+            return in_use, writers, readers
+        finally:
+            await store.close()
+
+    in_use, writers, readers = asyncio.run(run())
+    assert in_use == [1]
+    assert writers == [WRITER_CACHE_KB] * 2
+    assert readers == [CACHE_KB] * 2
+    assert WRITER_CACHE_KB > CACHE_KB
