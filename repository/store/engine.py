@@ -92,10 +92,11 @@ def create_inline_engine(url: str, *, writer: bool = False) -> Engine | None:
         max_overflow=-1,
         connect_args={"check_same_thread": False},
     )
-    if writer:
-        _configure_sqlite(engine, busy_ms=WRITER_BUSY_MS, cache_kb=WRITER_CACHE_KB)
-    else:
-        _configure_sqlite(engine, busy_ms=READER_BUSY_MS)
+    _configure_sqlite(
+        engine,
+        busy_ms=WRITER_BUSY_MS if writer else READER_BUSY_MS,
+        cache_kb=WRITER_CACHE_KB if writer else CACHE_KB,
+    )
     return engine
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from repository.store import Store, StoreUnavailable, bodies
-from repository.store.schema import renditions
+from repository.store.schema import records, renditions
 from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.live import ingest, make_settings, numbered_records
 
@@ -88,15 +88,21 @@ def test_a_body_packed_with_a_dictionary_is_read_by_a_process_that_never_saw_it(
         finally:
             await store.close()
 
-    async def stored_frame() -> bytes:
+    async def stored_frame(key: str) -> bytes:
         store = await Store(database_url).open()
         try:
             async with store.engine.connect() as conn:
-                return (await conn.execute(select(renditions.c.body).limit(1))).scalar_one()
+                query = (
+                    select(renditions.c.body)
+                    .join(records, records.c.id == renditions.c.record_id)
+                    .where(records.c.key == key, renditions.c.format == "mods")
+                )
+                return (await conn.execute(query)).scalar_one()
         finally:
             await store.close()
 
-    assert bodies.dictionary_id(asyncio.run(stored_frame())) != 0  # packed with one
+    for n in (1, 299):  # each body read below was packed with a dictionary
+        assert bodies.dictionary_id(asyncio.run(stored_frame(f"RGANI/f.5/op.30/d.{n}"))) != 0
     read_fresh = asyncio.run(read(forget=True))
     assert read_fresh == asyncio.run(read(forget=False))
     assert all(body is not None and body.startswith(b"<mods") for body in read_fresh)
