@@ -104,7 +104,7 @@ def create_inline_engine(url: str, *, writer: bool = False) -> Engine | None:
 # however many connections a busy server opens.
 CACHE_KB = 2048
 # The writer's (one connection a process): a batch of 500 records dirties thousands of
-# index pages (keys, identities, locators, the search index) spread over the whole
+# index pages (keys, identities, sets, the search index) spread over the whole
 # store, and the next batch the same ones again; in a small cache SQLite writes them to
 # the log before the commit, then again, and reads them back for the next batch.
 WRITER_CACHE_KB = 64 << 10

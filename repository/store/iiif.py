@@ -1,9 +1,9 @@
 """Reads for IIIF: stored manifests, and the collection tree from set memberships.
 
 Every query is an index lookup or an index range: a manifest by ``records.key``
-(unique), a container's documents by ``memberships`` primary key ``(spec, record_id)``,
-a subtree's version by ``ix_memberships_spec_datestamp``. Only equality is compared on
-text columns, so the answers do not depend on the database's collation.
+(unique), a container's documents and a subtree's version by
+``ix_memberships_spec_datestamp`` (a set's rows are one range of it). Only equality is
+compared on text columns, so the answers do not depend on the database's collation.
 
 Finding-aid units are told apart by their identity, ``src:`` and their source id, which
 the EAD reader begins with ``ead:`` (metadata/identity.py, metadata/readers/ead.py).

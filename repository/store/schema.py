@@ -71,7 +71,6 @@ records = Table(
     # kept here so a page of headers is one query.
     Column("set_specs", Text, nullable=False, server_default=""),
     Index("ix_records_datestamp", "datestamp", "id"),
-    Index("ix_records_locator", "locator"),
     Index(
         "ix_records_pending",
         "id",
@@ -83,15 +82,15 @@ records = Table(
 # Set membership, one row per set a record is or was in (ancestors included, so a
 # parent set is one index range). ``member`` false = the record left the set: set
 # harvests show it as deleted. ``datestamp`` mirrors the record's, for ordered scans.
+# Keyed by record first: a new record's rows go at the end of the key (migration 0008).
 memberships = Table(
     "memberships",
     metadata,
-    Column("spec", Text, primary_key=True),
     record_id(primary_key=True),
+    Column("spec", Text, primary_key=True),
     Column("member", Boolean, nullable=False),
     Column("datestamp", BigInteger, nullable=True),
     Index("ix_memberships_spec_datestamp", "spec", "datestamp", "record_id"),
-    Index("ix_memberships_record", "record_id"),
     Index(
         "ix_memberships_pending",
         "record_id",

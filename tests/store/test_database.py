@@ -13,13 +13,13 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from repository.intake.demo import page_image
 from repository.keys import STORE
 from repository.store import Store
 from repository.store.migrate import SchemaOutdated, config, head, schema_owned, upgrade
-from repository.store.schema import meta, metadata, records
+from repository.store.schema import memberships, meta, metadata, records
 from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.live import LiveServer, ingest, make_settings, settings_environ
 from tests.oai_client import harvest
@@ -45,7 +45,23 @@ def _diff(url: str) -> list:
 def test_migrations_build_exactly_the_schema_the_code_expects(database_url):
     upgrade(database_url)
     assert _diff(database_url) == []
+    # Alembic's comparison does not look at primary keys: the one that matters, here
+    assert _memberships_key(database_url) == ["record_id", "spec"]
     asyncio.run(_open_close(database_url))  # and the store accepts it as current
+
+
+def _memberships_key(url: str) -> list[str]:
+    async def run():
+        store = Store(url)
+        try:
+            async with store.engine.connect() as conn:
+                return await conn.run_sync(
+                    lambda c: inspect(c).get_pk_constraint("memberships")["constrained_columns"]
+                )
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
 
 
 async def _open_close(url: str) -> None:
@@ -96,7 +112,10 @@ def _dump(url: str) -> list:
                         records.c.key, records.c.datestamp, records.c.deleted, records.c.data
                     ).order_by(records.c.key)
                 )
-                return [tuple(r) for r in rows]
+                sets = await conn.execute(
+                    select(memberships).order_by(memberships.c.record_id, memberships.c.spec)
+                )
+                return [tuple(r) for r in rows] + [tuple(r) for r in sets]
         finally:
             await store.close()
 
