@@ -25,21 +25,27 @@ from tests.live import LiveServer, ingest, make_settings, settings_environ
 from tests.oai_client import harvest
 
 
-def _diff(url: str) -> list:
+def _inspected(url: str, look):
+    """``look(connection)`` on a synchronous connection to the database at ``url``."""
+
     async def run():
         store = Store(url)
         try:
             async with store.engine.connect() as conn:
-                return await conn.run_sync(
-                    lambda c: compare_metadata(
-                        MigrationContext.configure(c, opts={"include_name": schema_owned}),
-                        metadata,
-                    )
-                )
+                return await conn.run_sync(look)
         finally:
             await store.close()
 
     return asyncio.run(run())
+
+
+def _diff(url: str) -> list:
+    return _inspected(
+        url,
+        lambda c: compare_metadata(
+            MigrationContext.configure(c, opts={"include_name": schema_owned}), metadata
+        ),
+    )
 
 
 def test_migrations_build_exactly_the_schema_the_code_expects(database_url):
@@ -51,17 +57,9 @@ def test_migrations_build_exactly_the_schema_the_code_expects(database_url):
 
 
 def _memberships_key(url: str) -> list[str]:
-    async def run():
-        store = Store(url)
-        try:
-            async with store.engine.connect() as conn:
-                return await conn.run_sync(
-                    lambda c: inspect(c).get_pk_constraint("memberships")["constrained_columns"]
-                )
-        finally:
-            await store.close()
-
-    return asyncio.run(run())
+    return _inspected(
+        url, lambda c: inspect(c).get_pk_constraint("memberships")["constrained_columns"]
+    )
 
 
 async def _open_close(url: str) -> None:

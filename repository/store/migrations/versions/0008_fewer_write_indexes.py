@@ -7,7 +7,7 @@ so their rows go at the end of that index instead of at thousands of places spre
 it, and the key also serves what ``ix_memberships_record`` did, which is dropped. Lists
 by set use ``ix_memberships_spec_datestamp`` as before. Once the indexes outgrow the
 writer's page cache, every insert at a random place costs a page read and a page
-written: ingest of a million records took 12-18% less time (two runs in each order).
+written: ingest of a million records took 12-18% less time (a pair of runs in each order).
 
 SQLite cannot change a primary key in place, so there the table is copied.
 
