@@ -139,6 +139,10 @@ def _configure_sqlite(
         mode = conn.get_execution_options().get("sqlite_begin", "")
         conn.exec_driver_sql(f"BEGIN {mode}".strip())
 
+    # The quick reader's shared snapshot ends at the next read after either
+    event.listen(engine, "commit", _changed)
+    event.listen(engine, "checkin", _changed)
+
 
 def is_sqlite(engine: AsyncEngine | Engine) -> bool:
     return engine.dialect.name == "sqlite"
@@ -231,6 +235,20 @@ class InlineConnection:
 
 
 QUICK_MMAP_BYTES = 1 << 30
+# How long the quick reader's reads share one snapshot (see QuickReader).
+SHARED_SNAPSHOT_S = 0.01
+
+
+class _Changes:
+    """Commits, and connections handed back to their pools, in this process's SQLite
+    engines (``_configure_sqlite`` counts both): after one, a snapshot taken before it
+    may lack a write this process made, so the quick reader takes a new one."""
+
+    count = 0
+
+
+def _changed(*_: Any) -> None:
+    _Changes.count += 1
 
 
 class QuickReader:
@@ -238,13 +256,20 @@ class QuickReader:
 
     SQLAlchemy's execution (a pooled connection, BEGIN and ROLLBACK, result wrapping)
     costs some 40 us around an indexed lookup that takes 5, and a GetRecord is one such
-    lookup. Autocommit, so each statement sees the latest commit by itself; only the
-    event loop's thread uses it, so it is never shared across threads.
+    lookup. Reads share one snapshot for up to ``SHARED_SNAPSHOT_S``: beginning and ending
+    a read transaction per statement (locks taken and released in the WAL's shared index,
+    system calls each) cost a third of the lookup. A commit in this process ends the
+    shared snapshot before the next read, so a write is read back at once; another
+    process's commit is seen within ``SHARED_SNAPSHOT_S`` (a GetRecord's memo already
+    waits up to a second for the tick). Only the event loop's thread uses it, so it is
+    never shared across threads.
     """
 
     def __init__(self, path: str) -> None:
         self.path = path
         self._conn: sqlite3.Connection | None = None
+        self._changes = -1  # _Changes.count when the shared snapshot began
+        self._ending: asyncio.TimerHandle | None = None
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -259,11 +284,42 @@ class QuickReader:
 
     def all(self, sql: str, parameters: Sequence[Any] | dict[str, Any]) -> list[tuple[Any, ...]]:
         try:
-            return self._connection().execute(sql, parameters).fetchall()
+            conn = self._connection()
+            if conn.in_transaction and self._changes != _Changes.count:
+                self.release()
+            if not conn.in_transaction:
+                self._share(conn)
+            return conn.execute(sql, parameters).fetchall()
         except sqlite3.OperationalError as exc:  # a locked or vanished file
+            self.release()
             raise StoreUnavailable(str(exc).splitlines()[0]) from exc
 
+    def _share(self, conn: sqlite3.Connection) -> None:
+        """Begin a snapshot for the reads of the next ``SHARED_SNAPSHOT_S``, when there is
+        an event loop to end it (else each statement is its own)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._changes = _Changes.count
+        conn.execute("BEGIN")
+        self._ending = loop.call_later(SHARED_SNAPSHOT_S, self.release)
+
+    def release(self) -> None:
+        """End the shared snapshot, so that an idle server holds none (it would keep a
+        checkpoint from emptying the log)."""
+        if self._ending is not None:
+            self._ending.cancel()
+            self._ending = None
+        if self._conn is not None and self._conn.in_transaction:
+            try:
+                self._conn.execute("COMMIT")  # nothing was written: this only ends it
+            except sqlite3.Error:  # a connection in trouble: the next read opens another
+                self._conn.close()
+                self._conn = None
+
     def close(self) -> None:
+        self.release()
         if self._conn is not None:
             self._conn.close()
             self._conn = None

@@ -1,14 +1,17 @@
 """GetRecord's one read (Store.header) goes around SQLAlchemy on both databases: it
-must still turn a lost connection into StoreUnavailable (a 503) and recover."""
+must still turn a lost connection into StoreUnavailable (a 503) and recover, and on
+SQLite share a snapshot without ever hiding a write."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 
 import pytest
 from sqlalchemy import select
 
-from repository.store import Store, StoreUnavailable, bodies
+from repository.store import Store, StoreUnavailable, bodies, engine
+from repository.store.engine import SHARED_SNAPSHOT_S
 from repository.store.schema import records, renditions
 from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.live import ingest, make_settings, numbered_records
@@ -106,3 +109,44 @@ def test_a_body_packed_with_a_dictionary_is_read_by_a_process_that_never_saw_it(
     read_fresh = asyncio.run(read(forget=True))
     assert read_fresh == asyncio.run(read(forget=False))
     assert all(body is not None and body.startswith(b"<mods") for body in read_fresh)
+
+
+def test_sqlite_reads_share_a_snapshot_briefly_and_never_miss_this_process_s_writes(
+    tmp_path, monkeypatch
+):
+    """On SQLite, GetRecord's reads share one read transaction for a few milliseconds
+    (engine.SHARED_SNAPSHOT_S). A write this process commits is read back at once;
+    another process's commit within that time; and an idle reader holds no snapshot."""
+    url = f"sqlite:///{tmp_path}/data/opis.db"
+    settings = make_settings(url, tmp_path / "data")
+    ingest(settings, [numbered_records(tmp_path / "r.jsonl", 3)])
+    key = "RGANI/f.5/op.30/d.1"
+
+    async def scenario() -> None:
+        store = await Store(url).open()
+        assert store.quick is not None
+        try:
+            await store.stamp()
+            with monkeypatch.context() as patch:  # however slow the write below
+                patch.setattr(engine, "SHARED_SNAPSHOT_S", 60)
+                found = await store.header(key, "oai_dc")
+                assert found is not None and not found.deleted
+                assert store.quick._connection().in_transaction  # the snapshot is shared
+
+                await store.delete(key)  # this process's write
+                found = await store.header(key, "oai_dc")
+                assert found is not None and found.deleted, "a write was not read back at once"
+                store.quick.release()
+
+            # another process's commit (a connection SQLAlchemy knows nothing of)
+            other = sqlite3.connect(f"{tmp_path}/data/opis.db", isolation_level=None)
+            other.execute("UPDATE records SET datestamp = 1 WHERE key = ?", (key,))
+            other.close()
+            await asyncio.sleep(SHARED_SNAPSHOT_S * 3)
+            assert not store.quick._connection().in_transaction, "an idle reader held it"
+            found = await store.header(key, "oai_dc")
+            assert found is not None and found.datestamp == 1
+        finally:
+            await store.close()
+
+    asyncio.run(scenario())
