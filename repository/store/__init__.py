@@ -265,8 +265,8 @@ class Store:
         Nothing pending, nothing written: an idle server leaves the database alone, and
         a stamp's few milliseconds of Python in its thread do not hold up the event loop
         every second (each read that lets go of the GIL waited for them: under GetRecord
-        load, a 10 ms stall once a second, which was the whole p99). A list's first page
-        brings a stale clock up to date itself (``fresh_clock``).
+        load, one read took 8-11 ms once a second, and those requests made the p99). A
+        list's first page brings a stale clock up to date itself (``fresh_clock``).
         """
         async with self.brief_snapshot() as conn:
             waiting = await clock.pending(conn)

@@ -139,7 +139,7 @@ def _configure_sqlite(
         mode = conn.get_execution_options().get("sqlite_begin", "")
         conn.exec_driver_sql(f"BEGIN {mode}".strip())
 
-    # The quick reader's shared snapshot ends at the next read after either
+    # Either one ends the quick reader's shared snapshot before its next read.
     event.listen(engine, "commit", _changed)
     event.listen(engine, "checkin", _changed)
 
