@@ -201,6 +201,9 @@ def _incomplete(client: Client) -> int:
         HealthCheck.large_base_example,
     ],
 )
+# Fuzzed multipart parts carry malformed Content-Disposition headers on purpose: aiohttp
+# warns about each and reads the part without one; the answer is what this test checks.
+@pytest.mark.filterwarnings("ignore::aiohttp.multipart.BadContentDispositionHeader")
 @given(action=ACTIONS, data=st.data())
 def test_any_body_is_answered_without_5xx_and_the_store_stays_whole(fuzzed, action, data):
     client, model = fuzzed
