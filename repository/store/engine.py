@@ -139,8 +139,7 @@ def _configure_sqlite(
         mode = conn.get_execution_options().get("sqlite_begin", "")
         conn.exec_driver_sql(f"BEGIN {mode}".strip())
 
-    # Either one ends the quick reader's shared snapshot before its next read.
-    event.listen(engine, "commit", _changed)
+    # A connection handed back ends the quick reader's shared snapshot before its next read.
     event.listen(engine, "checkin", _changed)
 
 
@@ -240,9 +239,11 @@ SHARED_SNAPSHOT_S = 0.01
 
 
 class _Changes:
-    """Commits, and connections handed back to their pools, in this process's SQLite
-    engines (``_configure_sqlite`` counts both): after one, a snapshot taken before it
-    may lack a write this process made, so the quick reader takes a new one."""
+    """Connections handed back to their pools by this process's SQLite engines
+    (``_configure_sqlite`` counts them). Every write commits before its connection goes
+    back, and SQLAlchemy's own commit event comes before the commit lands: so after a
+    check-in, a snapshot taken before it may lack a write this process made, and the
+    quick reader takes a new one."""
 
     count = 0
 
@@ -258,8 +259,8 @@ class QuickReader:
     costs some 40 us around an indexed lookup that takes 5, and a GetRecord is one such
     lookup. Reads share one snapshot for up to ``SHARED_SNAPSHOT_S``: beginning and ending
     a read transaction per statement (locks taken and released in the WAL's shared index,
-    system calls each) cost a third of the lookup. A commit in this process ends the
-    shared snapshot before the next read, so a write is read back at once; another
+    system calls each) cost a third of the lookup. A write in this process ends the
+    shared snapshot before the next read, so it is read back at once; another
     process's commit is seen within ``SHARED_SNAPSHOT_S`` (a GetRecord's memo already
     waits up to a second for the tick). Only the event loop's thread uses it, so it is
     never shared across threads.

@@ -138,6 +138,8 @@ def test_sqlite_reads_share_a_snapshot_briefly_and_never_miss_this_process_s_wri
                 assert found is not None and found.deleted, "a write was not read back at once"
                 store.quick.release()
 
+            assert await store.header(key, "oai_dc") is not None  # a new shared snapshot
+            assert store.quick._connection().in_transaction
             # another process's commit (a connection SQLAlchemy knows nothing of)
             other = sqlite3.connect(f"{tmp_path}/data/opis.db", isolation_level=None)
             other.execute("UPDATE records SET datestamp = 1 WHERE key = ?", (key,))
