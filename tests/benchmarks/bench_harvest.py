@@ -5,8 +5,9 @@
 
 (with --db, the PostgreSQL database must exist: createdb opis_bench)
 
-Builds a store of synthetic records with the real ingest (kept in --data to reuse),
-starts ``opis serve`` and measures, with one harvester following resumption tokens
+Builds a store of synthetic records with the real ingest (kept in --data to reuse;
+beyond 100,000 records, in runs of 100,000 with each run's rate and the whole build's
+beside the first run's), starts ``opis serve`` and measures, with one harvester following resumption tokens
 as Sickle or the oaipmh client do:
 
 * a full ListRecords oai_dc harvest at 100 records per page, in records/s, and four
@@ -64,7 +65,16 @@ TOKEN = re.compile(rb"<resumptionToken[^>]*>([^<]+)</resumptionToken>")
 RECORD = re.compile(rb"<record>")
 
 
+CHUNK = 100_000
+
+
 def build(url: str, data: Path, count: int) -> None:
+    """Ingest ``count`` records, in runs of ``CHUNK`` when there are more.
+
+    Each run is one ``opis ingest`` of its own file, as nightly batches would be, and
+    prints its rate: the whole build's rate beside the first run's (the same work into
+    an empty store) says how ingest holds up as the store grows, in the same run.
+    """
     import asyncio as aio
 
     from repository.intake.ingest import ingest_paths
@@ -73,13 +83,48 @@ def build(url: str, data: Path, count: int) -> None:
     if marker.exists():
         upgrade(url)  # a store kept from an older version
         return
-    data.mkdir(parents=True, exist_ok=True)
+    (data / "store").mkdir(parents=True, exist_ok=True)
     source = write_jsonl(data / "records.jsonl", count)
     settings = make_settings(url, data / "store", server={"public_url": PUBLIC})
-    started = time.perf_counter()
-    report = aio.run(ingest_paths(settings, [str(source)]))
-    print(f"built {report.summary()} in {time.perf_counter() - started:.0f} s", flush=True)
+    upgrade(url)  # the schema, so that the first run's time is its records' alone
+    rates = []
+    total = 0.0
+    for part in _chunks(source, CHUNK) if count > CHUNK else [source]:
+        started = time.perf_counter()
+        report = aio.run(ingest_paths(settings, [str(part)]))
+        took = time.perf_counter() - started
+        total += took
+        rates.append(report.written / took)
+        print(f"built {report.summary()} in {took:.0f} s: {rates[-1]:,.0f} records/s", flush=True)
+        if part != source:
+            part.unlink()
+    if len(rates) > 1:
+        print(
+            f"ingest   {count:,} records in {total:.0f} s: {count / total:,.0f} records/s, "
+            f"x{count / total / rates[0]:.2f} the first {CHUNK:,}'s rate "
+            f"({rates[0]:,.0f}); the last {CHUNK:,}: x{rates[-1] / rates[0]:.2f}",
+            flush=True,
+        )
     marker.touch()
+
+
+def _chunks(source: Path, size: int) -> list[Path]:
+    """``source``'s lines in files of ``size`` lines each, beside it."""
+    parts: list[Path] = []
+    with open(source, encoding="utf-8") as lines:
+        while True:
+            part = source.with_name(f"{source.stem}-{len(parts):03}.jsonl")
+            with open(part, "w", encoding="utf-8") as out:
+                written = 0
+                for line in lines:
+                    out.write(line)
+                    written += 1
+                    if written == size:
+                        break
+            if not written:
+                part.unlink()
+                return parts
+            parts.append(part)
 
 
 def store_bytes(url: str, folder: Path) -> int:
