@@ -7,8 +7,8 @@
 
 Builds a store of synthetic records with the real ingest (kept in --data to reuse;
 beyond 100,000 records, in runs of 100,000 with each run's rate and the whole build's
-beside the first run's), starts ``opis serve`` and measures, with one harvester following resumption tokens
-as Sickle or the oaipmh client do:
+beside the first run's), starts ``opis serve`` and measures, with one harvester
+following resumption tokens as Sickle or the oaipmh client do:
 
 * a full ListRecords oai_dc harvest at 100 records per page, in records/s, and four
   such harvests at once (total records/s);
