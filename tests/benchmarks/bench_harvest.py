@@ -89,25 +89,28 @@ def build(url: str, data: Path, count: int) -> None:
     source = write_jsonl(data / "records.jsonl", count)
     settings = make_settings(url, data / "store", server={"public_url": PUBLIC})
     upgrade(url)  # the schema, so that the first run's time is its records' alone
-    rates = []
-    total = 0.0
+    runs: list[tuple[int, float]] = []  # (records written, seconds) of each run
     for part in _chunks(source, CHUNK) if count > CHUNK else [source]:
         started = time.perf_counter()
         report = aio.run(ingest_paths(settings, [str(part)]))
-        took = time.perf_counter() - started
-        total += took
-        rates.append(report.written / took)
-        print(f"built {report.summary()} in {took:.0f} s: {rates[-1]:,.0f} records/s", flush=True)
+        runs.append((report.written, time.perf_counter() - started))
+        took, rate = runs[-1][1], _rate(runs[-1:])
+        print(f"built {report.summary()} in {took:.0f} s: {rate:,.0f} records/s", flush=True)
         if part != source:
             part.unlink()
-    if len(rates) > 1:
+    if len(runs) > 1:
+        first = _rate(runs[:1])
         print(
-            f"ingest   {count:,} records in {total:.0f} s: {count / total:,.0f} records/s, "
-            f"x{count / total / rates[0]:.2f} the first {CHUNK:,}'s rate "
-            f"({rates[0]:,.0f}); the last run: x{rates[-1] / rates[0]:.2f}",
+            f"ingest   {sum(n for n, _ in runs):,} records in {sum(t for _, t in runs):.0f} s: "
+            f"{_rate(runs):,.0f} records/s, x{_rate(runs) / first:.2f} the first run's rate "
+            f"({first:,.0f}); the last run: x{_rate(runs[-1:]) / first:.2f}",
             flush=True,
         )
     marker.touch()
+
+
+def _rate(runs: list[tuple[int, float]]) -> float:
+    return sum(n for n, _ in runs) / sum(t for _, t in runs)
 
 
 def _chunks(source: Path, size: int) -> Iterator[Path]:
