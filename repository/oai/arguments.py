@@ -101,12 +101,15 @@ def check(pairs: list[tuple[str, str]]) -> OAIRequest:
 
 
 def _syntax_problem(name: str, value: str) -> str | None:
+    """Every pattern admits printable ASCII only, so a value that matches is clean."""
+    pattern = SYNTAX.get(name)
+    if pattern is not None and pattern.fullmatch(value):
+        return None
     if not value:
         return f"the {name} argument is empty"
     if not is_clean(value):
         return f"the {name} argument holds characters XML cannot carry"
-    pattern = SYNTAX.get(name)
-    if pattern is not None and not pattern.fullmatch(value):
+    if pattern is not None:
         return f"the {name} argument has an illegal syntax"
     return None
 

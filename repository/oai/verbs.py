@@ -57,7 +57,8 @@ class DataProvider:
         return self.prefix + key
 
     def key_of(self, identifier: str) -> str | None:
-        return identifier[len(self.prefix) :] if identifier.startswith(self.prefix) else None
+        prefix = self.prefix
+        return identifier[len(prefix) :] if identifier.startswith(prefix) else None
 
     @property
     def lifetime(self) -> int:
@@ -124,20 +125,9 @@ def _absolute(ctx: DataProvider, schema: str) -> str:
 
 
 async def get_record(ctx: DataProvider, request: OAIRequest) -> bytes:
-    prefix = request.args["metadataPrefix"]
+    """The answer from stamped state (so that it can be memoised until a change)."""
     identifier = request.args["identifier"]
-    memo = ctx.store.memo
-    answer: bytes | OAIErrors | None = memo.get(("GetRecord", identifier, prefix))
-    if answer is None:
-        answer = await _get_record(ctx, identifier, prefix)
-        memo.put(("GetRecord", identifier, prefix), answer)
-    if isinstance(answer, OAIErrors):
-        raise answer
-    return answer
-
-
-async def _get_record(ctx: DataProvider, identifier: str, prefix: str) -> bytes | OAIErrors:
-    """The GetRecord answer from stamped state (so it can be memoised until a change)."""
+    prefix = request.args["metadataPrefix"]
     problems = []
     key = ctx.key_of(identifier)
     found = await ctx.store.header(key, prefix) if key else None
@@ -146,15 +136,15 @@ async def _get_record(ctx: DataProvider, identifier: str, prefix: str) -> bytes 
     if prefix not in FORMATS:
         problems.append(_cannot(prefix))
     if problems:
-        return OAIErrors(problems)
+        raise OAIErrors(problems)
     assert found is not None and key is not None
     if found.datestamp is None:  # committed a moment ago, not yet stamped: stamp it now
         await ctx.store.stamp()
         found = await ctx.store.header(key, prefix)
         if found is None:
-            return OAIErrors([_no_such(identifier)])
+            raise OAIErrors([_no_such(identifier)])
     if not found.deleted and found.body is None:
-        return OAIErrors([_cannot(prefix)])
+        raise OAIErrors([_cannot(prefix)])
     header = xml.header(identifier, found.datestamp, found.sets, found.deleted)
     return b"<GetRecord>" + xml.record(header, ctx.served(found.body)) + b"</GetRecord>\n"
 

@@ -19,15 +19,15 @@ text = escape_text
 attr = escape_attr
 
 
-def head(
-    response_date: str, base_url: str, request_attrs: dict[str, str] | None, stylesheet: str | None
-) -> bytes:
-    """Everything up to and including ``<request>``; attrs None = echo no arguments."""
-    attributes = "".join(f' {k}="{attr(v)}"' for k, v in (request_attrs or {}).items())
-    return (
-        f"{_prolog(stylesheet)}<responseDate>{response_date}</responseDate>\n"
-        f"<request{attributes}>{text(base_url)}</request>\n"
-    ).encode()
+def opening(response_date: str, stylesheet: str | None) -> bytes:
+    """Everything up to ``<request>``."""
+    return f"{_prolog(stylesheet)}<responseDate>{response_date}</responseDate>\n".encode()
+
+
+def request(base_url: str, request_attrs: dict[str, str] | None) -> bytes:
+    """The ``<request>`` element; attrs None = echo no arguments."""
+    attributes = "".join([f' {k}="{attr(v)}"' for k, v in (request_attrs or {}).items()])
+    return f"<request{attributes}>{text(base_url)}</request>\n".encode()
 
 
 @functools.lru_cache(maxsize=16)

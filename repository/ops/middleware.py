@@ -65,7 +65,8 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     CORS under /iiif, metrics, overload shedding, the body deadline, errors.
 
     One frame rather than five: each middleware is a coroutine and a call per request,
-    and together they cost a tenth of a GetRecord.
+    and together they cost a tenth of a GetRecord. A request without a body awaits its
+    handler right here.
     """
     app = request.app
     metrics = app[METRICS]
@@ -74,21 +75,31 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     started = time.perf_counter()
     status = 500
     try:
-        if path in UNLIMITED:
-            response = await _answer(request, handler, server)
-        elif metrics.in_flight >= server.max_concurrent_requests:
+        limited = path not in UNLIMITED
+        if limited and metrics.in_flight >= server.max_concurrent_requests:
             metrics.rejected += 1
-            response = web.Response(
+            response: web.StreamResponse = web.Response(
                 status=503,
                 text="Opis is busy; retry after the time given in Retry-After.\n",
                 headers={"Retry-After": str(server.retry_after)},
             )
         else:
-            metrics.in_flight += 1
+            metrics.in_flight += limited
             try:
-                response = await _answer(request, handler, server)
+                if request.body_exists and server.body_timeout > 0:
+                    response = await _with_body_deadline(request, handler, server)
+                else:
+                    response = await handler(request)
+            except (web.HTTPException, asyncio.CancelledError):
+                raise
+            except (StoreUnavailable, ConnectionError, TimeoutError) as exc:
+                log.warning("store unavailable: %s", _first_line(exc))
+                response = unavailable(request)
+            except Exception:
+                log.exception("error answering %s %s", request.method, request.path_qs)
+                response = web.Response(status=500, text="Internal error; it has been logged.\n")
             finally:
-                metrics.in_flight -= 1
+                metrics.in_flight -= limited
         status = response.status
         if path.startswith("/iiif/"):
             response.headers["Access-Control-Allow-Origin"] = "*"
@@ -102,10 +113,9 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         metrics.observe(route_name(request), request.method, status, time.perf_counter() - started)
 
 
-async def _answer(request: web.Request, handler: Handler, server: Server) -> web.StreamResponse:
-    if request.body_exists and server.body_timeout > 0:
-        return await _with_body_deadline(request, handler, server)
-    return await _errors_handled(request, handler)
+def _first_line(exc: BaseException) -> str:
+    text = str(exc)
+    return text.splitlines()[0][:300] if text else repr(exc)
 
 
 async def _with_body_deadline(
@@ -142,7 +152,7 @@ async def _with_body_deadline(
 
     timer = loop.call_at(started + server.body_timeout, check)
     try:
-        response = await _errors_handled(request, handler)
+        response = await handler(request)
     except BodyTimeout as exc:
         exc.force_close()  # the rest of the body is not wanted
         raise
@@ -152,20 +162,6 @@ async def _with_body_deadline(
     if timed_out:
         response.force_close()  # the rest of the body is not wanted
     return response
-
-
-async def _errors_handled(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """No stack trace ever reaches a client; a store that cannot be reached is a 503."""
-    try:
-        return await handler(request)
-    except (web.HTTPException, asyncio.CancelledError):
-        raise
-    except (StoreUnavailable, ConnectionError, TimeoutError) as exc:
-        log.warning("store unavailable: %s", str(exc).splitlines()[0][:300] if str(exc) else exc)
-        return unavailable(request)
-    except Exception:
-        log.exception("error answering %s %s", request.method, request.path_qs)
-        return web.Response(status=500, text="Internal error; it has been logged.\n")
 
 
 def unavailable(request: web.Request) -> web.Response:

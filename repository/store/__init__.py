@@ -455,12 +455,15 @@ class Memo(OrderedDict[Hashable, Any]):
     """A least-recently-used mapping bounded by the bytes of its values.
 
     Its values are whatever the callers memoise (the store does not know their types).
+    ``generation`` counts the times it was emptied: a value computed while the store
+    changed is put with the generation it started from, and dropped.
     """
 
     def __init__(self, max_bytes: int) -> None:
         super().__init__()
         self.max_bytes = max_bytes
         self.bytes = 0
+        self.generation = 0
 
     def get(self, key: Hashable, default: Any = None) -> Any:
         if key in self:
@@ -468,9 +471,9 @@ class Memo(OrderedDict[Hashable, Any]):
             return self[key]
         return default
 
-    def put(self, key: Hashable, value: object) -> None:
+    def put(self, key: Hashable, value: object, generation: int) -> None:
         size = _size(value)
-        if size > self.max_bytes // 16:
+        if size > self.max_bytes // 16 or generation != self.generation:
             return
         if key in self:
             self.bytes -= _size(self.pop(key))
@@ -483,6 +486,7 @@ class Memo(OrderedDict[Hashable, Any]):
     def clear(self) -> None:
         super().clear()
         self.bytes = 0
+        self.generation += 1
 
 
 def _size(value: object) -> int:

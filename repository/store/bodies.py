@@ -137,9 +137,12 @@ DICTIONARIES_SQL = "SELECT id, data FROM dictionaries WHERE id IN ({})"
 def unpack_quick(read: Callable[[str, Any], list[tuple[Any, ...]]], blob: bytes) -> bytes:
     """``unpack`` for one body, reading its dictionary with ``read(sql, parameters)``
     when this process lacks it."""
-    if is_frame(blob) and (ident := dictionary_id(blob)) and ident not in _dictionaries:
+    if not is_frame(blob):
+        return bytes(blob)
+    ident = dictionary_id(blob)
+    if ident and ident not in _dictionaries:
         learn(read(DICTIONARIES_SQL.format(":d0"), {"d0": ident}))
-    return unpack_known(blob)
+    return _decompressor(ident).decompress(blob)
 
 
 async def loads(conn: Any, blobs: Sequence[bytes]) -> list[Any]:

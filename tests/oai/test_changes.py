@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
@@ -165,6 +166,42 @@ def test_e4_e5_deletions_and_set_departures_reach_incremental_harvests(live):
         live.oai, {"verb": "GetRecord", "identifier": live.prefix + "3", "metadataPrefix": "oai_dc"}
     )
     assert got.find("oai:GetRecord/oai:record/oai:header").get("status") == "deleted"
+
+
+def test_a_repeated_getrecord_follows_every_change(live):
+    """A GetRecord answer is kept by its query string until the store changes: asked
+    again it is the same answer under a new responseDate, and after a change by
+    another process (stamped) it is the new one, for GET, POST and other spellings."""
+    args = {"verb": "GetRecord", "identifier": live.prefix + "4", "metadataPrefix": "oai_dc"}
+    query = urllib.parse.urlencode(args)
+
+    def answer(reply):
+        record = reply.find("oai:GetRecord/oai:record")
+        return etree.tostring(record), dict(reply.find("oai:request").attrib)
+
+    def asked() -> list:
+        return [
+            answer(call(live.oai, query)),
+            answer(call(live.oai, method="POST", body=query.encode())),
+            answer(call(live.oai, query.replace("%3A", ":"))),
+        ]
+
+    first = asked()
+    assert first == asked()
+    assert all(a == first[0] for a in first)
+    assert b"Record 4<" in first[0][0]
+    _update(live, [_item(4, title="Record 4, revised")])
+    again = asked()
+    assert all(a == again[0] for a in again)
+    assert b"Record 4, revised" in again[0][0], "an answer from before the change"
+    live.call(live.app[STORE].delete("RGANI/f.5/op.30/d.4"))
+    live.call(live.app[STORE].stamp())
+    gone = call(live.oai, query).find("oai:GetRecord/oai:record/oai:header")
+    assert gone.get("status") == "deleted"
+    missing = call(live.oai, query.replace("d.4", "d.999"))
+    assert missing.find("oai:error").get("code") == "idDoesNotExist"
+    _update(live, [_item(999)], name="new.jsonl")
+    assert call(live.oai, query.replace("d.4", "d.999")).find("oai:GetRecord") is not None
 
 
 def test_e9_identical_harvests_are_identical(live):
