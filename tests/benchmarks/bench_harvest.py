@@ -6,8 +6,9 @@
 (with --db, the PostgreSQL database must exist: createdb opis_bench)
 
 Builds a store of synthetic records with the real ingest (kept in --data to reuse;
-beyond 100,000 records, in runs of 100,000 with each run's rate and the whole build's
-beside the first run's), starts ``opis serve`` and measures, with one harvester
+beyond 100,000 records, in runs of 100,000, each beside the json+sqlite floor of its own
+file, and the whole build beside the first run), starts ``opis serve`` and measures,
+with one harvester
 following resumption tokens as Sickle or the oaipmh client do:
 
 * a full ListRecords oai_dc harvest at 100 records per page, in records/s, and four
@@ -53,6 +54,7 @@ from repository.store.migrate import upgrade  # noqa: E402
 from tests.benchmarks.harness import (  # noqa: E402
     Load,
     closed_loop,
+    floor_rate,
     percentile,
     start,
     wrk,
@@ -74,8 +76,10 @@ def build(url: str, data: Path, count: int) -> None:
     """Ingest ``count`` records, in runs of ``CHUNK`` when there are more.
 
     Each run is one ``opis ingest`` of its own file, as nightly batches would be, and
-    prints its rate: the whole build's rate beside the first run's (the same work into
-    an empty store) says how ingest holds up as the store grows, in the same run.
+    prints its rate beside the json+sqlite floor of the same file, measured right after
+    it: this machine's speed moves by half from one hour to the next, so how ingest holds
+    up as the store grows is the whole build's ratio to its floors beside the first
+    run's (the same work into an empty store), in the same run.
     """
     import asyncio as aio
 
@@ -90,20 +94,30 @@ def build(url: str, data: Path, count: int) -> None:
     settings = make_settings(url, data / "store", server={"public_url": PUBLIC})
     upgrade(url)  # the schema, so that the first run's time is its records' alone
     runs: list[tuple[int, float]] = []  # (records written, seconds) of each run
+    floors: list[tuple[int, float]] = []  # (records, seconds) of the floor on each run's file
     for part in _chunks(source, CHUNK) if count > CHUNK else [source]:
         started = time.perf_counter()
         report = aio.run(ingest_paths(settings, [str(part)]))
         runs.append((report.written, time.perf_counter() - started))
+        with tempfile.TemporaryDirectory() as tmp:
+            floor = floor_rate(part, Path(tmp))
+        floors.append((report.written, report.written / floor))
         took, rate = runs[-1][1], _rate(runs[-1:])
-        print(f"built {report.summary()} in {took:.0f} s: {rate:,.0f} records/s", flush=True)
+        print(
+            f"built {report.summary()} in {took:.0f} s: {rate:,.0f} records/s, "
+            f"x{rate / floor:.3f} the floor ({floor:,.0f})",
+            flush=True,
+        )
         if part != source:
             part.unlink()
     if len(runs) > 1:
         first = _rate(runs[:1])
+        whole = _rate(runs) / _rate(floors)
         print(
             f"ingest   {sum(n for n, _ in runs):,} records in {sum(t for _, t in runs):.0f} s: "
             f"{_rate(runs):,.0f} records/s, x{_rate(runs) / first:.2f} the first run's rate "
-            f"({first:,.0f}); the last run: x{_rate(runs[-1:]) / first:.2f}",
+            f"({first:,.0f}); the last run: x{_rate(runs[-1:]) / first:.2f}; beside the "
+            f"floors: x{whole / (first / _rate(floors[:1])):.2f} the first run's ratio",
             flush=True,
         )
     marker.touch()

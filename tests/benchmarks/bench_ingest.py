@@ -20,10 +20,8 @@ again: seconds and size, beside reading the same records from the store (its flo
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -33,32 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.benchmarks.harness import floor_rate  # noqa: E402
 from tests.synthetic import write_jsonl  # noqa: E402
-
-
-def floor_rate(source: Path, folder: Path) -> float:
-    db = sqlite3.connect(folder / "floor.db")
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
-    db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, key TEXT UNIQUE, data TEXT)")
-    started = time.perf_counter()
-    batch = []
-    count = 0
-    with open(source, encoding="utf-8") as lines:
-        for line in lines:
-            item = json.loads(line)
-            batch.append((item["reference"] + item["source"]["id"], json.dumps(item)))
-            if len(batch) == 500:
-                with db:
-                    db.executemany("INSERT INTO t (key, data) VALUES (?, ?)", batch)
-                count += len(batch)
-                batch = []
-    with db:
-        db.executemany("INSERT INTO t (key, data) VALUES (?, ?)", batch)
-    count += len(batch)
-    elapsed = time.perf_counter() - started
-    db.close()
-    return count / elapsed
 
 
 def write_finding_aid(path: Path, components: int, per_series: int = 1000) -> Path:

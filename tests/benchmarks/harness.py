@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -24,6 +25,33 @@ from tests.live import descendants  # noqa: E402
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
+
+
+def floor_rate(source: Path, folder: Path) -> float:
+    """The floor for ingest: ``json.loads`` of each line of ``source`` and an SQLite insert,
+    500 rows a transaction, in a new database in ``folder``; records a second."""
+    db = sqlite3.connect(folder / "floor.db")
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, key TEXT UNIQUE, data TEXT)")
+    started = time.perf_counter()
+    batch = []
+    count = 0
+    with open(source, encoding="utf-8") as lines:
+        for line in lines:
+            item = json.loads(line)
+            batch.append((item["reference"] + item["source"]["id"], json.dumps(item)))
+            if len(batch) == 500:
+                with db:
+                    db.executemany("INSERT INTO t (key, data) VALUES (?, ?)", batch)
+                count += len(batch)
+                batch = []
+    with db:
+        db.executemany("INSERT INTO t (key, data) VALUES (?, ?)", batch)
+    count += len(batch)
+    elapsed = time.perf_counter() - started
+    db.close()
+    return count / elapsed
 
 
 @dataclass
