@@ -84,7 +84,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
                 headers={"Retry-After": str(server.retry_after)},
             )
         else:
-            metrics.in_flight += limited
+            metrics.in_flight += limited  # health and metrics are not counted
             try:
                 if request.body_exists and server.body_timeout > 0:
                     response = await _with_body_deadline(request, handler, server)
