@@ -18,11 +18,11 @@ from aiohttp import web
 from repository.api import routes as api
 from repository.iiif import discovery
 from repository.iiif import routes as iiif
-from repository.keys import IMAGES, METRICS, RENDERER, SETTINGS, STORE
+from repository.keys import IMAGES, METRICS, PATH_MIDDLEWARES, RENDERER, SETTINGS, STORE
 from repository.oai import routes as oai
 from repository.ops import routes as ops
 from repository.ops.metrics import Metrics
-from repository.ops.middleware import MIDDLEWARES, security_headers
+from repository.ops.middleware import guard
 from repository.pages import routes as pages
 from repository.records.page_images import ImageStore, sweep_orphan_images
 from repository.records.refresh import refresh
@@ -68,13 +68,14 @@ def create_app(
     settings: Settings, store: Store | None = None, *, worker: int = 0
 ) -> web.Application:
     install_registry(settings)
-    app = web.Application(middlewares=MIDDLEWARES, client_max_size=settings.auth.max_body_bytes)
+    app = web.Application(client_max_size=settings.auth.max_body_bytes)
     app[SETTINGS] = settings
     app[STORE] = store or Store(settings.database.url)
     app[RENDERER] = Renderer(settings)
     app[IMAGES] = ImageStore(settings)
     app[METRICS] = Metrics()
-    app.on_response_prepare.append(security_headers)
+    app[PATH_MIDDLEWARES] = []
+    app.middlewares.append(guard(app[METRICS], settings.server, app[PATH_MIDDLEWARES]))
 
     ops.setup(app)
     app.router.add_static("/static", STATIC, append_version=False)

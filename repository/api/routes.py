@@ -23,6 +23,7 @@ from repository.api.body import precheck, read_upload
 from repository.api.errors import ApiError, error_response, json_errors
 from repository.api.record_json import MAX_KEY, PREFIX, key_from_path, record_body
 from repository.api.write import RecordWriter
+from repository.http import security
 from repository.http.conditional import etag_for, not_modified
 from repository.keys import IMAGES, RENDERER, SETTINGS, STORE, TOKEN_NAME
 from repository.store import NotFound, Store, StoredRecord
@@ -75,18 +76,24 @@ def _key(request: web.Request) -> str:
 
 
 async def expect(request: web.Request) -> web.StreamResponse | None:
-    """``Expect: 100-continue``: refuse now what would be refused, else let the body come."""
+    """``Expect: 100-continue``: refuse now what would be refused, else let the body come.
+    A refusal passes no middleware, so it carries the headers of every response itself."""
+    refusal = None
     try:
         if request.method in WRITES:
             authorise(request)
         if request.method == "PUT":
             precheck(request, request.app[SETTINGS].auth.max_body_bytes)
     except ApiError as exc:
-        return exc.response()
-    if request.version != HttpVersion11:
-        return None
-    if request.headers.get("Expect", "").lower() != "100-continue":
-        return error_response(417, "only Expect: 100-continue is understood")
+        refusal = exc.response()
+    else:
+        if request.version != HttpVersion11:
+            return None
+        if request.headers.get("Expect", "").lower() != "100-continue":
+            refusal = error_response(417, "only Expect: 100-continue is understood")
+    if refusal is not None:
+        security.mark(refusal.headers)
+        return refusal
     await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
     request.writer.output_size = 0
     return None

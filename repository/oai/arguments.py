@@ -92,6 +92,9 @@ def check(pairs: list[tuple[str, str]]) -> OAIRequest:
             if rule == REQUIRED and name not in args:
                 errors.append(OAIError("badArgument", f"{verb} needs the {name} argument"))
     for name, value in args.items():
+        pattern = SYNTAX.get(name)
+        if pattern is not None and pattern.fullmatch(value):
+            continue  # every pattern admits printable ASCII only: the value is clean
         problem = _syntax_problem(name, value)
         if problem:
             errors.append(OAIError("badArgument", problem))
@@ -101,10 +104,8 @@ def check(pairs: list[tuple[str, str]]) -> OAIRequest:
 
 
 def _syntax_problem(name: str, value: str) -> str | None:
-    """Every pattern admits printable ASCII only, so a value that matches is clean."""
+    """What is wrong with a value that does not match its pattern, if anything."""
     pattern = SYNTAX.get(name)
-    if pattern is not None and pattern.fullmatch(value):
-        return None
     if not value:
         return f"the {name} argument is empty"
     if not is_clean(value):

@@ -6,6 +6,7 @@ compression is gzip when the client accepts it, as Identify advertises.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -16,7 +17,8 @@ from repository.keys import SETTINGS, STORE
 from repository.oai import arguments, dates, ead, xml
 from repository.oai.errors import OAIError, OAIErrors
 from repository.oai.verbs import HANDLERS, DataProvider
-from repository.store import bases
+from repository.settings import Settings
+from repository.store import Store, bases
 from repository.store.clock import now_us
 
 HEADERS = {
@@ -26,18 +28,21 @@ HEADERS = {
 }
 GZIPPED = {**HEADERS, "Content-Encoding": "gzip"}
 MAX_FORM_BYTES = 1_000_000
-REPLACED = "\ufffd"  # what a decoder puts where bytes are not UTF-8
+# An escaped byte beyond ASCII: only such a query can hold bytes that are not UTF-8.
+BEYOND_ASCII = re.compile("%[89a-fA-F]")
 # Verbs whose answer depends on nothing but their arguments and the stored records.
 MEMOISED = frozenset({"GetRecord"})
 
 
 async def pairs_of(request: web.Request) -> list[tuple[str, str]]:
     """The (name, value) pairs of the query and, for a POST, of its form, in order."""
-    pairs = list(request.rel_url.query.items())  # parsed once by yarl, unquoted in C
-    if any(REPLACED in name or REPLACED in value for name, value in pairs):
-        # yarl replaced bytes that are not UTF-8 (or the query holds a real U+FFFD):
-        # read it again strictly, so that bad bytes are a badArgument, not a guess
-        pairs = _strict(request.rel_url.raw_query_string)
+    raw = request.rel_url.raw_query_string
+    if raw.isascii() and not BEYOND_ASCII.search(raw):
+        pairs = list(request.rel_url.query.items())  # parsed once by yarl, unquoted in C
+    else:
+        # yarl would replace bytes that are not UTF-8 with U+FFFD: read strictly, so
+        # that bad bytes are a badArgument, not a guess
+        pairs = _strict(raw)
     if request.method == "POST":
         if request.content_type not in ("application/x-www-form-urlencoded", ""):
             raise OAIErrors(
@@ -53,66 +58,75 @@ def _strict(form: str) -> list[tuple[str, str]]:
     return parse_qsl(form, keep_blank_values=True, encoding="utf-8", errors="strict")
 
 
-async def oai(request: web.Request) -> web.StreamResponse:
-    settings = request.app[SETTINGS]
-    memo = request.app[STORE].memo
-    # A GET or HEAD carries every argument in its query string: the same query string
-    # gets the same answer until the store changes (the memo is emptied then).
-    key = None if request.method == "POST" else ("oai", request.rel_url.raw_query_string)
-    answer: bytes | None = memo.get(key) if key else None
-    response_date = None
-    if answer is None:
-        generation = memo.generation
-        answer, verb, response_date = await _answer(request)
-        if key and verb in MEMOISED:
-            memo.put(key, answer, generation)
-    stylesheet = f"{settings.base_url}/static/oai.xsl" if settings.oai.stylesheet else None
-    opening = xml.opening(response_date or dates.format_us(now_us()), stylesheet)
-    payload = opening + answer + xml.TAIL
-    headers = HEADERS
-    if accepts_gzip(request.headers.get("Accept-Encoding", "")):
-        # ISA-L's level 1, not zlib's: a 400 KB page of MARC in 0.15 ms against 0.94 ms,
-        # and a little smaller. Under load (bench_load.py) zlib took a third of the
-        # server's time; a harvest's throughput is bound by this per page.
-        payload = igzip.compress(payload, compresslevel=1, mtime=0)
-        headers = GZIPPED
-    return web.Response(body=payload, headers=headers)
+class Endpoint:
+    """The OAI-PMH endpoint of one application, with what every request reads from the
+    settings worked out once (a GetRecord is short enough for that to show)."""
 
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+        self.base = settings.base_url
+        self.base_url = f"{self.base}/oai"
+        self.stylesheet = f"{self.base}/static/oai.xsl" if settings.oai.stylesheet else None
 
-async def _answer(request: web.Request) -> tuple[bytes, str | None, str]:
-    """The ``<request>`` element and the verb's answer or errors, the verb when the
-    arguments were right, and the response date (a list's is its snapshot's)."""
-    settings = request.app[SETTINGS]
-    store = request.app[STORE]
-    base = settings.base_url
-    ctx = DataProvider(
-        store,
-        settings,
-        await store.secret(settings.auth.secret),
-        f"{base}/oai",
-        rebase=bases.rebase(await store.rendition_base(), base),
-    )
-    echo: dict[str, str] | None = None
-    verb = None
-    try:
+    async def answer(self, request: web.Request) -> web.StreamResponse:
+        memo = self.store.memo
+        # A GET or HEAD carries every argument in its query string: the same query string
+        # gets the same answer until the store changes (the memo is emptied then).
+        key = None if request.method == "POST" else ("oai", request.rel_url.raw_query_string)
+        answer: bytes | None = memo.get(key) if key else None
+        response_date = None
+        if answer is None:
+            generation = memo.generation
+            answer, verb, response_date = await self._answer(request)
+            if key and verb in MEMOISED:
+                memo.put(key, answer, generation)
+        opening = xml.opening(response_date or dates.format_us(now_us()), self.stylesheet)
+        payload = opening + answer + xml.TAIL
+        headers = HEADERS
+        if accepts_gzip(request.headers.get("Accept-Encoding", "")):
+            # ISA-L's level 1, not zlib's: a 400 KB page of MARC in 0.15 ms against 0.94 ms,
+            # and a little smaller. Under load (bench_load.py) zlib took a third of the
+            # server's time; a harvest's throughput is bound by this per page.
+            payload = igzip.compress(payload, compresslevel=1, mtime=0)
+            headers = GZIPPED
+        return web.Response(body=payload, headers=headers)
+
+    async def _answer(self, request: web.Request) -> tuple[bytes, str | None, str]:
+        """The ``<request>`` element and the verb's answer or errors, the verb when the
+        arguments were right, and the response date (a list's is its snapshot's)."""
+        settings = self.settings
+        store = self.store
+        ctx = DataProvider(
+            store,
+            settings,
+            await store.secret(settings.auth.secret),
+            self.base_url,
+            dates.format_us(now_us()),
+            bases.rebase(await store.rendition_base(), self.base),
+        )
+        echo: dict[str, str] | None = None
+        verb = None
         try:
-            pairs = await pairs_of(request)
-        except UnicodeDecodeError as exc:
-            raise OAIErrors([OAIError("badArgument", "arguments must be UTF-8")]) from exc
-        checked = arguments.check(pairs)
-        verb = checked.verb
-        echo = {"verb": verb, **checked.args}
-        body = await HANDLERS[verb](ctx, checked)
-    except OAIErrors as exc:
-        body = xml.errors((e.code, e.message) for e in exc.errors)
-        echo = echo if exc.echo_arguments else None
-    except OAIError as exc:
-        body = xml.errors([(exc.code, exc.message)])
-        echo = echo if exc.code not in ("badVerb", "badArgument") else None
-    return xml.request(ctx.base_url, echo) + body, verb, ctx.response_date
+            try:
+                pairs = await pairs_of(request)
+            except UnicodeDecodeError as exc:
+                raise OAIErrors([OAIError("badArgument", "arguments must be UTF-8")]) from exc
+            checked = arguments.check(pairs)
+            verb = checked.verb
+            echo = {"verb": verb, **checked.args}
+            body = await HANDLERS[verb](ctx, checked)
+        except OAIErrors as exc:
+            body = xml.errors((e.code, e.message) for e in exc.errors)
+            echo = echo if exc.echo_arguments else None
+        except OAIError as exc:
+            body = xml.errors([(exc.code, exc.message)])
+            echo = echo if exc.code not in ("badVerb", "badArgument") else None
+        return xml.request(ctx.base_url, echo) + body, verb, ctx.response_date
 
 
 def setup(app: web.Application) -> None:
-    app.router.add_get("/oai", oai)
-    app.router.add_post("/oai", oai)
+    endpoint = Endpoint(app[SETTINGS], app[STORE])
+    app.router.add_get("/oai", endpoint.answer)
+    app.router.add_post("/oai", endpoint.answer)
     ead.setup(app)  # GET /ead/<archive>/<fond-key>.xml: whole finding aids

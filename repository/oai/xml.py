@@ -55,7 +55,9 @@ def errors(items: Iterable[tuple[str, str]]) -> bytes:
 def header(identifier: str, datestamp_us: int, set_specs: Iterable[str], deleted: bool) -> bytes:
     """setSpecs need no escaping: their alphabet (OAI-PMH.xsd setSpecType) has no & < >."""
     status = ' status="deleted"' if deleted else ""
-    specs = "".join(f"<setSpec>{s}</setSpec>" for s in set_specs)
+    specs = "</setSpec><setSpec>".join(set_specs)  # none is empty: joined, empty if none
+    if specs:
+        specs = f"<setSpec>{specs}</setSpec>"
     return (
         f"<header{status}><identifier>{text(identifier)}</identifier>"
         f"<datestamp>{format_us(datestamp_us)}</datestamp>{specs}</header>"

@@ -3,38 +3,33 @@
 CORS for everything under /iiif (so even a 503 or a 500 carries it), metrics, overload
 shedding (503 with Retry-After instead of time-outs), the request-body deadline (a body
 that trickles in is cut off with 408, so it cannot hold its place for ever), errors (no
-stack trace ever reaches a client; a store that cannot be reached is a 503): one
-middleware, ``guard``.
+stack trace ever reaches a client; a store that cannot be reached is a 503), the headers
+of ``repository/http/security.py``: one middleware, ``guard``. A feature's middleware for
+some paths only (``PATH_MIDDLEWARES``) runs inside it, for those paths alone.
 
-``security_headers`` runs as aiohttp's ``on_response_prepare`` signal rather than as a
-middleware: that is the one place every response passes, including raised
-HTTPExceptions, 304s, static files and the answers to ``Expect: 100-continue``, which
-aiohttp gives before any middleware runs.
+Every response passes the guard but the answers to ``Expect: 100-continue``, which
+aiohttp gives before any middleware runs (they mark themselves); none is streamed by its
+handler, so the headers set here on the way out are sent.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 
-from repository.keys import METRICS, SETTINGS
+from repository.http import security
+from repository.keys import PathMiddlewares
+from repository.ops.metrics import Metrics
 from repository.settings import Server
 from repository.store import StoreUnavailable
 
 log = logging.getLogger("opis")
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 UNLIMITED = ("/healthz", "/metrics")
-SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff"}
-
-
-async def security_headers(request: web.BaseRequest, response: web.StreamResponse) -> None:
-    """``on_response_prepare``: headers every response carries, whatever made it."""
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
 
 
 class BodyTimeout(web.HTTPRequestTimeout, TimeoutError):
@@ -53,64 +48,75 @@ class BodyTimeout(web.HTTPRequestTimeout, TimeoutError):
 
 
 def route_name(request: web.Request) -> str:
-    info = request.match_info
-    if info.http_exception is not None or info.route.resource is None:
-        return "unmatched"
-    return info.route.resource.canonical
+    """The route's pattern; "unmatched" for aiohttp's own 404 and 405 (no resource)."""
+    resource = request.match_info.route.resource
+    return "unmatched" if resource is None else resource.canonical
 
 
-@web.middleware
-async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+def guard(metrics: Metrics, server: Server, around: PathMiddlewares) -> Middleware:
     """Every request's handling around its handler, in one middleware, outermost first:
-    CORS under /iiif, metrics, overload shedding, the body deadline, errors.
+    CORS under /iiif, metrics, overload shedding, the body deadline, errors, headers.
 
     One frame rather than five: each middleware is a coroutine and a call per request,
     and together they cost a tenth of a GetRecord. A request without a body awaits its
-    handler right here.
+    handler right here, and a feature's path middleware (``around``) only wraps it for
+    its paths. What it reads on every request is bound here, once.
     """
-    app = request.app
-    metrics = app[METRICS]
-    server = app[SETTINGS].server
-    path = request.path
-    started = time.perf_counter()
-    status = 500
-    try:
-        limited = path not in UNLIMITED
-        if limited and metrics.in_flight >= server.max_concurrent_requests:
-            metrics.rejected += 1
-            response: web.StreamResponse = web.Response(
-                status=503,
-                text="Opis is busy; retry after the time given in Retry-After.\n",
-                headers={"Retry-After": str(server.retry_after)},
+
+    @web.middleware
+    async def guarded(request: web.Request, handler: Handler) -> web.StreamResponse:
+        path = request.path
+        started = time.perf_counter()
+        status = 500
+        try:
+            limited = path not in UNLIMITED
+            if limited and metrics.in_flight >= server.max_concurrent_requests:
+                metrics.rejected += 1
+                response: web.StreamResponse = web.Response(
+                    status=503,
+                    text="Opis is busy; retry after the time given in Retry-After.\n",
+                    headers={"Retry-After": str(server.retry_after)},
+                )
+            else:
+                metrics.in_flight += limited  # health and metrics are not counted
+                for wanted, middleware in around:
+                    if wanted(path):
+                        handler = functools.partial(middleware, handler=handler)
+                try:
+                    if request.body_exists and server.body_timeout > 0:
+                        response = await _with_body_deadline(request, handler, server)
+                    else:
+                        response = await handler(request)
+                except (web.HTTPException, asyncio.CancelledError):
+                    raise
+                except (StoreUnavailable, ConnectionError, TimeoutError) as exc:
+                    log.warning("store unavailable: %s", _first_line(exc))
+                    response = unavailable(server)
+                except Exception:
+                    log.exception("error answering %s %s", request.method, request.path_qs)
+                    response = web.Response(
+                        status=500, text="Internal error; it has been logged.\n"
+                    )
+                finally:
+                    metrics.in_flight -= limited
+            status = response.status
+            headers = response.headers
+            headers.setdefault(security.NAME, security.VALUE)
+            if path.startswith("/iiif/"):
+                headers["Access-Control-Allow-Origin"] = "*"
+            return response
+        except web.HTTPException as exc:
+            status = exc.status
+            security.mark(exc.headers)
+            if path.startswith("/iiif/"):
+                exc.headers["Access-Control-Allow-Origin"] = "*"
+            raise
+        finally:
+            metrics.observe(
+                route_name(request), request.method, status, time.perf_counter() - started
             )
-        else:
-            metrics.in_flight += limited  # health and metrics are not counted
-            try:
-                if request.body_exists and server.body_timeout > 0:
-                    response = await _with_body_deadline(request, handler, server)
-                else:
-                    response = await handler(request)
-            except (web.HTTPException, asyncio.CancelledError):
-                raise
-            except (StoreUnavailable, ConnectionError, TimeoutError) as exc:
-                log.warning("store unavailable: %s", _first_line(exc))
-                response = unavailable(request)
-            except Exception:
-                log.exception("error answering %s %s", request.method, request.path_qs)
-                response = web.Response(status=500, text="Internal error; it has been logged.\n")
-            finally:
-                metrics.in_flight -= limited
-        status = response.status
-        if path.startswith("/iiif/"):
-            response.headers["Access-Control-Allow-Origin"] = "*"
-        return response
-    except web.HTTPException as exc:
-        status = exc.status
-        if path.startswith("/iiif/"):
-            exc.headers["Access-Control-Allow-Origin"] = "*"
-        raise
-    finally:
-        metrics.observe(route_name(request), request.method, status, time.perf_counter() - started)
+
+    return guarded
 
 
 def _first_line(exc: BaseException) -> str:
@@ -164,13 +170,9 @@ async def _with_body_deadline(
     return response
 
 
-def unavailable(request: web.Request) -> web.Response:
-    retry = request.app[SETTINGS].server.retry_after
+def unavailable(server: Server) -> web.Response:
     return web.Response(
         status=503,
         text="The database is not reachable right now; retry shortly.\n",
-        headers={"Retry-After": str(retry)},
+        headers={"Retry-After": str(server.retry_after)},
     )
-
-
-MIDDLEWARES = [guard]

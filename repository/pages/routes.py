@@ -12,14 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from manifests.presentation import urls
 from metadata.record import Record
 from metadata.sets import container_info, containers
-from repository.keys import SETTINGS, STORE
+from repository.keys import PATH_MIDDLEWARES, SETTINGS, STORE
 from repository.pages import i18n
 from repository.pages.html import PAGES, Pages, container_name, respond, search_path
 from repository.pages.resolve import resolve
@@ -45,7 +45,6 @@ ERRORS = (400, 404, 410, 500)
 VARY = ("Accept-Language", "Cookie")
 COOKIE_AGE = 365 * 24 * 3600
 log = logging.getLogger("opis")
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 _MACHINE_ROOTS = frozenset(prefix.strip("/") for prefix in MACHINES)
@@ -55,12 +54,10 @@ def for_people(path: str) -> bool:
     return path.split("/", 2)[1] not in _MACHINE_ROOTS if path.startswith("/") else True
 
 
-@web.middleware
 async def people(request: web.Request, handler: Handler) -> web.StreamResponse:
     """The reader's language for every page (see ``i18n``), ``Vary`` and the ``lang``
-    cookie on every answer, and errors as pages of the site rather than plain text."""
-    if not for_people(request.path):
-        return await handler(request)
+    cookie on every answer, and errors as pages of the site rather than plain text; for
+    the paths ``for_people`` (a path middleware: see ``repository.keys``)."""
     pages = request.app[PAGES]
     language, chosen = i18n.choose(
         request.query.get("lang"),
@@ -299,7 +296,7 @@ def _canonical_escapes(raw: str) -> str:
 
 def setup(app: web.Application) -> None:
     app[PAGES] = Pages(app[SETTINGS])
-    app.middlewares.append(people)
+    app[PATH_MIDDLEWARES].append((for_people, people))
     mirador = app[SETTINGS].web.mirador_dir
     if mirador:
         try:

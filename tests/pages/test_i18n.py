@@ -212,6 +212,18 @@ def test_machine_answers_keep_their_own_error_formats(site, path):
     assert "Accept-Language" not in reply.headers.get("vary", "")
 
 
+@pytest.mark.parametrize("path", ["/oai?verb=Identify&lang=az", "/static/oai.xsl?lang=az"])
+def test_machine_answers_take_no_language(site, path):
+    """The reader's language is a matter of pages: a machine's answer neither varies
+    with it nor remembers one asked for, where a page does both."""
+    reply = get(site, path, **{"Accept-Language": "ru"})
+    assert reply.status == 200
+    assert "Accept-Language" not in reply.headers.get("vary", "")
+    assert "set-cookie" not in reply.headers
+    page = get(site, "/?lang=az", **{"Accept-Language": "ru"})
+    assert "Accept-Language" in page.headers["vary"] and cookie_of(page)["lang"] == "az"
+
+
 def test_the_default_language_is_a_setting(tmp_path):
     from tests.live import make_settings
 
