@@ -34,15 +34,19 @@ BEYOND_ASCII = re.compile("%[89a-fA-F]")
 MEMOISED = frozenset({"GetRecord"})
 
 
-async def pairs_of(request: web.Request) -> list[tuple[str, str]]:
-    """The (name, value) pairs of the query and, for a POST, of its form, in order."""
+def query_pairs(request: web.Request) -> list[tuple[str, str]]:
+    """The (name, value) pairs of the query, in order: all a GET or HEAD has."""
     raw = request.rel_url.raw_query_string
     if raw.isascii() and not BEYOND_ASCII.search(raw):
-        pairs = list(request.rel_url.query.items())  # parsed once by yarl, unquoted in C
-    else:
-        # yarl would replace bytes that are not UTF-8 with U+FFFD: read strictly, so
-        # that bad bytes are a badArgument, not a guess
-        pairs = _strict(raw)
+        return list(request.rel_url.query.items())  # parsed once by yarl, unquoted in C
+    # yarl would replace bytes that are not UTF-8 with U+FFFD: read strictly, so that
+    # bad bytes are a badArgument, not a guess
+    return _strict(raw)
+
+
+async def pairs_of(request: web.Request) -> list[tuple[str, str]]:
+    """The (name, value) pairs of the query and, for a POST, of its form, in order."""
+    pairs = query_pairs(request)
     if request.method == "POST":
         if request.content_type not in ("application/x-www-form-urlencoded", ""):
             raise OAIErrors(
@@ -109,7 +113,8 @@ class Endpoint:
         verb = None
         try:
             try:
-                pairs = await pairs_of(request)
+                post = request.method == "POST"
+                pairs = await pairs_of(request) if post else query_pairs(request)
             except UnicodeDecodeError as exc:
                 raise OAIErrors([OAIError("badArgument", "arguments must be UTF-8")]) from exc
             checked = arguments.check(pairs)
