@@ -69,7 +69,6 @@ class Documents:
     _clock: int = field(default=-1, init=False)
     _clock_read: float = field(default=float("-inf"), init=False)
     _clock_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
-    _rebase_for: tuple[str | None, Rebase | None] | None = field(default=None, init=False)
 
     async def clock(self) -> int:
         """When a change last became visible, read again once older than CLOCK_TTL."""
@@ -146,10 +145,7 @@ class Documents:
     async def _rebase(self) -> Rebase | None:
         """How stored manifests become served ones: None when the store's rendition base
         is the configured base (stored bytes are served as they are)."""
-        stored = await self.store.rendition_base()
-        if self._rebase_for is None or self._rebase_for[0] != stored:
-            self._rebase_for = (stored, rebase(stored, self.context.base))
-        return self._rebase_for[1]
+        return rebase(await self.store.rendition_base(), self.context.base)
 
     def _keep(self, name: tuple[str | int | None, ...], entry: Cached) -> Cached:
         self.cache.put(name, entry)

@@ -100,10 +100,9 @@ def guard(metrics: Metrics, server: Server, around: PathMiddlewares) -> Middlewa
                 finally:
                     metrics.in_flight -= limited
             status = response.status
-            headers = response.headers
-            headers.setdefault(security.NAME, security.VALUE)
+            security.mark(response.headers)
             if path.startswith("/iiif/"):
-                headers["Access-Control-Allow-Origin"] = "*"
+                response.headers["Access-Control-Allow-Origin"] = "*"
             return response
         except web.HTTPException as exc:
             status = exc.status

@@ -26,6 +26,7 @@ base that is escaped differently in the two still gives well-formed, equal XML.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -71,9 +72,11 @@ class Rebase:
         return self._json(body)
 
 
+@functools.lru_cache(maxsize=16)
 def rebase(old: str | None, new: str) -> Rebase | None:
     """What turns bodies stored with ``old`` into bodies for ``new``; None when nothing
-    needs replacing (the same base, or no base stored yet)."""
+    needs replacing (the same base, or no base stored yet). Made once per pair: readers
+    ask for it on every request, and a Rebase holds nothing that changes."""
     return Rebase(old, new) if old and old != new else None
 
 

@@ -139,7 +139,7 @@ def unpack_quick(read: Callable[[str, Any], list[tuple[Any, ...]]], blob: bytes)
     when this process lacks it."""
     if not is_frame(blob):
         return bytes(blob)
-    ident = int(zstandard.get_frame_parameters(blob).dict_id)
+    ident = dictionary_id(blob)
     if ident and ident not in _dictionaries:
         learn(read(DICTIONARIES_SQL.format(":d0"), {"d0": ident}))
     return _decompressor(ident).decompress(blob)

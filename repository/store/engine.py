@@ -285,7 +285,7 @@ class QuickReader:
 
     def all(self, sql: str, parameters: Sequence[Any] | dict[str, Any]) -> list[tuple[Any, ...]]:
         try:
-            conn = self._conn if self._conn is not None else self._connection()
+            conn = self._connection()
             if conn.in_transaction and self._changes != _Changes.count:
                 self.release()
             if not conn.in_transaction:

@@ -120,6 +120,13 @@ def test_rebase_is_nothing_when_the_bases_agree():
     assert isinstance(rebase(FIRST, OTHER), Rebase)
 
 
+def test_a_rebase_is_made_once_for_each_pair_of_bases():
+    """Readers ask for it on every request (OAI, IIIF): building it is escaping and
+    closures, not worth doing again while the bases stay the same."""
+    assert rebase(FIRST, OTHER) is rebase(FIRST, OTHER)
+    assert rebase(OTHER, FIRST) is not rebase(FIRST, OTHER)
+
+
 def test_only_urls_that_start_with_the_base_are_rewritten():
     change = Rebase("http://h", "https://new.example/x")
     body = b"<a>http://host.example/p http://h/records/1 http://h</a>"
