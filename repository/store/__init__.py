@@ -28,6 +28,7 @@ from repository.store.engine import (
     Reader,
     Writer,
     brief_snapshot,
+    checkpoint,
     connect,
     create_engine,
     create_inline_engine,
@@ -37,6 +38,7 @@ from repository.store.engine import (
     read_in_thread,
     read_snapshot,
     single_statement,
+    translated,
     write_in_thread,
     write_transaction,
 )
@@ -190,9 +192,7 @@ class Store:
                 check(outcomes)
             return outcomes
 
-        if self._writer is None:
-            self._writer = ThreadPoolExecutor(1, thread_name_prefix="opis-writer")
-        return await write_in_thread(self.engine, self.inline_writer, self._writer, write)
+        return await write_in_thread(self.engine, self.inline_writer, self._write_thread(), write)
 
     async def dictionaries(self, have: bodies.Chosen | None = None) -> bodies.Chosen:
         """The dictionaries to pack bodies with before they are written (``Prepared``'s
@@ -245,15 +245,26 @@ class Store:
         return t
 
     async def tidy(self, written: int) -> None:
-        """After a bulk write on PostgreSQL, clear the row versions that stamping left.
+        """After a bulk write, leave the database as quick to read as before it.
 
-        Every record is written and then stamped (clock.py), so each write leaves a dead
+        On SQLite, the log is copied into the database and emptied: a bulk write lets it
+        grow long (engine.CHECKPOINT_PAGES), and while a server holds the store open the
+        log would stay until that server's own writes filled it, every read looking
+        through it first. On PostgreSQL, the row versions that stamping left are cleared:
+        every record is written and then stamped (clock.py), so each write leaves a dead
         row version in ``records`` and ``memberships`` until a vacuum. Until then the
         count of pending rows that every list's first page makes walks all of them: 250
         ms at a million records, against 5 ms after. Autovacuum, where it is on, gets
         there in its own time; a bulk ingest does not leave harvesters waiting for it.
         """
-        if written < TIDY_AFTER or self.engine.dialect.name != "postgresql":
+        if written < TIDY_AFTER:
+            return
+        if self.inline_writer is not None:
+            loop = asyncio.get_running_loop()
+            with translated():
+                await loop.run_in_executor(self._write_thread(), checkpoint, self.inline_writer)
+            return
+        if self.engine.dialect.name != "postgresql":
             return
         async with self.engine.connect() as conn:
             autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
@@ -346,6 +357,11 @@ class Store:
         if self._readers is None:
             self._readers = ThreadPoolExecutor(2, thread_name_prefix="opis-store")
         return self._readers
+
+    def _write_thread(self) -> ThreadPoolExecutor:
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="opis-writer")
+        return self._writer
 
     async def page_text_search(
         self, key: str, folded: Sequence[str], page: int, page_size: int
