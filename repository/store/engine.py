@@ -434,16 +434,13 @@ async def write_in_thread(
     return await asyncio.get_running_loop().run_in_executor(threads, run)
 
 
-def checkpoint(inline: Engine) -> tuple[int, int, int]:
-    """Copy the whole log into the database and empty it, waiting for readers as a writer
-    does; returns SQLite's (busy, log pages, pages copied). Outside any transaction, which
-    would keep the checkpoint from finishing."""
+def checkpoint(inline: Engine) -> None:
+    """Copy the whole log into the database and empty it, waiting for older readers as a
+    writer waits for the lock (past that, the log is left to the next checkpoint). On the
+    driver's connection, outside any transaction, which would keep it from finishing."""
     raw = inline.raw_connection()
     try:
-        cursor = raw.cursor()
-        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        busy, pages, copied = cursor.fetchone() or (1, 0, 0)
-        return int(busy), int(pages), int(copied)
+        raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     finally:
         raw.close()
 
