@@ -9,7 +9,7 @@ invalid: a value that fails is a badArgument, and badArgument responses echo not
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from metadata.xmlchars import is_clean
 from repository.oai.errors import OAIError, OAIErrors
@@ -48,8 +48,7 @@ SYNTAX = {
 }
 
 
-@dataclass(frozen=True)
-class OAIRequest:
+class OAIRequest(NamedTuple):
     verb: str
     args: dict[str, str]
 

@@ -10,6 +10,7 @@ then past the window, so it is not repeated later), which means no page is ever 
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -49,8 +50,8 @@ class DataProvider:
         """A stored OAI record body as this server serves it."""
         return self.rebase.xml(body) if self.rebase is not None and body else body
 
-    @property
-    def prefix(self) -> str:
+    @functools.cached_property
+    def prefix(self) -> str:  # asked once per record of a list
         return f"oai:{self.settings.repository.identifier}:"
 
     def identifier(self, key: str) -> str:

@@ -47,12 +47,6 @@ class BodyTimeout(web.HTTPRequestTimeout, TimeoutError):
         )
 
 
-def route_name(request: web.Request) -> str:
-    """The route's pattern; "unmatched" for aiohttp's own 404 and 405 (no resource)."""
-    resource = request.match_info.route.resource
-    return "unmatched" if resource is None else resource.canonical
-
-
 def guard(metrics: Metrics, server: Server, around: PathMiddlewares) -> Middleware:
     """Every request's handling around its handler, in one middleware, outermost first:
     CORS under /iiif, metrics, overload shedding, the body deadline, errors, headers.
@@ -63,10 +57,13 @@ def guard(metrics: Metrics, server: Server, around: PathMiddlewares) -> Middlewa
     its paths. What it reads on every request is bound here, once.
     """
 
+    observe = metrics.observe
+    perf_counter = time.perf_counter
+
     @web.middleware
     async def guarded(request: web.Request, handler: Handler) -> web.StreamResponse:
         path = request.path
-        started = time.perf_counter()
+        started = perf_counter()
         status = 500
         try:
             limited = path not in UNLIMITED
@@ -100,9 +97,10 @@ def guard(metrics: Metrics, server: Server, around: PathMiddlewares) -> Middlewa
                 finally:
                     metrics.in_flight -= limited
             status = response.status
-            security.mark(response.headers)
+            headers = response.headers
+            headers.setdefault(security.NAME, security.VALUE)
             if path.startswith("/iiif/"):
-                response.headers["Access-Control-Allow-Origin"] = "*"
+                headers["Access-Control-Allow-Origin"] = "*"
             return response
         except web.HTTPException as exc:
             status = exc.status
@@ -111,9 +109,9 @@ def guard(metrics: Metrics, server: Server, around: PathMiddlewares) -> Middlewa
                 exc.headers["Access-Control-Allow-Origin"] = "*"
             raise
         finally:
-            metrics.observe(
-                route_name(request), request.method, status, time.perf_counter() - started
-            )
+            # the resource (None for aiohttp's own 404 and 405): named when scraped
+            route = request.match_info.route.resource
+            observe(route, request.method, status, perf_counter() - started)
 
     return guarded
 

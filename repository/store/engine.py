@@ -296,15 +296,30 @@ class QuickReader:
 
     def all(self, sql: str, parameters: Sequence[Any] | dict[str, Any]) -> list[tuple[Any, ...]]:
         try:
-            conn = self._connection()
-            if conn.in_transaction and self._changes != _Changes.count:
-                self.release()
-            if not conn.in_transaction:
-                self._share(conn)
-            return conn.execute(sql, parameters).fetchall()
+            return self._cursor(sql, parameters).fetchall()
         except sqlite3.OperationalError as exc:  # a locked or vanished file
+            raise self._unavailable(exc) from exc
+
+    def one(self, sql: str, parameters: Sequence[Any] | dict[str, Any]) -> tuple[Any, ...] | None:
+        """The first row, or None (a GetRecord's one lookup: kept short)."""
+        try:
+            row: tuple[Any, ...] | None = self._cursor(sql, parameters).fetchone()
+            return row
+        except sqlite3.OperationalError as exc:
+            raise self._unavailable(exc) from exc
+
+    def _cursor(self, sql: str, parameters: Sequence[Any] | dict[str, Any]) -> sqlite3.Cursor:
+        conn = self._conn or self._connection()
+        if not conn.in_transaction:
+            self._share(conn)
+        elif self._changes != _Changes.count:  # this process wrote: read it back
             self.release()
-            raise StoreUnavailable(str(exc).splitlines()[0]) from exc
+            self._share(conn)
+        return conn.execute(sql, parameters)
+
+    def _unavailable(self, exc: sqlite3.OperationalError) -> StoreUnavailable:
+        self.release()
+        return StoreUnavailable(str(exc).splitlines()[0])
 
     def _share(self, conn: sqlite3.Connection) -> None:
         """Begin a snapshot for the reads of the next ``SHARED_SNAPSHOT_S``, when there is
