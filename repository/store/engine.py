@@ -310,10 +310,10 @@ class QuickReader:
 
     def _cursor(self, sql: str, parameters: Sequence[Any] | dict[str, Any]) -> sqlite3.Cursor:
         conn = self._conn or self._connection()
+        if conn.in_transaction and self._changes != _Changes.count:  # this process wrote
+            self.release()  # so that the read sees it
+            conn = self._connection()
         if not conn.in_transaction:
-            self._share(conn)
-        elif self._changes != _Changes.count:  # this process wrote: read it back
-            self.release()
             self._share(conn)
         return conn.execute(sql, parameters)
 
