@@ -45,6 +45,8 @@ log = logging.getLogger("opis")
 # a worker exiting with it stops the whole server instead of being started again.
 PORT_UNAVAILABLE = 2
 _BACKLOG = 128  # aiohttp's default
+# How long render processes get to stop once the server has (see end_children).
+CHILDREN_GRACE_S = 10.0
 # what socket.getaddrinfo gives for one address: family, type, protocol, name, address
 AddrInfo = tuple[socket.AddressFamily, socket.SocketKind, int, str, Any]
 
@@ -86,6 +88,8 @@ def run(settings: Settings) -> None:
             workers[n] = _start(context, settings, n)
     for process in workers.values():
         process.join(settings.server.shutdown_timeout + 5)
+        if process.is_alive():  # stuck past its shutdown: not left behind holding the port
+            process.kill()
     if failed:
         raise SystemExit(PORT_UNAVAILABLE)
 
@@ -165,6 +169,23 @@ def _serve(settings: Settings, index: int) -> None:
         print=listening,
         **HANDLER_ARGS,
     )
+    end_children(CHILDREN_GRACE_S)
+
+
+def end_children(grace: float) -> None:
+    """Kill the child processes (the render processes) still running ``grace`` seconds
+    from now. Their pool has been told to stop by then; one that has not (seen once: a
+    worker of ``opis serve --workers 2`` whose render processes never received their
+    pool's stop, and so waited for work while the worker waited for them at exit, for
+    good) would hold the server up for ever, since render processes ignore SIGTERM and
+    Python's exit waits for its children."""
+    deadline = time.monotonic() + grace
+    for child in multiprocessing.active_children():
+        child.join(max(0.0, deadline - time.monotonic()))
+        if child.is_alive():
+            log.warning("render process %s did not stop; killing it", child.pid)
+            child.kill()
+            child.join(5)
 
 
 def _listen(settings: Settings) -> list[socket.socket]:

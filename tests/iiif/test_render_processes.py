@@ -160,3 +160,46 @@ def test_a_server_killed_outright_leaves_no_render_process_behind():
         30,
         lambda: f"render processes still running after their server was killed: {sorted(pids)}",
     )
+
+
+STUCK_SERVER = """
+import asyncio, os, sys, time
+from repository.iiif.render_processes import RenderProcesses
+from repository.serve import end_children
+
+async def main():
+    processes = RenderProcesses(1)
+    pid = await processes.run(os.getpid)
+    stuck = asyncio.ensure_future(processes.run(time.sleep, 600))  # a render that hangs
+    await asyncio.sleep(0.5)
+    print(pid, flush=True)
+    processes.close()  # the server's own shutdown: the pool is told to stop
+    stuck.cancel()
+
+asyncio.run(main())
+started = time.monotonic()
+end_children(float(sys.argv[1]))
+print(round(time.monotonic() - started, 1), flush=True)
+"""
+
+
+def test_a_render_process_that_does_not_stop_does_not_hold_its_server_up():
+    """Render processes ignore SIGTERM, and Python's exit waits for child processes: one
+    stuck in its work would keep a stopped server from ever exiting. The server waits
+    its grace and kills it."""
+    server = subprocess.Popen(
+        [sys.executable, "-c", STUCK_SERVER, "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        out, err = server.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        pytest.fail("the server did not exit: its render process held it up")
+    pid, waited = out.split()
+    assert server.returncode == 0, err
+    assert 1.5 <= float(waited) <= 10, "waited its grace, then killed the stuck process"
+    assert not _alive(int(pid))
