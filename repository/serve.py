@@ -174,11 +174,10 @@ def _serve(settings: Settings, index: int) -> None:
 
 def end_children(grace: float) -> None:
     """Kill the child processes (the render processes) still running ``grace`` seconds
-    from now. Their pool has been told to stop by then; one that has not (seen once: a
-    worker of ``opis serve --workers 2`` whose render processes never received their
-    pool's stop, and so waited for work while the worker waited for them at exit, for
-    good) would hold the server up for ever, since render processes ignore SIGTERM and
-    Python's exit waits for its children."""
+    from now. Their pool has been told to stop by then. Render processes ignore SIGTERM
+    and Python's exit waits for its children, so one that missed the stop would hold the
+    server up for good: seen once, a worker of ``opis serve --workers 2`` still waiting
+    at exit 40 minutes on for render processes that were waiting for work."""
     deadline = time.monotonic() + grace
     for child in multiprocessing.active_children():
         child.join(max(0.0, deadline - time.monotonic()))

@@ -72,9 +72,6 @@ class Endpoint:
         self.base = settings.base_url
         self.base_url = f"{self.base}/oai"
         self.stylesheet = f"{self.base}/static/oai.xsl" if settings.oai.stylesheet else None
-        self._second = -1  # the second of ``_opening``, the envelope's start
-        self._opening = b""
-        self._secret: bytes | None = None  # kept once known: it never changes
 
     async def answer(self, request: web.Request) -> web.StreamResponse:
         memo = self.store.memo
@@ -88,7 +85,7 @@ class Endpoint:
             answer, verb, response_date = await self._answer(request)
             if key and verb in MEMOISED:
                 memo.put(key, answer, generation)
-        opening = xml.opening(response_date, self.stylesheet) if response_date else self.opening()
+        opening = xml.opening(response_date or dates.format_us(now_us()), self.stylesheet)
         payload = opening + answer + xml.TAIL
         headers = HEADERS
         if accepts_gzip(request.headers.get("Accept-Encoding", "")):
@@ -99,31 +96,18 @@ class Endpoint:
             headers = GZIPPED
         return web.Response(body=payload, headers=headers)
 
-    def opening(self) -> bytes:
-        """The envelope up to ``<request>`` for a response of this second (the same for
-        every answer given from the memo within it)."""
-        now = now_us()
-        if now // 1_000_000 != self._second:
-            self._second = now // 1_000_000
-            self._opening = xml.opening(dates.format_us(now), self.stylesheet)
-        return self._opening
-
     async def _answer(self, request: web.Request) -> tuple[bytes, str | None, str]:
         """The ``<request>`` element and the verb's answer or errors, the verb when the
         arguments were right, and the response date (a list's is its snapshot's)."""
         settings = self.settings
         store = self.store
-        secret = self._secret
-        if secret is None:
-            secret = self._secret = await store.secret(settings.auth.secret)
-        stored = store.known_rendition_base or await store.rendition_base()
         ctx = DataProvider(
             store,
             settings,
-            secret,
+            await store.secret(settings.auth.secret),
             self.base_url,
             dates.format_us(now_us()),
-            bases.rebase(stored, self.base),
+            bases.rebase(await store.rendition_base(), self.base),
         )
         echo: dict[str, str] | None = None
         verb = None

@@ -47,6 +47,12 @@ class BodyTimeout(web.HTTPRequestTimeout, TimeoutError):
         )
 
 
+def route_name(request: web.Request) -> str:
+    """The route's pattern; "unmatched" for aiohttp's own 404 and 405 (no resource)."""
+    resource = request.match_info.route.resource
+    return "unmatched" if resource is None else resource.canonical
+
+
 def guard(metrics: Metrics, server: Server, around: PathMiddlewares) -> Middleware:
     """Every request's handling around its handler, in one middleware, outermost first:
     CORS under /iiif, metrics, overload shedding, the body deadline, errors, headers.
@@ -57,13 +63,10 @@ def guard(metrics: Metrics, server: Server, around: PathMiddlewares) -> Middlewa
     its paths. What it reads on every request is bound here, once.
     """
 
-    observe = metrics.observe
-    perf_counter = time.perf_counter
-
     @web.middleware
     async def guarded(request: web.Request, handler: Handler) -> web.StreamResponse:
         path = request.path
-        started = perf_counter()
+        started = time.perf_counter()
         status = 500
         try:
             limited = path not in UNLIMITED
@@ -97,10 +100,9 @@ def guard(metrics: Metrics, server: Server, around: PathMiddlewares) -> Middlewa
                 finally:
                     metrics.in_flight -= limited
             status = response.status
-            headers = response.headers
-            headers.setdefault(security.NAME, security.VALUE)
+            security.mark(response.headers)
             if path.startswith("/iiif/"):
-                headers["Access-Control-Allow-Origin"] = "*"
+                response.headers["Access-Control-Allow-Origin"] = "*"
             return response
         except web.HTTPException as exc:
             status = exc.status
@@ -109,9 +111,9 @@ def guard(metrics: Metrics, server: Server, around: PathMiddlewares) -> Middlewa
                 exc.headers["Access-Control-Allow-Origin"] = "*"
             raise
         finally:
-            # the resource (None for aiohttp's own 404 and 405): named when scraped
-            route = request.match_info.route.resource
-            observe(route, request.method, status, perf_counter() - started)
+            metrics.observe(
+                route_name(request), request.method, status, time.perf_counter() - started
+            )
 
     return guarded
 

@@ -132,11 +132,6 @@ class Store:
         async with write_transaction(self.engine) as conn:
             await _put_meta(conn, name, value)
 
-    @property
-    def known_rendition_base(self) -> str | None:
-        """The rendition base once read, without a read (None until then)."""
-        return self._rendition_base
-
     async def rendition_base(self) -> str | None:
         """The base URL stored renditions are written with (see bases.py); None until the
         store is first written. Kept once known: only ``rebase`` changes it, and bodies
@@ -337,8 +332,14 @@ class Store:
     async def header(self, key: str, fmt: str) -> reads.Header | None:
         """One record's header with its body in ``fmt`` (None when the record is deleted
         or lacks the format): a GetRecord's one read, the cheapest way on each backend."""
-        quick = self.quick
-        if quick is None:
+        if self.quick is not None:
+            row = self.quick.one(reads.ONE_HEADER_QMARK, (key, fmt))
+            if row is None:
+                return None
+            body = reads.stored_body(row)
+            if body is not None:
+                body = bodies.unpack_quick(self.quick.all, body)
+        else:
             async with connect(self.engine) as conn:
                 row = await driver_row(conn, reads.ONE_HEADER, key, fmt)
                 if row is None:
@@ -346,15 +347,7 @@ class Store:
                 body = reads.stored_body(row)
                 if body is not None:
                     body = (await bodies.unpack(conn, [body]))[0]
-            return reads.one_header(row, body)
-        found = quick.one(reads.ONE_HEADER_QMARK, (key, fmt))
-        if found is None:
-            return None
-        rid, key, datestamp, deleted, set_specs, body = found
-        if deleted or body is None:
-            return reads.Header(rid, key, datestamp, bool(deleted), None, tuple(set_specs.split()))
-        body = bodies.unpack_quick(quick.all, body)
-        return reads.Header(rid, key, datestamp, False, body, tuple(set_specs.split()))
+        return reads.one_header(row, body)
 
     async def read_in_thread(self, read: Callable[[Reader], Coroutine[Any, Any, T]]) -> T:
         """``read(conn)`` in one snapshot, off the event loop (see engine.read_in_thread)."""

@@ -137,9 +137,9 @@ DICTIONARIES_SQL = "SELECT id, data FROM dictionaries WHERE id IN ({})"
 def unpack_quick(read: Callable[[str, Any], list[tuple[Any, ...]]], blob: bytes) -> bytes:
     """``unpack`` for one body, reading its dictionary with ``read(sql, parameters)``
     when this process lacks it."""
-    if blob[:4] != MAGIC:
+    if not is_frame(blob):
         return bytes(blob)
-    ident = zstandard.get_frame_parameters(blob).dict_id
+    ident = dictionary_id(blob)
     if ident and ident not in _dictionaries:
         learn(read(DICTIONARIES_SQL.format(":d0"), {"d0": ident}))
     return _decompressor(ident).decompress(blob)
