@@ -472,7 +472,10 @@ class Memo(OrderedDict[Hashable, Any]):
 
     Its values are whatever the callers memoise (the store does not know their types).
     ``generation`` counts the times it was emptied: a value computed while the store
-    changed is put with the generation it started from, and dropped.
+    changed is put with the generation it started from, and dropped. ``hits`` and
+    ``misses`` count the answers to ``get`` (shown by /metrics): a GetRecord from memory
+    costs a fraction of one from the store, so how often it happens says what a load
+    costs.
     """
 
     def __init__(self, max_bytes: int) -> None:
@@ -480,11 +483,15 @@ class Memo(OrderedDict[Hashable, Any]):
         self.max_bytes = max_bytes
         self.bytes = 0
         self.generation = 0
+        self.hits = 0
+        self.misses = 0
 
     def get(self, key: Hashable, default: Any = None) -> Any:
         if key in self:
+            self.hits += 1
             self.move_to_end(key)
             return self[key]
+        self.misses += 1
         return default
 
     def put(self, key: Hashable, value: object, generation: int) -> None:

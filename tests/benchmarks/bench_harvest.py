@@ -270,15 +270,35 @@ def measure(name: str, oai: str, identifiers: list[str], server) -> dict:
         f" (x{last / first:4.2f})"
     )
     print(f"{name:8s} 4 harvesters at once: {result['four']:8.0f} records/s in total")
+    before = memo_counts(server.base)
     load = result["getrecord"] = get_records(oai, identifiers, 10)
+    after = memo_counts(server.base)
     client = "wrk" if wrk_available() else "one Python client (install wrk to measure the server)"
     result["memory"] = server.peak_memory_mb()
+    from_memory = ""
+    if before and after:
+        hits, asked = after[0] - before[0], after[0] + after[1] - before[0] - before[1]
+        from_memory = f", {hits / max(asked, 1):.0%} of the answers from memory"
     print(
         f"{name:8s} GetRecord x16 ({client}): {load}"
-        f"  | server peak memory {result['memory']:6.0f} MB",
+        f"  | server peak memory {result['memory']:6.0f} MB{from_memory}",
         flush=True,
     )
     return result
+
+
+def memo_counts(base: str) -> tuple[int, int] | None:
+    """(hits, misses) of the server's memo of answers, from /metrics; None for a server
+    without them (the baseline)."""
+    try:
+        with urllib.request.urlopen(f"{base}/metrics", timeout=30) as response:
+            text = response.read().decode()
+    except OSError:
+        return None
+    found = dict(re.findall(r"^(opis_memo_(?:hits|misses)_total) (\d+)$", text, re.M))
+    if len(found) < 2:
+        return None
+    return int(found["opis_memo_hits_total"]), int(found["opis_memo_misses_total"])
 
 
 def main() -> None:

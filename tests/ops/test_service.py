@@ -30,15 +30,27 @@ def test_metrics_count_requests_by_route_and_status(database_url, tmp_path):
     path = tmp_path / "r.json"
     path.write_text(json.dumps({"reference": "GARF, f. 1, op. 1, d. 1", "title": "One"}))
     ingest(settings, [path])
+    get_record = {
+        "verb": "GetRecord",
+        "metadataPrefix": "oai_dc",
+        "identifier": "oai:opis.example.org:GARF/f.1/op.1/d.1",
+    }
     with LiveServer(settings) as server:
         call(server.url("/oai"), "verb=Identify")
         call(server.url("/oai"), "verb=Identify")
         call(server.url("/nowhere"), validate=False)
+        first = call(server.url("/oai"), get_record)
+        again = call(server.url("/oai"), get_record)  # from memory this time
         body = urllib.request.urlopen(server.url("/metrics")).read().decode()
-    assert 'opis_requests_total{route="/oai",method="GET",status="200"} 2' in body
+    assert b"<GetRecord>" in first.body
+    assert again.body.split(b"</responseDate>")[1] == first.body.split(b"</responseDate>")[1]
+    assert 'opis_requests_total{route="/oai",method="GET",status="200"} 4' in body
     assert 'opis_requests_total{route="unmatched",method="GET",status="404"} 1' in body
-    assert 'opis_request_duration_seconds_count{route="/oai"} 2' in body
+    assert 'opis_request_duration_seconds_count{route="/oai"} 4' in body
     assert "opis_records 1" in body and "opis_records_deleted 0" in body
+    # both Identify and the first GetRecord were looked for; only the GetRecord is kept
+    assert "opis_memo_hits_total 1" in body and "opis_memo_misses_total 3" in body
+    assert "opis_memo_bytes 0" not in body
 
 
 def test_no_stack_trace_reaches_a_client(sqlite_url, tmp_path):

@@ -30,3 +30,14 @@ def test_an_answer_computed_across_a_change_is_not_kept():
     assert memo.bytes > 0
     memo.clear()
     assert memo.get("GetRecord") is None and memo.bytes == 0
+
+
+def test_the_memo_counts_what_it_was_asked_and_had():
+    memo = Memo(16_000)
+    assert memo.get("a") is None
+    memo.put("a", b"<a/>", memo.generation)
+    assert memo.get("a") == b"<a/>" and memo.get("b") is None
+    assert (memo.hits, memo.misses) == (1, 2)
+    memo.clear()  # emptied, not forgotten: the counts are of the process's life
+    assert memo.get("a") is None
+    assert (memo.hits, memo.misses) == (1, 3)
