@@ -16,7 +16,8 @@ following resumption tokens as Sickle or the oaipmh client do:
 * the latency of the first and of the last page (each fetched 5 times, best kept);
 * GetRecord throughput and p50/p99 latency with 16 concurrent clients, for 20,000
   identifiers drawn from the whole store, driven by wrk when it is installed
-  (``apt-get install wrk``; one Python client saturates before either server does);
+  (``apt-get install wrk``; one Python client saturates before either server does),
+  and the share of those answered whole from the server's memo (from /metrics);
 * the server's peak resident memory;
 * the store's size on disk (on SQLite every file of it, the log included, while the
   server runs; on PostgreSQL ``pg_database_size``), per record and beside the input's;
