@@ -52,6 +52,12 @@ class Repository:
     admin_email: str = "admin@opis.example.org"
     description: str = "Archival documents with their page images."
 
+    @functools.cached_property
+    def oai_prefix(self) -> str:
+        """What every OAI identifier of this repository starts with (then the record's
+        key): worked out once, as a GetRecord and every record of a list need it."""
+        return f"oai:{self.identifier}:"
+
 
 @dataclass(frozen=True)
 class Storage:

@@ -10,7 +10,6 @@ then past the window, so it is not repeated later), which means no page is ever 
 
 from __future__ import annotations
 
-import functools
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -50,15 +49,11 @@ class DataProvider:
         """A stored OAI record body as this server serves it."""
         return self.rebase.xml(body) if self.rebase is not None and body else body
 
-    @functools.cached_property
-    def prefix(self) -> str:  # asked once per record of a list
-        return f"oai:{self.settings.repository.identifier}:"
-
     def identifier(self, key: str) -> str:
-        return self.prefix + key
+        return self.settings.repository.oai_prefix + key
 
     def key_of(self, identifier: str) -> str | None:
-        prefix = self.prefix
+        prefix = self.settings.repository.oai_prefix
         return identifier[len(prefix) :] if identifier.startswith(prefix) else None
 
     @property

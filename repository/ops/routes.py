@@ -26,8 +26,8 @@ async def metrics(request: web.Request) -> web.Response:
         "opis_records": ("Live records.", counts["live"]),
         "opis_records_deleted": ("Deleted records (tombstones).", counts["deleted"]),
         "opis_images": ("Stored page images.", counts["images"]),
-        "opis_memo_hits_total": ("OAI-PMH answers given from memory.", memo.hits),
-        "opis_memo_misses_total": ("OAI-PMH answers looked for in memory, not found.", memo.misses),
+        "opis_memo_hits_total": ("GetRecord answers given from memory.", memo.hits),
+        "opis_memo_misses_total": ("GetRecord answers read from the store.", memo.misses),
         "opis_memo_bytes": ("Bytes of answers held in memory, as counted.", memo.bytes),
     }
     body = request.app[METRICS].exposition(gauges)

@@ -52,8 +52,8 @@ async def resolve(request: web.Request) -> web.StreamResponse:
         return respond(
             request, pages.html("resolve.html", request=request, ref="", found=Resolution())
         )
-    identifier = request.app[SETTINGS].repository.identifier
-    found = await find(request.app[STORE], ref.removeprefix(f"oai:{identifier}:"))
+    prefix = request.app[SETTINGS].repository.oai_prefix
+    found = await find(request.app[STORE], ref.removeprefix(prefix))
     vary = {"Vary": "Accept"}
     if found.target is not None:
         return see_other(request, found.target)

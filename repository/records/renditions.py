@@ -49,7 +49,7 @@ class Renderer:
         self.version = hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
 
     def oai_identifier(self, key: str) -> str:
-        return f"oai:{self.settings.repository.identifier}:{key}"
+        return self.settings.repository.oai_prefix + key
 
     def record_url(self, key: str) -> str:
         return urls.record_page(self.base, key)

@@ -472,10 +472,11 @@ class Memo(OrderedDict[Hashable, Any]):
 
     Its values are whatever the callers memoise (the store does not know their types).
     ``generation`` counts the times it was emptied: a value computed while the store
-    changed is put with the generation it started from, and dropped. ``hits`` and
-    ``misses`` count the answers to ``get`` (shown by /metrics): a GetRecord from memory
-    costs a fraction of one from the store, so how often it happens says what a load
-    costs.
+    changed is put with the generation it started from, and dropped. ``hits`` counts the
+    values ``get`` found, ``misses`` the values ``put`` after ``get`` lacked them: a
+    look-up for a value no caller memoises (a list page) is neither, so that together
+    they say how often a memoisable answer (a GetRecord) came from memory, where it
+    costs a fraction of one from the store (shown by /metrics).
     """
 
     def __init__(self, max_bytes: int) -> None:
@@ -491,10 +492,10 @@ class Memo(OrderedDict[Hashable, Any]):
             self.hits += 1
             self.move_to_end(key)
             return self[key]
-        self.misses += 1
         return default
 
     def put(self, key: Hashable, value: object, generation: int) -> None:
+        self.misses += 1
         size = _size(value)
         if size > self.max_bytes // 16 or generation != self.generation:
             return
