@@ -97,6 +97,22 @@ async def test_a_process_that_dies_costs_only_its_own_render(page, processes):
     assert all(made)
 
 
+async def test_a_process_that_dies_leaves_none_of_its_pool_behind(processes):
+    """A pool that breaks is replaced, and the other processes of the broken one end
+    rather than wait for work until the server exits: they ignore the SIGTERM a broken
+    pool sends them, so it is the pool's shutdown that must reach them."""
+    pids = set(await asyncio.gather(*(processes.run(_slow_pid) for _ in range(4))))
+    assert len(pids) == 2
+    with pytest.raises(RenderFailed, match="stopped before it answered"):
+        await processes.run(os._exit, 70)
+    wait_until(
+        lambda: not any(_alive(pid) for pid in pids),
+        30,
+        lambda: f"processes of the broken pool still running: {sorted(pids)}",
+    )
+    assert await processes.run(os.getpid) not in pids
+
+
 async def test_closing_the_pool_ends_its_processes(processes):
     pids = set(await asyncio.gather(*(processes.run(_slow_pid) for _ in range(4))))
     assert os.getpid() not in pids and pids
