@@ -61,9 +61,10 @@ class RenderProcesses:
         try:
             return await asyncio.wrap_future(pool.submit(work, *args))
         except BrokenProcessPool as exc:
+            # A broken pool ends itself: its manager sends each process left the stop
+            # sentinel (they ignore the SIGTERM it sends first). The next call starts another.
             if self._pool is pool:
                 self._pool = None
-                pool.shutdown(wait=False)
             raise RenderFailed("a render process stopped before it answered") from exc
 
     def start(self) -> asyncio.Future[ProcessPoolExecutor]:

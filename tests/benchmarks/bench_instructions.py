@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -39,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.benchmarks.bench_harvest import PUBLIC, build, get_record_paths  # noqa: E402
+from tests.benchmarks.harness import start  # noqa: E402
 from tests.live import free_port, make_settings, settings_environ  # noqa: E402
 
 WARM_UP = 200  # requests before counting: imports, caches and the first connection
@@ -50,38 +50,21 @@ class Counted:
 
     def __init__(self, args: list[str], env: dict[str, str], port: int, folder: Path) -> None:
         self.folder = folder
-        self.port = port
-        self.process = subprocess.Popen(
-            [
+        self.server = start(
+            args,
+            env,
+            f"http://127.0.0.1:{port}/healthz",
+            # a dump: callgrind.<pid>.<n>
+            wrapper=[
                 "valgrind",
                 "--tool=callgrind",
-                f"--callgrind-out-file={folder}/callgrind.%p",  # a dump: callgrind.<pid>.<n>
+                f"--callgrind-out-file={folder}/callgrind.%p",
                 "--dump-line=no",
-                sys.executable,
-                *args,
             ],
-            env={**os.environ, **env},
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            timeout=STARTING_S,
         )
-        self.connection = self._connect()
-
-    def _connect(self) -> http.client.HTTPConnection:
-        deadline = time.monotonic() + STARTING_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                sys.exit(f"the process under callgrind exited with {self.process.returncode}")
-            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-            try:
-                connection.request("GET", "/healthz")
-                connection.getresponse().read()
-                return connection
-            except OSError:
-                connection.close()
-                time.sleep(1)
-        self.stop()
-        sys.exit("the process under callgrind did not start")
+        self.pid = self.server.process.pid
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
 
     def get(self, path: str) -> bytes:
         self.connection.request("GET", path)
@@ -97,7 +80,7 @@ class Counted:
         self._control("-z")
         for path in paths:
             self.get(path)
-        pattern = f"callgrind.{self.process.pid}.*"
+        pattern = f"callgrind.{self.pid}.*"
         dumps = set(self.folder.glob(pattern))
         self._control("-d")
         deadline = time.monotonic() + 60
@@ -111,16 +94,11 @@ class Counted:
         sys.exit(f"callgrind wrote no counts: {sorted(p.name for p in self.folder.iterdir())}")
 
     def _control(self, flag: str) -> None:
-        subprocess.run(["callgrind_control", flag, str(self.process.pid)], capture_output=True)
+        subprocess.run(["callgrind_control", flag, str(self.pid)], capture_output=True)
 
     def stop(self) -> None:
         self.connection.close()
-        self.process.terminate()
-        try:
-            self.process.wait(60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        self.server.stop()
 
 
 def _total(dump: Path) -> int | None:

@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,15 +76,24 @@ class Server:
             self.process.kill()
 
 
-def start(args: list[str], env: dict[str, str], probe: str) -> Server:
+def start(
+    args: list[str],
+    env: dict[str, str],
+    probe: str,
+    *,
+    wrapper: Sequence[str] = (),
+    timeout: float = 120,
+) -> Server:
+    """``python ARGS`` (run by ``wrapper``, e.g. valgrind, when given), once ``probe``
+    answers."""
     process = subprocess.Popen(
-        [sys.executable, *args],
+        [*wrapper, sys.executable, *args],
         env={**os.environ, **env},
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(probe, timeout=5):
@@ -92,6 +102,8 @@ def start(args: list[str], env: dict[str, str], probe: str) -> Server:
             if process.poll() is not None:
                 raise RuntimeError(f"{args} exited with {process.returncode}") from None
             time.sleep(0.2)
+    process.kill()
+    process.wait()
     raise TimeoutError(f"{args} did not start")
 
 

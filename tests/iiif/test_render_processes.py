@@ -99,8 +99,8 @@ async def test_a_process_that_dies_costs_only_its_own_render(page, processes):
 
 async def test_a_process_that_dies_leaves_none_of_its_pool_behind(processes):
     """A pool that breaks is replaced, and the other processes of the broken one end
-    rather than wait for work until the server exits: they ignore the SIGTERM a broken
-    pool sends them, so it is the pool's shutdown that must reach them."""
+    rather than wait for work until the server exits. They ignore the SIGTERM a broken
+    pool sends them; what ends them is the stop sentinel its manager sends after it."""
     pids = set(await asyncio.gather(*(processes.run(_slow_pid) for _ in range(4))))
     assert len(pids) == 2
     with pytest.raises(RenderFailed, match="stopped before it answered"):
